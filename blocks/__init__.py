@@ -1,0 +1,1 @@
+"""Pure functions from domain objects to Block Kit (and the plain text both Slack and the terminal show)."""

@@ -1,0 +1,99 @@
+"""Plain-text formatting shared by Slack and the terminal, so both show the same thing."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from store.columns import Column
+from store.rules import BillingFrequency, Money
+from store.upcoming import RenewalRow
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
+EMPTY = "–"
+
+
+def money(value: Money | None) -> str:
+    """'$1,234.50', '€99.00', or '1,000.00 CHF' for currencies without a common symbol."""
+    if value is None:
+        return EMPTY
+    amount = value.amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    symbol = CURRENCY_SYMBOLS.get(value.currency)
+    return f"{symbol}{amount:,}" if symbol else f"{amount:,} {value.currency}"
+
+
+def money_totals(totals: dict[str, Decimal]) -> str:
+    """'$12,000.00 + €3,000.00' (currencies are never added together)."""
+    if not totals:
+        return money(Money(Decimal(0), "USD"))
+    return " + ".join(money(Money(amount, currency)) for currency, amount in totals.items())
+
+
+def day(value: date | None) -> str:
+    return value.isoformat() if value else EMPTY
+
+
+def number(value: int | None) -> str:
+    return f"{value:,}" if value is not None else EMPTY
+
+
+def billing(frequency: BillingFrequency | None, months: int | None) -> str:
+    if frequency is None:
+        return EMPTY
+    if frequency is BillingFrequency.OTHER:
+        return f"Other ({months} months)" if months else "Other"
+    return frequency.value.capitalize()
+
+
+def term(months: int | None) -> str:
+    if months is None:
+        return EMPTY
+    return f"{months} month" if months == 1 else f"{months} months"
+
+
+def relative_days(deadline: date, today: date) -> str:
+    """'today', 'tomorrow', 'in 3 days', '2 days ago'."""
+    delta = (deadline - today).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    if delta == -1:
+        return "yesterday"
+    return f"in {delta} days" if delta > 0 else f"{-delta} days ago"
+
+
+def cell_text(column: Column, row: RenewalRow) -> str:
+    """The text of one table cell, the same in Slack and in the terminal."""
+    match column:
+        case Column.CLIENT:
+            return row.client_name
+        case Column.OWNER:
+            return row.owner.label
+        case Column.PRIMARY_CONTACT:
+            return row.primary_contact or EMPTY
+        case Column.CONTRACT_TYPE:
+            return row.contract_type.label
+        case Column.STATUS:
+            return row.status.label
+        case Column.DEADLINE:
+            return day(row.renewal_deadline)
+        case Column.WEBSITE:
+            return row.domain or EMPTY
+        case Column.HUB_ID:
+            return row.hub_id
+        case Column.START_DATE:
+            return day(row.renewal_start_date)
+        case Column.MAX_CONTACTS:
+            return number(row.max_contacts)
+        case Column.EMAIL_LIMIT:
+            return number(row.email_limit)
+        case Column.BILLING_FREQUENCY:
+            return billing(row.billing_frequency, row.billing_months)
+        case Column.SUBSCRIPTION_TERM:
+            return term(row.subscription_term_months)
+        case Column.CURRENT_MRR:
+            return money(row.current_mrr)
+        case Column.ESTIMATED_NEW_MRR:
+            return money(row.estimated_new_mrr)
+    raise AssertionError(column)

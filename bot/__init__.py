@@ -1,0 +1,1 @@
+"""App assembly, settings, command line and scheduler of renewals-bot."""

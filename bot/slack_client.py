@@ -1,0 +1,34 @@
+"""The Web API client the app uses: SLACK_API_URL when set, slack_sdk's retry handlers always."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.settings import Settings
+
+# How many times a call is retried: enough to ride out a rate-limit window or a
+# short outage, few enough that a listener still answers within Slack's patience.
+RATE_LIMIT_RETRIES = 3
+SERVER_ERROR_RETRIES = 2
+CONNECTION_RETRIES = 2
+
+
+def retry_handlers() -> list:  # type: ignore[type-arg]
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+        RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+    ]
+
+
+def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A WebClient for `token` (default: the bot token) with retries on 429, 5xx and lost connections."""
+    if token is None and settings.slack_bot_token is not None:
+        token = settings.slack_bot_token.get_secret_value()
+    kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
+    return WebClient(token=token, retry_handlers=retry_handlers(), **kwargs)

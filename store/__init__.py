@@ -1,0 +1,1 @@
+"""Models, queries, domain rules and migrations. No Slack in here."""

@@ -1,0 +1,248 @@
+"""SQLModel tables. Every row belongs to one workspace; queries always filter by it.
+
+Schema changes go through Alembic (store/migrations), never `create_all`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from store.rules import BillingFrequency, ContractType, Money, OwnerKind, Status
+from store.types import ExactDecimal, UTCDateTime, utcnow
+
+
+def _utc_field(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(
+        default_factory=utcnow if not nullable else lambda: None,
+        sa_type=UTCDateTime(),
+        nullable=nullable,
+        index=index,
+    )
+
+
+def _enum_field(enum: type[StrEnum], *, nullable: bool = False) -> Any:
+    # Stored as the enum's value in a plain VARCHAR: readable in SQL, and new values
+    # need no ALTER TYPE on PostgreSQL.
+    return Field(
+        default=None if nullable else ...,
+        sa_type=SAEnum(enum, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]),
+        nullable=nullable,
+    )
+
+
+def _workspace_fk() -> Any:
+    return Field(
+        sa_column=Column(Integer, ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+
+
+class Workspace(SQLModel, table=True):
+    """One Slack workspace (team), with its enterprise when it has one."""
+
+    __table_args__ = (UniqueConstraint("team_id", name="uq_workspace_team"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    enterprise_id: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(default=None, max_length=200)
+    # "The partner owns all transactional conversations": the default owner of every
+    # client without an explicit one.
+    partner_owns_all: bool = False
+    created_at: datetime = _utc_field()
+    updated_at: datetime = _utc_field()
+
+
+class PartnerMember(SQLModel, table=True):
+    """A member of the partner team, known by email (imports) and/or Slack user ID."""
+
+    __tablename__ = "partner_member"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "email", name="uq_member_email"),
+        UniqueConstraint("workspace_id", "slack_user_id", name="uq_member_user"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    email: str | None = Field(default=None, max_length=320)
+    slack_user_id: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _utc_field()
+
+
+class Client(SQLModel, table=True):
+    """A customer of the partner agency, one per workspace and Hub ID."""
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "hub_id", name="uq_client_hub"),
+        Index("ix_client_workspace_name", "workspace_id", "name_folded"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    hub_id: str = Field(max_length=20)
+    name: str = Field(max_length=500)
+    name_folded: str = Field(max_length=500)  # fold(name): case- and accent-insensitive search
+    domain: str | None = Field(default=None, max_length=253)
+    owner_kind: OwnerKind | None = _enum_field(OwnerKind, nullable=True)  # None: workspace default
+    owner_member_id: int | None = Field(default=None, foreign_key="partner_member.id", ondelete="SET NULL")
+    primary_contact_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="SET NULL", use_alter=True)),
+    )
+    products: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    contacts_used: int | None = Field(default=None, ge=0)
+    emails_sent: int | None = Field(default=None, ge=0)
+    # Ending the association hides the client everywhere; nothing is deleted.
+    association_ended_at: datetime | None = _utc_field(nullable=True)
+    association_ended_by: str | None = Field(default=None, max_length=64)
+    association_end_reason: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = _utc_field()
+    updated_at: datetime = _utc_field()
+
+    @property
+    def association_active(self) -> bool:
+        return self.association_ended_at is None
+
+
+class Contact(SQLModel, table=True):
+    """One of a client's own account users: who a primary contact is chosen from."""
+
+    __table_args__ = (UniqueConstraint("client_id", "email", name="uq_contact_email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", index=True)
+    name: str | None = Field(default=None, max_length=300)
+    email: str = Field(max_length=320)
+    role: str | None = Field(default=None, max_length=200)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+class ContractChange(SQLModel, table=True):
+    """A renewal, contact tier upgrade or email overage of one client.
+
+    Keyed by (workspace, client, contract type, renewal start date), as imports are.
+    `renewal_deadline` is always derived from the start date; it is stored only so the
+    database can sort and filter by it.
+    """
+
+    __tablename__ = "contract_change"
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id", "client_id", "contract_type", "renewal_start_date", name="uq_change_key"
+        ),
+        Index("ix_change_workspace_start", "workspace_id", "renewal_start_date"),
+        Index("ix_change_workspace_deadline", "workspace_id", "renewal_deadline"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", index=True)
+    contract_type: ContractType = _enum_field(ContractType)
+    status: Status = _enum_field(Status)
+    renewal_start_date: date
+    renewal_deadline: date
+    max_contacts: int | None = Field(default=None, ge=0)
+    email_limit: int | None = Field(default=None, ge=0)
+    billing_frequency: BillingFrequency | None = _enum_field(BillingFrequency, nullable=True)
+    billing_months: int | None = Field(default=None, ge=1)  # for "Other (N months)"
+    subscription_term_months: int | None = Field(default=None, ge=0)
+    currency: str | None = Field(default=None, max_length=3)
+    current_mrr: Decimal | None = Field(default=None, sa_type=ExactDecimal(), ge=0)
+    estimated_new_mrr: Decimal | None = Field(default=None, sa_type=ExactDecimal(), ge=0)
+    created_at: datetime = _utc_field()
+    updated_at: datetime = _utc_field()
+
+    @property
+    def current_money(self) -> Money | None:
+        return None if self.current_mrr is None else Money(self.current_mrr, self.currency or "USD")
+
+    @property
+    def new_money(self) -> Money | None:
+        return (
+            None if self.estimated_new_mrr is None else Money(self.estimated_new_mrr, self.currency or "USD")
+        )
+
+
+class UserPreference(SQLModel, table=True):
+    """Per-user choices, such as the optional columns of the renewals table."""
+
+    __tablename__ = "user_preference"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_preference_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    user_id: str = Field(max_length=32)
+    columns: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    updated_at: datetime = _utc_field()
+
+
+class DigestSubscription(SQLModel, table=True):
+    """A channel's daily digest: when (local time, zone, weekdays) and how far ahead."""
+
+    __tablename__ = "digest_subscription"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id", name="uq_subscription_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    channel_id: str = Field(max_length=32)
+    local_time: str = Field(default="09:00", max_length=5)  # HH:MM in `timezone`
+    timezone: str = Field(default="UTC", max_length=64)  # IANA name
+    days_ahead: int = Field(default=14, ge=1)
+    weekends: bool = False
+    all_clear: bool = False  # post a one-line all-clear when nothing needs action
+    active: bool = True
+    paused_reason: str | None = Field(default=None, max_length=200)
+    subscribed_by: str = Field(max_length=32)
+    subscribed_at: datetime = _utc_field()
+    updated_at: datetime = _utc_field()
+
+
+class DigestRun(SQLModel, table=True):
+    """The claim that makes a digest go out once per channel per local day.
+
+    The unique key is taken *before* posting; `status` says whether the post
+    went out. A failed run is re-claimed by a conditional update, never re-inserted.
+    """
+
+    __tablename__ = "digest_run"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id", "local_date", name="uq_digest_run_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    subscription_id: int = Field(foreign_key="digest_subscription.id", ondelete="CASCADE", index=True)
+    channel_id: str = Field(max_length=32)
+    local_date: date
+    status: str = Field(default="claimed", max_length=16)  # claimed | posted | failed | empty
+    claim_token: str | None = Field(default=None, max_length=64)
+    attempts: int = 1
+    claimed_at: datetime = _utc_field()
+    finished_at: datetime | None = _utc_field(nullable=True)
+    message_ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=500)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what, when, from what to what. Written for every change a person makes."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_client_at", "workspace_id", "client_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    client_id: int | None = Field(default=None, foreign_key="client.id", ondelete="CASCADE")
+    actor: str = Field(max_length=64)  # Slack user ID, or "cli:import" and the like
+    action: str = Field(max_length=64)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    at: datetime = _utc_field()

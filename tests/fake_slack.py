@@ -1,0 +1,365 @@
+"""The one fixture module for talking to the app the way Slack does.
+
+- `FakeSlack`: a small fake of Slack's Web API on 127.0.0.1 (free port). The app's
+  WebClient reaches it through SLACK_API_URL. It records every call, answers the
+  methods the app uses, can inject faults (429 with Retry-After, 500, Slack errors),
+  and checks every message and view it receives against slack_sdk's block models
+  and Slack's published limits. A test fails at teardown if any payload broke them.
+- `sign`: Slack's request signing, for sending signed requests to `/slack/events`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+# Slack's published limits (shared/slack-platform.md, section 1 and 2).
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_TABLE_ROWS = 100
+MAX_TABLE_CELLS = 20
+MAX_TABLE_TEXT = 10_000
+MAX_TEXT = 40_000
+MAX_MODAL_TITLE = 24
+MAX_PRIVATE_METADATA = 3000
+
+MESSAGE_METHODS = {
+    "chat.postMessage",
+    "chat.postEphemeral",
+    "chat.update",
+    "chat.scheduleMessage",
+    "response_url",
+}
+VIEW_METHODS = {"views.open", "views.update", "views.push", "views.publish"}
+
+
+def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack sends with a request: timestamp and v0 HMAC-SHA256 signature."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    base = b"v0:" + ts.encode() + b":" + body
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    path: str = ""
+
+
+@dataclass
+class Fault:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _table_problems(block: dict[str, Any]) -> list[str]:
+    rows = block.get("rows") or []
+    problems = []
+    if len(rows) > MAX_TABLE_ROWS:
+        problems.append(f"table has {len(rows)} rows (max {MAX_TABLE_ROWS})")
+    text_total = 0
+    for row in rows:
+        if len(row) > MAX_TABLE_CELLS:
+            problems.append(f"table row has {len(row)} cells (max {MAX_TABLE_CELLS})")
+        for cell in row:
+            text_total += (
+                len(json.dumps(cell.get("elements", "")))
+                if cell.get("type") == "rich_text"
+                else len(str(cell.get("text", "")))
+            )
+    if text_total > MAX_TABLE_TEXT:
+        problems.append(f"table cell text is {text_total} chars (max {MAX_TABLE_TEXT})")
+    return problems
+
+
+def block_problems(blocks: list[dict[str, Any]], *, max_blocks: int) -> list[str]:
+    """Everything wrong with a list of blocks, by slack_sdk's models and Slack's limits."""
+    problems = []
+    if len(blocks) > max_blocks:
+        problems.append(f"{len(blocks)} blocks (max {max_blocks})")
+    tables = [b for b in blocks if b.get("type") in ("table", "data_table")]
+    if len(tables) > 1:
+        problems.append("more than one table in one message (only_one_table_allowed)")
+    block_ids = [b["block_id"] for b in blocks if b.get("block_id")]
+    if len(block_ids) != len(set(block_ids)):
+        problems.append(f"duplicate block_id in {block_ids}")
+    for raw in blocks:
+        try:
+            parsed = Block.parse(raw)
+            if parsed is None:
+                problems.append(f"unknown block type {raw.get('type')!r}")
+                continue
+            parsed.validate_json()
+        except Exception as exc:  # slack_sdk raises SlackObjectFormationError and friends
+            problems.append(f"{raw.get('type')} block: {exc}")
+        if raw.get("type") == "table":
+            problems.extend(_table_problems(raw))
+    return problems
+
+
+def payload_problems(method: str, params: dict[str, Any]) -> list[str]:
+    """What Slack would reject (or show badly) in a message or view the app sent."""
+    problems: list[str] = []
+    if method in MESSAGE_METHODS:
+        blocks = params.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        text = params.get("text")
+        if not params.get("delete_original"):
+            if not text or not str(text).strip():
+                problems.append(f"{method}: no plain-text fallback `text`")
+            elif len(str(text)) > MAX_TEXT:
+                problems.append(f"{method}: text is {len(str(text))} chars (max {MAX_TEXT})")
+        if blocks:
+            problems.extend(f"{method}: {p}" for p in block_problems(blocks, max_blocks=MAX_MESSAGE_BLOCKS))
+    if method in VIEW_METHODS:
+        view = params.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not isinstance(view, dict):
+            return [f"{method}: no view"]
+        try:
+            View(**view).validate_json()
+        except Exception as exc:
+            problems.append(f"{method}: view: {exc}")
+        title = (view.get("title") or {}).get("text", "")
+        if len(title) > MAX_MODAL_TITLE:
+            problems.append(f"{method}: modal title {title!r} over {MAX_MODAL_TITLE} chars")
+        if len(view.get("private_metadata") or "") > MAX_PRIVATE_METADATA:
+            problems.append(f"{method}: private_metadata over {MAX_PRIVATE_METADATA} chars")
+        problems.extend(
+            f"{method}: {p}" for p in block_problems(view.get("blocks") or [], max_blocks=MAX_VIEW_BLOCKS)
+        )
+    return problems
+
+
+class FakeSlack:
+    """A fake Slack Web API. Base URL for the WebClient: `fake.api_url` (ends with '/')."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.problems: list[str] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.team_id = "T0TEAM1"
+        self._overrides: dict[str, dict[str, Any]] = {}
+        self._faults: dict[str, list[Fault]] = {}
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # --- set-up -----------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, key: str = "r1") -> str:
+        """A response_url the app can post to; calls are recorded as method 'response_url'."""
+        return f"{self.base_url}/response/{key}"
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        tz: str = "Europe/London",
+        is_admin: bool = False,
+        is_owner: bool = False,
+        team_id: str | None = None,
+    ) -> dict[str, Any]:
+        user = {
+            "id": user_id,
+            "team_id": team_id or self.team_id,
+            "name": (name or user_id).lower().replace(" ", "."),
+            "real_name": name or user_id,
+            "tz": tz,
+            "tz_offset": 0,
+            "is_admin": is_admin,
+            "is_owner": is_owner,
+            "is_bot": False,
+            "deleted": False,
+            "profile": {"email": email, "real_name": name or user_id, "display_name": name or user_id},
+        }
+        self.users[user_id] = user
+        return user
+
+    def respond(self, method: str, body: dict[str, Any]) -> None:
+        """Answer `method` with `body` from now on (instead of the default answer)."""
+        self._overrides[method] = body
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next `times` calls of `method` fail: HTTP `status`, or `{"ok": false, "error": error}`."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        body = {"ok": False, "error": error or ("ratelimited" if status == 429 else "fatal_error")}
+        with self._lock:
+            self._faults.setdefault(method, []).extend(Fault(status, body, headers) for _ in range(times))
+
+    # --- reading what happened --------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def messages(self) -> list[Call]:
+        """Every message the app sent or changed (chat.* and response_url posts)."""
+        with self._lock:
+            return [c for c in self.calls if c.method in MESSAGE_METHODS]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    # --- the server ---------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _record(
+        self, method: str, params: dict[str, Any], headers: dict[str, str], path: str
+    ) -> Fault | None:
+        problems = payload_problems(method, params)
+        with self._lock:
+            self.calls.append(Call(method, params, headers, path))
+            self.problems.extend(problems)
+            queue = self._faults.get(method)
+            return queue.pop(0) if queue else None
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method in self._overrides:
+            return self._overrides[method]
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        channel = params.get("channel", "C0CHANNEL")
+        users = self.users
+        match method:
+            case "auth.test":
+                return {
+                    "ok": True,
+                    "team_id": self.team_id,
+                    "user_id": "U0BOT",
+                    "bot_id": "B0BOT",
+                    "team": "Team",
+                }
+            case "chat.postMessage" | "chat.update":
+                return {"ok": True, "channel": channel, "ts": params.get("ts") or ts, "message": {"ts": ts}}
+            case "chat.postEphemeral":
+                return {"ok": True, "message_ts": ts}
+            case "chat.delete":
+                return {"ok": True, "channel": channel, "ts": params.get("ts")}
+            case "views.open" | "views.update" | "views.push" | "views.publish":
+                view = params.get("view")
+                view = json.loads(view) if isinstance(view, str) else view
+                return {"ok": True, "view": {**(view or {}), "id": f"V{next(self._ts):08d}", "hash": ts}}
+            case "users.info":
+                user = users.get(params.get("user", ""))
+                return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+            case "users.lookupByEmail":
+                email = (params.get("email") or "").lower()
+                for user in users.values():
+                    if (user["profile"].get("email") or "").lower() == email:
+                        return {"ok": True, "user": user}
+                return {"ok": False, "error": "users_not_found"}
+            case "conversations.info":
+                info = self.channels.get(channel, {"id": channel, "is_member": True, "is_archived": False})
+                return {"ok": True, "channel": info}
+            case "conversations.open":
+                return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U")).split(",")[0][1:]}}
+            case "conversations.join":
+                return {"ok": True, "channel": {"id": channel}}
+            case _:
+                return {"ok": True}
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                headers = {k: v for k, v in self.headers.items()}
+                ctype = self.headers.get("Content-Type", "")
+                if "json" in ctype:
+                    params = json.loads(raw or b"{}")
+                else:
+                    params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                if self.path.startswith("/response/"):
+                    method = "response_url"
+                else:
+                    method = self.path.removeprefix("/api/").split("?")[0]
+                for key in ("blocks", "view", "attachments"):
+                    if isinstance(params.get(key), str):
+                        with contextlib.suppress(ValueError):
+                            params[key] = json.loads(params[key])
+                fault = fake._record(method, params, headers, self.path)
+                if fault is not None:
+                    self._send(fault.status, fault.body, fault.headers)
+                    return
+                body = {"ok": True} if method == "response_url" else fake._answer(method, params)
+                self._send(200, body, {})
+
+            def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST  # noqa: N815
+
+        return Handler
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """A running fake Slack; fails the test if the app sent anything Slack would reject."""
+    fake = FakeSlack().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    assert fake.problems == [], "the app sent payloads Slack would reject:\n" + "\n".join(fake.problems)
