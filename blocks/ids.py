@@ -1,0 +1,44 @@
+"""Every action, block and view ID in one place.
+
+Messages in Slack keep their IDs forever: never rename a value here, only add.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    # paging and sharing of /renewals
+    NEXT_PAGE = "renewals_next"
+    PREVIOUS_PAGE = "renewals_previous"
+    SHARE = "renewals_share"
+    # a client's buttons (in /renewal, /renewals and digests)
+    REASSIGN_CONTACT = "client_reassign_contact"
+    CHANGE_OWNER = "client_change_owner"
+    END_ASSOCIATION = "client_end_association"
+    RESTORE_ASSOCIATION = "client_restore_association"
+    PICK_CLIENT = "client_pick"  # several matches for /renewal: pick one
+    # inputs inside modals
+    CONTACT_SELECT = "contact_select"
+    OWNER_SELECT = "owner_select"
+    COLUMNS_CHECKBOXES = "columns_checkboxes"
+    END_REASON = "end_reason"
+
+
+class BlockId(StrEnum):
+    CONTACT_INPUT = "contact_input"
+    OWNER_INPUT = "owner_input"
+    COLUMNS_INPUT = "columns_input"
+    END_REASON_INPUT = "end_reason_input"
+    CLIENT_ACTIONS = "client_actions"  # suffixed with the client ID when several are in one message
+    PAGING = "renewals_paging"
+
+
+class ViewId(StrEnum):
+    """callback_id of modals."""
+
+    REASSIGN_CONTACT = "reassign_contact_modal"
+    CHANGE_OWNER = "change_owner_modal"
+    COLUMNS = "columns_modal"
+    END_ASSOCIATION = "end_association_modal"

@@ -1,0 +1,59 @@
+"""What a button carries in its `value` (and a modal in `private_metadata`).
+
+Small versioned pydantic models, encoded and decoded only here. Slack keeps old
+messages forever, so a payload from an older version must still decode (or fail
+cleanly with `StaleValueError`), never crash a listener.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+MAX_VALUE_CHARS = 2000  # Slack's limit for a button value
+MAX_METADATA_CHARS = 3000  # ... and for a view's private_metadata
+
+
+class StaleValueError(Exception):
+    """A button or modal value this version cannot read (too old, tampered or truncated)."""
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ClientRef(_Value):
+    """Which client a button or modal acts on. The team is checked against the request's own."""
+
+    v: Literal[1] = 1
+    client_id: int
+    team_id: str
+
+
+class PageRef(_Value):
+    """A page of /renewals: the same search and filters, from `offset`."""
+
+    v: Literal[1] = 1
+    text: str = Field(default="", max_length=1500)  # the command text the person typed
+    offset: int = Field(default=0, ge=0)
+    team_id: str
+
+
+V = TypeVar("V", bound=_Value)
+
+
+def encode(value: _Value, *, limit: int = MAX_VALUE_CHARS) -> str:
+    text = value.model_dump_json(exclude_none=True)
+    if len(text) > limit:
+        raise ValueError(f"encoded value is {len(text)} chars (limit {limit})")
+    return text
+
+
+def decode(kind: type[V], raw: str | None) -> V:
+    if not raw:
+        raise StaleValueError("empty value")
+    try:
+        return kind.model_validate_json(raw)
+    except ValidationError as exc:
+        raise StaleValueError(str(exc.errors()[0]["msg"])) from None
