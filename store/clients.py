@@ -1,0 +1,251 @@
+"""Finding clients and the changes a person makes to them: primary contact, owner, association.
+
+Each change writes an audit event (who, when, before, after) in the caller's transaction.
+Every function takes the workspace and never reaches a row of another one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from store.audit import record_change
+from store.models import Client, Contact, PartnerMember, Workspace
+from store.rules import OwnerKind, closest_names, match_client
+from store.types import utcnow
+
+
+class ClientChangeError(Exception):
+    """A change that cannot be made as asked (the message is for the person who asked)."""
+
+
+def get_client(client_id: int, *, session: Session, workspace: Workspace) -> Client | None:
+    """The client with this ID *in this workspace*, or None (IDs from another workspace find nothing)."""
+    return session.exec(
+        select(Client).where(Client.id == client_id, Client.workspace_id == workspace.id)
+    ).first()
+
+
+@dataclass(frozen=True)
+class ClientSearch:
+    matches: list[Client]  # best first
+    suggestions: list[str]  # closest names when nothing matched
+
+
+def find_clients(
+    text: str, *, session: Session, workspace: Workspace, include_ended: bool = True, limit: int = 10
+) -> ClientSearch:
+    """Clients by name (case/accent-insensitive, small typos), domain or Hub ID, best match first.
+
+    An exact hit (Hub ID, domain or full name) wins alone, so `/renewal 12345` never asks
+    "which one?" because some other Hub ID starts with the same digits.
+    """
+    query = select(Client).where(Client.workspace_id == workspace.id)
+    if not include_ended:
+        query = query.where(col(Client.association_ended_at).is_(None))
+    clients = list(session.exec(query))
+    scored = []
+    for client in clients:
+        score = match_client(text, name=client.name, domain=client.domain, hub_id=client.hub_id)
+        if score is not None:
+            scored.append((score, client.name_folded, client.id or 0, client))
+    scored.sort(key=lambda item: item[:3])
+    exact = [item[3] for item in scored if item[0] == 0]
+    if exact:
+        return ClientSearch(matches=exact[:limit], suggestions=[])
+    if scored:
+        return ClientSearch(matches=[item[3] for item in scored[:limit]], suggestions=[])
+    return ClientSearch(matches=[], suggestions=closest_names(text, [c.name for c in clients]))
+
+
+def client_contacts(client: Client, *, session: Session) -> list[Contact]:
+    return list(
+        session.exec(
+            select(Contact)
+            .where(Contact.client_id == client.id, Contact.workspace_id == client.workspace_id)
+            .order_by(col(Contact.name), col(Contact.email))
+        )
+    )
+
+
+def _contact_label(contact_id: int | None, *, session: Session) -> str | None:
+    if contact_id is None:
+        return None
+    contact = session.get(Contact, contact_id)
+    return contact.label if contact else None
+
+
+def reassign_contact(client: Client, contact_id: int, *, session: Session, actor: str) -> Contact:
+    """Make one of the client's own contacts its primary contact."""
+    contact = session.exec(
+        select(Contact).where(
+            Contact.id == contact_id,
+            Contact.client_id == client.id,
+            Contact.workspace_id == client.workspace_id,
+        )
+    ).first()
+    if contact is None:
+        raise ClientChangeError(f"That person is not one of {client.name}'s contacts.")
+    before = _contact_label(client.primary_contact_id, session=session)
+    if client.primary_contact_id != contact.id:
+        client.primary_contact_id = contact.id
+        client.updated_at = utcnow()
+        session.add(client)
+        record_change(
+            session=session,
+            workspace_id=client.workspace_id,
+            actor=actor,
+            action="reassign_contact",
+            client_id=client.id,
+            before={"primary_contact": before},
+            after={"primary_contact": contact.label},
+        )
+    return contact
+
+
+def _owner_snapshot(client: Client, *, session: Session) -> dict[str, str | None]:
+    member = session.get(PartnerMember, client.owner_member_id) if client.owner_member_id else None
+    return {
+        "owner": client.owner_kind.value if client.owner_kind else "default",
+        "member_user": member.slack_user_id if member else None,
+        "member_email": member.email if member else None,
+    }
+
+
+def member_for_user(
+    slack_user_id: str,
+    *,
+    session: Session,
+    workspace: Workspace,
+    email: str | None = None,
+    name: str | None = None,
+) -> PartnerMember:
+    """The partner member for a Slack user, linking an imported email to them when it matches."""
+    assert workspace.id is not None
+    member = session.exec(
+        select(PartnerMember).where(
+            PartnerMember.workspace_id == workspace.id, PartnerMember.slack_user_id == slack_user_id
+        )
+    ).first()
+    if member is None and email:
+        member = session.exec(
+            select(PartnerMember).where(
+                PartnerMember.workspace_id == workspace.id,
+                col(PartnerMember.email).ilike(email),
+                col(PartnerMember.slack_user_id).is_(None),
+            )
+        ).first()
+    if member is None:
+        member = PartnerMember(workspace_id=workspace.id, slack_user_id=slack_user_id, email=email, name=name)
+    member.slack_user_id = slack_user_id
+    if name:
+        member.name = name
+    if email and not member.email:
+        member.email = email
+    session.add(member)
+    session.flush()
+    return member
+
+
+def set_owner(
+    client: Client,
+    kind: OwnerKind,
+    *,
+    session: Session,
+    actor: str,
+    member: PartnerMember | None = None,
+) -> None:
+    """Make HubSpot, or a named partner member, the client's communication owner."""
+    if kind is OwnerKind.PARTNER and member is None:
+        raise ClientChangeError("Choose the partner team member who will own the conversation.")
+    if member is not None and member.workspace_id != client.workspace_id:
+        raise ClientChangeError("That person is not in this workspace.")
+    before = _owner_snapshot(client, session=session)
+    client.owner_kind = kind
+    client.owner_member_id = member.id if member is not None and kind is OwnerKind.PARTNER else None
+    after = _owner_snapshot(client, session=session)
+    if before != after:
+        client.updated_at = utcnow()
+        session.add(client)
+        record_change(
+            session=session,
+            workspace_id=client.workspace_id,
+            actor=actor,
+            action="change_owner",
+            client_id=client.id,
+            before=before,
+            after=after,
+        )
+
+
+def end_association(client: Client, *, session: Session, actor: str, reason: str | None = None) -> bool:
+    """Take the client out of upcoming renewals and digests. Nothing is deleted.
+
+    Returns False when it had already ended (nothing changes, nothing is recorded).
+    """
+    if client.association_ended_at is not None:
+        return False
+    now = utcnow()
+    client.association_ended_at = now
+    client.association_ended_by = actor
+    client.association_end_reason = (reason or "").strip()[:1000] or None
+    client.updated_at = now
+    session.add(client)
+    record_change(
+        session=session,
+        workspace_id=client.workspace_id,
+        actor=actor,
+        action="end_association",
+        client_id=client.id,
+        before={"association": "active"},
+        after={"association": "ended", "reason": client.association_end_reason},
+    )
+    return True
+
+
+def restore_association(client: Client, *, session: Session, actor: str) -> bool:
+    """Undo an ended association (admins only; the caller checks). False when it was active."""
+    if client.association_ended_at is None:
+        return False
+    before = {
+        "association": "ended",
+        "ended_at": client.association_ended_at.isoformat(),
+        "ended_by": client.association_ended_by,
+        "reason": client.association_end_reason,
+    }
+    client.association_ended_at = None
+    client.association_ended_by = None
+    client.association_end_reason = None
+    client.updated_at = utcnow()
+    session.add(client)
+    record_change(
+        session=session,
+        workspace_id=client.workspace_id,
+        actor=actor,
+        action="restore_association",
+        client_id=client.id,
+        before=before,
+        after={"association": "active"},
+    )
+    return True
+
+
+def set_partner_owns_all(workspace: Workspace, value: bool, *, session: Session, actor: str) -> bool:
+    """The workspace default owner: partner (owns all transactional conversations) or HubSpot."""
+    if workspace.partner_owns_all == value:
+        return False
+    before = "partner" if workspace.partner_owns_all else "hubspot"
+    workspace.partner_owns_all = value
+    workspace.updated_at = utcnow()
+    session.add(workspace)
+    assert workspace.id is not None
+    record_change(
+        session=session,
+        workspace_id=workspace.id,
+        actor=actor,
+        action="set_default_owner",
+        before={"default_owner": before},
+        after={"default_owner": "partner" if value else "hubspot"},
+    )
+    return True
