@@ -53,7 +53,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(parsed, **kwargs)
 
 
-def _alembic_config(connection: Any) -> Config:
+def alembic_config(connection: Any) -> Config:
     config = Config()
     config.set_main_option("script_location", str(resources.files("store") / "migrations"))
     config.attributes["connection"] = connection
@@ -61,7 +61,7 @@ def _alembic_config(connection: Any) -> Config:
 
 
 def head_revision() -> str:
-    script = ScriptDirectory.from_config(_alembic_config(None))
+    script = ScriptDirectory.from_config(alembic_config(None))
     head = script.get_current_head()
     assert head is not None
     return head
@@ -82,7 +82,7 @@ def migrate(engine: Engine) -> None:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
-            config = _alembic_config(connection)
+            config = alembic_config(connection)
             script = ScriptDirectory.from_config(config)
             current = MigrationContext.configure(connection).get_current_revision()
             if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:

@@ -94,7 +94,10 @@ class Client(SQLModel, table=True):
     owner_member_id: int | None = Field(default=None, foreign_key="partner_member.id", ondelete="SET NULL")
     primary_contact_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="SET NULL", use_alter=True)),
+        sa_column=Column(
+            Integer,
+            ForeignKey("contact.id", ondelete="SET NULL", use_alter=True, name="fk_client_primary_contact"),
+        ),
     )
     products: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     contacts_used: int | None = Field(default=None, ge=0)
