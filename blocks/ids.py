@@ -24,6 +24,7 @@ class ActionId(StrEnum):
     OWNER_SELECT = "owner_select"
     COLUMNS_CHECKBOXES = "columns_checkboxes"
     END_REASON = "end_reason"
+    OWNER_KIND = "owner_kind"  # change-owner modal: HubSpot or a partner team member
 
 
 class BlockId(StrEnum):
@@ -33,6 +34,9 @@ class BlockId(StrEnum):
     END_REASON_INPUT = "end_reason_input"
     CLIENT_ACTIONS = "client_actions"  # suffixed with the client ID when several are in one message
     PAGING = "renewals_paging"
+    OWNER_KIND_INPUT = "owner_kind_input"
+    CLIENT_DETAIL = "client_detail"  # the header of a /renewal detail message: buttons there refresh it
+    CLIENT_PICK = "client_pick"  # suffixed with the client ID: one per match when /renewal finds several
 
 
 class ViewId(StrEnum):

@@ -40,6 +40,21 @@ class PageRef(_Value):
     team_id: str
 
 
+class ClientModalRef(_Value):
+    """A client modal's `private_metadata`: the client, and where to report back after submission.
+
+    `response_url` is the one of the message whose button opened the modal; `refresh` says that
+    message is the client's own detail (replace it with the new detail) rather than a table or a
+    digest (leave it alone and confirm ephemerally).
+    """
+
+    v: Literal[1] = 1
+    client_id: int
+    team_id: str
+    response_url: str | None = Field(default=None, max_length=2000)
+    refresh: bool = False
+
+
 V = TypeVar("V", bound=_Value)
 
 
