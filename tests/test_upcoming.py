@@ -1,0 +1,186 @@
+"""The upcoming-renewals view model on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlmodel import Session
+
+from store.clients import end_association
+from store.models import Client, ContractChange, Workspace
+from store.rules import ContractType, OwnerKind, Status, fold, renewal_deadline
+from store.upcoming import RenewalQuery, Viewer, upcoming_view
+
+TODAY = date(2026, 11, 24)
+
+
+def add_client(session: Session, workspace: Workspace, name: str, hub_id: str, **fields: object) -> Client:
+    client = Client(workspace_id=workspace.id, hub_id=hub_id, name=name, name_folded=fold(name), **fields)
+    session.add(client)
+    session.flush()
+    return client
+
+
+def add_change(
+    session: Session,
+    client: Client,
+    start: date,
+    contract_type: ContractType = ContractType.RENEWAL,
+    status: Status = Status.PENDING,
+    mrr: str | None = None,
+    currency: str = "USD",
+) -> ContractChange:
+    change = ContractChange(
+        workspace_id=client.workspace_id,
+        client_id=client.id,
+        contract_type=contract_type,
+        status=status,
+        renewal_start_date=start,
+        renewal_deadline=renewal_deadline(start),
+        current_mrr=Decimal(mrr) if mrr else None,
+        currency=currency if mrr else None,
+    )
+    session.add(change)
+    session.flush()
+    return change
+
+
+def test_lists_start_dates_in_the_next_120_days_soonest_deadline_first(
+    session: Session, workspace: Workspace
+) -> None:
+    later = add_client(session, workspace, "Later Ltd", "2")
+    sooner = add_client(session, workspace, "Sooner Inc", "1")
+    add_change(session, later, TODAY + timedelta(days=100))
+    add_change(session, sooner, TODAY + timedelta(days=50))
+    add_change(session, sooner, TODAY + timedelta(days=121))  # outside the window
+    add_change(session, sooner, TODAY - timedelta(days=1))  # already started
+    session.commit()
+    view = upcoming_view(workspace, RenewalQuery(), session=session, today=TODAY)
+    assert [(r.client_name, r.renewal_start_date) for r in view.rows] == [
+        ("Sooner Inc", TODAY + timedelta(days=50)),
+        ("Later Ltd", TODAY + timedelta(days=100)),
+    ]
+    assert view.total == 2
+
+
+def test_shorter_window_on_request(session: Session, workspace: Workspace) -> None:
+    client = add_client(session, workspace, "Acme", "1")
+    add_change(session, client, TODAY + timedelta(days=10))
+    add_change(session, client, TODAY + timedelta(days=40), ContractType.EMAIL_OVERAGE)
+    session.commit()
+    view = upcoming_view(workspace, RenewalQuery(days=30), session=session, today=TODAY)
+    assert [r.renewal_start_date for r in view.rows] == [TODAY + timedelta(days=10)]
+
+
+def test_ended_associations_are_left_out(session: Session, workspace: Workspace) -> None:
+    gone = add_client(session, workspace, "Gone Co", "1")
+    add_change(session, gone, TODAY + timedelta(days=60))
+    end_association(gone, session=session, actor="U1", reason="moved agency")
+    session.commit()
+    assert upcoming_view(workspace, RenewalQuery(), session=session, today=TODAY).total == 0
+
+
+def test_status_filter_uses_the_effective_status(session: Session, workspace: Workspace) -> None:
+    client = add_client(session, workspace, "Acme", "1")
+    add_change(session, client, TODAY + timedelta(days=30))  # deadline passed: renewed by itself
+    add_change(session, client, TODAY + timedelta(days=60), ContractType.CONTACT_TIER_UPGRADE)
+    session.commit()
+    renewed = upcoming_view(workspace, RenewalQuery(status=Status.RENEWED), session=session, today=TODAY)
+    pending = upcoming_view(workspace, RenewalQuery(status=Status.PENDING), session=session, today=TODAY)
+    assert [r.contract_type for r in renewed.rows] == [ContractType.RENEWAL]
+    assert [r.contract_type for r in pending.rows] == [ContractType.CONTACT_TIER_UPGRADE]
+
+
+def test_type_and_search_filters(session: Session, workspace: Workspace) -> None:
+    cafe = add_client(session, workspace, "Café Núñez", "111", domain="cafenunez.es")
+    other = add_client(session, workspace, "Northwind", "222")
+    add_change(session, cafe, TODAY + timedelta(days=70), ContractType.EMAIL_OVERAGE)
+    add_change(session, other, TODAY + timedelta(days=70), ContractType.EMAIL_OVERAGE)
+    add_change(session, other, TODAY + timedelta(days=80))
+    session.commit()
+    by_name = upcoming_view(workspace, RenewalQuery(words="cafe nunes"), session=session, today=TODAY)
+    by_type = upcoming_view(
+        workspace, RenewalQuery(contract_type=ContractType.RENEWAL), session=session, today=TODAY
+    )
+    assert [r.client_name for r in by_name.rows] == ["Café Núñez"]
+    assert [r.client_name for r in by_type.rows] == ["Northwind"]
+
+
+def test_owner_filter_follows_the_workspace_default(session: Session, workspace: Workspace) -> None:
+    default = add_client(session, workspace, "Default Owner", "1")
+    hubspot = add_client(session, workspace, "Explicit HubSpot", "2", owner_kind=OwnerKind.HUBSPOT)
+    for client in (default, hubspot):
+        add_change(session, client, TODAY + timedelta(days=70))
+    workspace.partner_owns_all = True
+    session.commit()
+    partner = upcoming_view(workspace, RenewalQuery(owner="partner"), session=session, today=TODAY)
+    assert [r.client_name for r in partner.rows] == ["Default Owner"]
+
+
+def test_mrr_at_stake_counts_only_changes_that_need_action_per_currency(
+    session: Session, workspace: Workspace
+) -> None:
+    client = add_client(session, workspace, "Acme", "1")
+    add_change(session, client, TODAY + timedelta(days=70), mrr="1000.10")
+    add_change(session, client, TODAY + timedelta(days=70), ContractType.EMAIL_OVERAGE, mrr="0.20")
+    add_change(
+        session,
+        client,
+        TODAY + timedelta(days=71),
+        ContractType.CONTACT_TIER_UPGRADE,
+        mrr="50",
+        currency="EUR",
+    )
+    add_change(session, client, TODAY + timedelta(days=80), status=Status.CONFIRMED, mrr="999")
+    session.commit()
+    view = upcoming_view(workspace, RenewalQuery(), session=session, today=TODAY)
+    assert view.mrr_at_stake == {"EUR": Decimal("50"), "USD": Decimal("1000.30")}
+
+
+def test_pages_cover_every_row_once(session: Session, workspace: Workspace) -> None:
+    for n in range(23):
+        add_change(
+            session, add_client(session, workspace, f"Client {n:02d}", str(n)), TODAY + timedelta(days=60)
+        )
+    session.commit()
+    seen: list[int] = []
+    offset = 0
+    while True:
+        view = upcoming_view(
+            workspace, RenewalQuery(), session=session, today=TODAY, offset=offset, page_size=10
+        )
+        seen += [r.change_id for r in view.rows]
+        if not view.has_next:
+            break
+        offset += view.page_size
+    assert len(seen) == 23 == len(set(seen))
+
+
+def test_another_workspace_never_sees_these_rows(session: Session, workspace: Workspace) -> None:
+    add_change(session, add_client(session, workspace, "Mine", "1"), TODAY + timedelta(days=60))
+    other = Workspace(team_id="T0OTHER")
+    session.add(other)
+    session.commit()
+    assert upcoming_view(other, RenewalQuery(), session=session, today=TODAY).total == 0
+
+
+@pytest.mark.parametrize("viewer_email", ["ana@agency.example", "ANA@agency.example"])
+def test_owner_me_matches_an_imported_email(
+    session: Session, workspace: Workspace, viewer_email: str
+) -> None:
+    from store.models import PartnerMember
+
+    member = PartnerMember(workspace_id=workspace.id, email="ana@agency.example")
+    session.add(member)
+    session.flush()
+    client = add_client(
+        session, workspace, "Acme", "1", owner_kind=OwnerKind.PARTNER, owner_member_id=member.id
+    )
+    add_change(session, client, TODAY + timedelta(days=70))
+    session.commit()
+    view = upcoming_view(
+        workspace, RenewalQuery(owner="me"), session=session, today=TODAY, viewer=Viewer("U1", viewer_email)
+    )
+    assert view.total == 1
