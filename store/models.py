@@ -232,6 +232,9 @@ class DigestRun(SQLModel, table=True):
     claimed_at: datetime = _utc_field()
     finished_at: datetime | None = _utc_field(nullable=True)
     message_ts: str | None = Field(default=None, max_length=32)
+    # A digest too long for one message continues in a thread: how many of its messages
+    # went out, so a retry resumes in the thread instead of posting the first one again.
+    parts_posted: int = Field(default=0, ge=0)
     error: str | None = Field(default=None, max_length=500)
 
 
