@@ -7,13 +7,16 @@ Every function takes the workspace and never reaches a row of another one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from store.audit import record_change
-from store.models import Client, Contact, PartnerMember, Workspace
-from store.rules import OwnerKind, closest_names, match_client
+from store.audit import client_history, record_change
+from store.models import AuditEvent, Client, Contact, PartnerMember, Workspace
+from store.rules import Owner, OwnerKind, closest_names, effective_owner, fold, match_client
 from store.types import utcnow
+from store.upcoming import RenewalRow, load_rows
 
 
 class ClientChangeError(Exception):
@@ -67,6 +70,29 @@ def client_contacts(client: Client, *, session: Session) -> list[Contact]:
             .order_by(col(Contact.name), col(Contact.email))
         )
     )
+
+
+def contact_count(client: Client, *, session: Session) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Contact)
+        .where(Contact.client_id == client.id, Contact.workspace_id == client.workspace_id)
+    ).one()
+
+
+def search_contacts(client: Client, text: str, *, session: Session, limit: int = 100) -> list[Contact]:
+    """The client's contacts whose name or email contains `text`, case- and accent-insensitive, by name.
+
+    For the type-ahead of a client with too many contacts for a static select. Filtered in
+    Python because accent folding is not portable SQL; a client has hundreds of contacts, not millions.
+    """
+    wanted = fold(text)
+    matches = [
+        contact
+        for contact in client_contacts(client, session=session)
+        if not wanted or wanted in fold(contact.name or "") or wanted in contact.email.lower()
+    ]
+    return matches[:limit]
 
 
 def _contact_label(contact_id: int | None, *, session: Session) -> str | None:
@@ -249,3 +275,61 @@ def set_partner_owns_all(workspace: Workspace, value: bool, *, session: Session,
         after={"default_owner": "partner" if value else "hubspot"},
     )
     return True
+
+
+# --- a client's detail ------------------------------------------------------------------------
+
+HISTORY_EVENTS = 5
+
+
+@dataclass(frozen=True)
+class ClientDetail:
+    """Everything `/renewal <client>` shows about one client, read in one transaction."""
+
+    client: Client
+    owner: Owner  # effective: the workspace default applies when the client has no explicit owner
+    primary_contact: Contact | None
+    contacts: list[Contact]
+    changes: list[RenewalRow]  # upcoming contract changes (start date today or later), soonest deadline first
+    history: list[AuditEvent]  # newest first
+    today: date
+
+    @property
+    def max_contacts(self) -> int | None:
+        """The contact tier limit usage is measured against: the soonest change that states one."""
+        return next((row.max_contacts for row in self.changes if row.max_contacts is not None), None)
+
+    @property
+    def email_limit(self) -> int | None:
+        return next((row.email_limit for row in self.changes if row.email_limit is not None), None)
+
+
+def client_detail(
+    client: Client, *, session: Session, workspace: Workspace, today: date, history: int = HISTORY_EVENTS
+) -> ClientDetail:
+    """One client's detail. The client must belong to `workspace` (callers get it via get_client)."""
+    assert client.id is not None and workspace.id is not None
+    if client.workspace_id != workspace.id:
+        raise ClientChangeError("That client belongs to another workspace.")
+    member = session.get(PartnerMember, client.owner_member_id) if client.owner_member_id else None
+    owner = effective_owner(
+        client.owner_kind,
+        partner_owns_all=workspace.partner_owns_all,
+        slack_user_id=member.slack_user_id if member else None,
+        email=member.email if member else None,
+        name=member.name if member else None,
+    )
+    contacts = client_contacts(client, session=session)
+    primary = next((c for c in contacts if c.id == client.primary_contact_id), None)
+    changes = load_rows(
+        workspace, session=session, today=today, start_from=today, client_ids=[client.id], include_ended=True
+    )
+    return ClientDetail(
+        client=client,
+        owner=owner,
+        primary_contact=primary,
+        contacts=contacts,
+        changes=changes,
+        history=client_history(client.id, session=session, workspace_id=workspace.id, limit=history),
+        today=today,
+    )

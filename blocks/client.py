@@ -1,0 +1,372 @@
+"""`/renewal <client>`: one client's detail, the "which one?" list, and the "no match" reply.
+
+Pure functions from store objects to Block Kit. Every piece of user data goes through
+`blocks.text.mrkdwn` (escaped and cut to fit), so a client named `<!channel>` pings no one
+and a client with 300 contacts or 40 contract changes still makes a valid message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from blocks import format as fmt
+from blocks.client_actions import client_action_buttons
+from blocks.ids import ActionId, BlockId
+from blocks.text import escape, mrkdwn, truncate
+from blocks.values import ClientRef, encode
+from store.clients import ClientDetail
+from store.models import AuditEvent, Client, Contact
+from store.rules import Owner, OwnerKind
+from store.upcoming import RenewalRow
+
+# Slack's limits (shared/slack-platform.md §1), and what this message leaves room for.
+HEADER_CHARS = 150
+SECTION_CHARS = 3000
+FIELD_CHARS = 2000
+MAX_BLOCKS = 50
+# 12 blocks are not contract changes (header, overview, contacts, headings, history,
+# buttons...), so 30 changes keep the detail well under 50 blocks.
+MAX_CHANGES_SHOWN = 30
+MAX_PICKS = 10
+HISTORY_LINE_CHARS = 400
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+
+
+@dataclass(frozen=True)
+class Message:
+    """A reply: plain-text fallback (mrkdwn, escaped) and Block Kit blocks."""
+
+    text: str
+    blocks: list[Block]
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for `respond`, `chat_postEphemeral` and friends."""
+        return {"text": self.text, "blocks": [block.to_dict() for block in self.blocks]}
+
+
+def notice(text: str) -> Message:
+    """A one-section reply. `text` is mrkdwn the caller has already escaped."""
+    body = truncate(text, SECTION_CHARS)
+    return Message(text=truncate(text, 3000), blocks=[SectionBlock(text=MarkdownTextObject(text=body))])
+
+
+def slack_date(moment: datetime) -> str:
+    """`<!date^…>`: each reader sees the moment in their own time zone; the fallback is UTC."""
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def who(actor: str | None) -> str:
+    """A Slack user as a mention; anything else (`cli:import`) as escaped text."""
+    if not actor:
+        return "someone"
+    if _USER_ID.match(actor):
+        return f"<@{actor}>"
+    return escape(actor)
+
+
+def owner_text(owner: Owner) -> str:
+    """The communication owner in mrkdwn: HubSpot, a mention, or the partner member's name/email."""
+    if owner.kind is OwnerKind.HUBSPOT:
+        text = "HubSpot"
+    elif owner.slack_user_id:
+        text = f"<@{owner.slack_user_id}>"
+    elif owner.name or owner.email:
+        text = mrkdwn(owner.name or owner.email or "", 200)
+    else:
+        text = "Partner"
+    return f"{text} (workspace default)" if owner.is_default else text
+
+
+def _field(label: str, value: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=truncate(f"*{label}*\n{value}", FIELD_CHARS))
+
+
+def _section(text: str, *, block_id: str | None = None) -> SectionBlock:
+    return SectionBlock(block_id=block_id, text=MarkdownTextObject(text=truncate(text, SECTION_CHARS)))
+
+
+def _usage(used: int | None, limit: int | None, what: str) -> str:
+    if used is None and limit is None:
+        return fmt.EMPTY
+    if limit is None:
+        return f"{fmt.number(used)} (no {what} known)"
+    line = f"{fmt.number(used)} / {fmt.number(limit)} {what}"
+    if used is not None and limit > 0:
+        line += f" ({used * 100 // limit}%)"
+    return line
+
+
+def _association(client: Client) -> str:
+    if client.association_ended_at is None:
+        return "Active"
+    text = f"Ended {slack_date(client.association_ended_at)} by {who(client.association_ended_by)}"
+    if client.association_end_reason:
+        text += f"\nReason: {mrkdwn(client.association_end_reason, 1000)}"
+    return text
+
+
+def _lines_within(lines: Sequence[str], budget: int, more: str) -> str:
+    """As many whole lines as fit in `budget` chars, then `more` (formatted with the count left)."""
+    kept: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        left = len(lines) - index
+        reserve = len(more.format(n=left)) + 1 if left > 1 else 0
+        if used + len(line) + 1 + reserve > budget:
+            kept.append(more.format(n=left))
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept)
+
+
+def _contact_line(contact: Contact, *, primary: bool) -> str:
+    parts = [mrkdwn(contact.name, 150)] if contact.name else []
+    parts.append(mrkdwn(contact.email, 320))
+    if contact.role:
+        parts.append(mrkdwn(contact.role, 100))
+    line = "• " + " · ".join(parts)
+    return line + " _(primary contact)_" if primary else line
+
+
+def _contacts_block(contacts: Sequence[Contact], primary_id: int | None) -> SectionBlock:
+    if not contacts:
+        return _section("*Contacts*\nNone imported.")
+    # The primary contact first, so it survives truncation.
+    ordered = sorted(contacts, key=lambda c: c.id != primary_id)
+    heading = f"*Contacts* ({len(contacts):,})\n"
+    lines = [_contact_line(c, primary=c.id == primary_id) for c in ordered]
+    return _section(heading + _lines_within(lines, SECTION_CHARS - len(heading), "…and {n:,} more"))
+
+
+def _change_block(row: RenewalRow, today_text: str) -> SectionBlock:
+    marker = " · *needs action*" if row.needs_action else ""
+    deadline = f"{fmt.day(row.renewal_deadline)} ({today_text})"
+    return SectionBlock(
+        text=MarkdownTextObject(text=f"*{row.contract_type.label}* · {row.status.label}{marker}"),
+        fields=[
+            _field("Renewal start date", fmt.day(row.renewal_start_date)),
+            _field("Renewal deadline", deadline),
+            _field("Max contacts", fmt.number(row.max_contacts)),
+            _field("Email limit", fmt.number(row.email_limit)),
+            _field("Billing frequency", fmt.billing(row.billing_frequency, row.billing_months)),
+            _field("Subscription term", fmt.term(row.subscription_term_months)),
+            _field("Current MRR", fmt.money(row.current_mrr)),
+            _field("Estimated new MRR", fmt.money(row.estimated_new_mrr)),
+        ],
+    )
+
+
+# --- history -------------------------------------------------------------------------------
+
+
+def _value_text(value: Any) -> str:
+    if value is None or value == "":
+        return "none"
+    return mrkdwn(str(value), 150)
+
+
+def _owner_snapshot_text(snapshot: dict[str, Any] | None) -> str:
+    snapshot = snapshot or {}
+    kind = snapshot.get("owner")
+    if kind == "hubspot":
+        return "HubSpot"
+    if kind == "default":
+        return "the workspace default"
+    if kind == "partner":
+        if snapshot.get("member_user"):
+            return who(str(snapshot["member_user"]))
+        if snapshot.get("member_email"):
+            return mrkdwn(str(snapshot["member_email"]), 150)
+        return "a partner team member"
+    return _value_text(kind)
+
+
+def _generic_change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    keys = list(dict.fromkeys([*(before or {}), *(after or {})]))
+    parts = []
+    for key in keys:
+        old, new = (before or {}).get(key), (after or {}).get(key)
+        if old != new:
+            label = escape(str(key).replace("_", " "))
+            parts.append(f"{label}: {_value_text(old)} → {_value_text(new)}")
+    return "; ".join(parts)
+
+
+def history_line(event: AuditEvent) -> str:
+    """'• <date> <@U1> changed the communication owner: HubSpot → <@U2>'."""
+    before, after = event.before or {}, event.after or {}
+    match event.action:
+        case "reassign_contact":
+            what = (
+                f"reassigned the primary contact: {_value_text(before.get('primary_contact'))} "
+                f"→ {_value_text(after.get('primary_contact'))}"
+            )
+        case "change_owner":
+            what = (
+                f"changed the communication owner: {_owner_snapshot_text(before)} "
+                f"→ {_owner_snapshot_text(after)}"
+            )
+        case "end_association":
+            reason = after.get("reason")
+            what = "ended the association" + (f" (reason: {_value_text(reason)})" if reason else "")
+        case "restore_association":
+            what = "restored the association"
+        case _:
+            action = escape(event.action.replace("_", " "))
+            change = _generic_change(event.before, event.after)
+            what = f"{action}: {change}" if change else action
+    line = f"• {slack_date(event.at)} {who(event.actor)} {what}"
+    return truncate(line, HISTORY_LINE_CHARS)
+
+
+def _history_block(events: Sequence[AuditEvent]) -> SectionBlock:
+    if not events:
+        return _section("*Recent changes*\nNo changes made through the app yet.")
+    lines = [history_line(e) for e in events]
+    return _section("*Recent changes*\n" + _lines_within(lines, SECTION_CHARS - 20, "…and {n} more"))
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+def client_detail_message(detail: ClientDetail, *, team_id: str) -> Message:
+    """The detail of one client, with its buttons."""
+    client = detail.client
+    assert client.id is not None
+    primary = detail.primary_contact
+    blocks: list[Block] = [
+        HeaderBlock(
+            block_id=BlockId.CLIENT_DETAIL.value,
+            text=PlainTextObject(text=truncate(client.name, HEADER_CHARS) or "Client"),
+        ),
+        SectionBlock(
+            fields=[
+                _field("Website", mrkdwn(client.domain, 300) if client.domain else fmt.EMPTY),
+                _field("Hub ID", escape(client.hub_id)),
+                _field("Communication owner", owner_text(detail.owner)),
+                _field("Primary contact", mrkdwn(primary.label, 500) if primary else "None chosen"),
+                _field("Association", _association(client)),
+                _field(
+                    "Products",
+                    mrkdwn(", ".join(client.products), 1500) if client.products else fmt.EMPTY,
+                ),
+                _field("Contacts used", _usage(client.contacts_used, detail.max_contacts, "max contacts")),
+                _field("Emails sent", _usage(client.emails_sent, detail.email_limit, "email limit")),
+            ]
+        ),
+        _contacts_block(detail.contacts, client.primary_contact_id),
+        DividerBlock(),
+    ]
+    changes = detail.changes
+    if changes:
+        blocks.append(_section(f"*Upcoming contract changes* ({len(changes)})"))
+        for row in changes[:MAX_CHANGES_SHOWN]:
+            blocks.append(_change_block(row, fmt.relative_days(row.renewal_deadline, detail.today)))
+        if len(changes) > MAX_CHANGES_SHOWN:
+            hidden = len(changes) - MAX_CHANGES_SHOWN
+            blocks.append(
+                ContextBlock(
+                    elements=[
+                        MarkdownTextObject(
+                            text=f"…and {hidden} later contract changes, not shown (Slack allows "
+                            f"{MAX_BLOCKS} blocks per message)."
+                        )
+                    ]
+                )
+            )
+    else:
+        blocks.append(_section("*Upcoming contract changes*\nNone."))
+    blocks.append(DividerBlock())
+    blocks.append(_history_block(detail.history))
+    blocks.append(
+        client_action_buttons(
+            client.id,
+            team_id,
+            association_active=client.association_active,
+            client_name=client.name,
+        )
+    )
+    state = "" if client.association_active else " (association ended)"
+    text = (
+        f"{mrkdwn(client.name, 500)}{state}: Hub ID {escape(client.hub_id)}, "
+        f"{len(changes)} upcoming contract change{'s' if len(changes) != 1 else ''}, "
+        f"communication owner {owner_text(detail.owner)}"
+    )
+    return Message(text=text, blocks=blocks[:MAX_BLOCKS])
+
+
+def client_choices_message(clients: Sequence[Client], query: str, *, team_id: str) -> Message:
+    """Several clients match: one "Show" button each (PICK_CLIENT), best match first.
+
+    Pass up to MAX_PICKS + 1 clients: the extra one only tells that there are more.
+    """
+    shown = list(clients)[:MAX_PICKS]
+    intro = f"Several clients match “{mrkdwn(query, 200)}”. Pick one:"
+    if len(clients) > MAX_PICKS:
+        intro = (
+            f"More than {MAX_PICKS} clients match “{mrkdwn(query, 200)}”; the best {MAX_PICKS} are below. "
+            "Pick one, or type more of the name:"
+        )
+    blocks: list[Block] = [_section(intro)]
+    for client in shown:
+        assert client.id is not None
+        details = [f"Hub ID {escape(client.hub_id)}"]
+        if client.domain:
+            details.insert(0, mrkdwn(client.domain, 200))
+        if not client.association_active:
+            details.append("association ended")
+        blocks.append(
+            SectionBlock(
+                block_id=f"{BlockId.CLIENT_PICK.value}:{client.id}",
+                text=MarkdownTextObject(text=f"*{mrkdwn(client.name, 1500)}*\n" + " · ".join(details)),
+                accessory=ButtonElement(
+                    text=PlainTextObject(text="Show"),
+                    action_id=ActionId.PICK_CLIENT.value,
+                    value=encode(ClientRef(client_id=client.id, team_id=team_id)),
+                    accessibility_label=truncate(f"Show {client.name}", 75),
+                ),
+            )
+        )
+    return Message(text=f"Several clients match “{mrkdwn(query, 200)}”", blocks=blocks)
+
+
+def no_client_message(query: str, suggestions: Sequence[str]) -> Message:
+    text = f"No client matches “{mrkdwn(query, 200)}”."
+    if suggestions:
+        names = ", ".join(f"*{mrkdwn(name, 150)}*" for name in suggestions)
+        text += f" Closest names: {names}."
+    else:
+        text += " Try a name, a website domain or a Hub ID."
+    return notice(text)
+
+
+def renewal_usage_message() -> Message:
+    return notice(
+        "Usage: `/renewal <client name, domain or Hub ID>` shows one client's detail: contacts, "
+        "products, usage, upcoming contract changes, owner and recent history."
+    )
+
+
+STALE_TEXT = "This message is out of date. Run `/renewal` again."
+
+
+def stale_message() -> Message:
+    return notice(STALE_TEXT)

@@ -1,0 +1,95 @@
+"""The buttons that act on one client, shared by `/renewal`, `/renewals` and digests.
+
+    client_action_buttons(client_id, team_id, association_active=True, block_id_suffix="42")
+
+gives one `actions` block: "Reassign contact", "Change owner", and "End association"
+(danger, behind a Slack confirm dialog) or, for an ended association, "Restore association".
+Every button's value is a `ClientRef` (client and team), decoded by handlers.client_actions,
+which checks the team against the request's own before touching anything. Put several
+clients' buttons in one message by giving each a distinct `block_id_suffix` (the client ID
+is a good one): Slack needs block IDs unique within a message, and action IDs unique within
+a block, so the action IDs stay the same everywhere and one listener serves them all.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject, PlainTextObject
+
+from blocks.ids import ActionId, BlockId
+from blocks.text import truncate
+from blocks.values import ClientRef, encode
+
+REASSIGN_CONTACT_LABEL = "Reassign contact"
+CHANGE_OWNER_LABEL = "Change owner"
+END_ASSOCIATION_LABEL = "End association"
+RESTORE_ASSOCIATION_LABEL = "Restore association"
+
+_CONFIRM_TITLE_CHARS = 100
+_CONFIRM_TEXT_CHARS = 300
+_BLOCK_ID_CHARS = 255
+
+
+def client_actions_block_id(suffix: str | None = None) -> str:
+    """`client_actions`, or `client_actions:<suffix>` when a message holds several clients."""
+    if suffix is None:
+        return BlockId.CLIENT_ACTIONS.value
+    return truncate(f"{BlockId.CLIENT_ACTIONS.value}:{suffix}", _BLOCK_ID_CHARS)
+
+
+def end_association_confirm(client_name: str | None = None) -> ConfirmObject:
+    """The confirm dialog in front of "End association" (plain text: no escaping needed, none done)."""
+    who = client_name or "this client"
+    text = (
+        f"End the association with {who}? It leaves upcoming renewals and every digest. "
+        "Nothing is deleted; an admin can restore it."
+    )
+    return ConfirmObject(
+        title=PlainTextObject(text="End the association?"),
+        text=PlainTextObject(text=truncate(text, _CONFIRM_TEXT_CHARS)),
+        confirm=PlainTextObject(text="End association"),
+        deny=PlainTextObject(text="Cancel"),
+        style="danger",
+    )
+
+
+def client_action_buttons(
+    client_id: int,
+    team_id: str,
+    *,
+    association_active: bool,
+    block_id_suffix: str | None = None,
+    client_name: str | None = None,
+) -> ActionsBlock:
+    """The actions block for one client (see the module docstring).
+
+    `client_name`, when given, is named in the end-association confirm dialog and in the
+    buttons' accessibility labels (useful when one message shows several clients).
+    """
+    value = encode(ClientRef(client_id=client_id, team_id=team_id))
+
+    def button(label: str, action_id: ActionId, **kwargs: object) -> ButtonElement:
+        accessibility = truncate(f"{label}: {client_name}", 75) if client_name else None
+        return ButtonElement(
+            text=PlainTextObject(text=label),
+            action_id=action_id.value,
+            value=value,
+            accessibility_label=accessibility,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    elements = [
+        button(REASSIGN_CONTACT_LABEL, ActionId.REASSIGN_CONTACT),
+        button(CHANGE_OWNER_LABEL, ActionId.CHANGE_OWNER),
+    ]
+    if association_active:
+        elements.append(
+            button(
+                END_ASSOCIATION_LABEL,
+                ActionId.END_ASSOCIATION,
+                style="danger",
+                confirm=end_association_confirm(client_name),
+            )
+        )
+    else:
+        elements.append(button(RESTORE_ASSOCIATION_LABEL, ActionId.RESTORE_ASSOCIATION))
+    return ActionsBlock(block_id=client_actions_block_id(block_id_suffix), elements=elements)
