@@ -17,7 +17,7 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -363,3 +363,408 @@ def fake_slack() -> Iterator[FakeSlack]:
     finally:
         fake.stop()
     assert fake.problems == [], "the app sent payloads Slack would reject:\n" + "\n".join(fake.problems)
+
+
+# --- the app under test, over real HTTP --------------------------------------------------------
+#
+# Usage (any test module; the fixtures come from this plugin via tests/conftest.py):
+#
+#     def test_something(slack_app, fake_slack):
+#         reply = slack_app.command("/renewals", "type:renewal", user_id="U1")
+#         assert reply.status == 200                      # Bolt acked
+#         message = slack_app.wait_for("response_url")    # the answer sent to response_url
+#         blocks = message.params["blocks"]
+#
+#         value = button_value(message, "renewals_next")  # a button in that message
+#         slack_app.action(block_actions_payload("renewals_next", value, user_id="U1"))
+#         slack_app.wait_for("response_url", count=2)
+#
+#         slack_app.command("/renewals", "columns", trigger_id="T-1")
+#         view = slack_app.wait_for("views.open").params["view"]
+#         state = {"columns_input": {"columns_checkboxes": checkboxes(["website"])}}
+#         reply = slack_app.view_submission(view_submission_payload(view, state))
+#
+# `slack_app` runs the real WSGI app (bot.server.make_wsgi_app) in waitress on a free
+# port, with Settings pointing at `fake_slack` and at the `database_url` fixture (so every
+# test using it runs on SQLite and, with TEST_DATABASE_URL, PostgreSQL). Requests are
+# signed with SIGNING_SECRET exactly as Slack signs them; `slack_app.post(...)` sends a
+# raw body with any headers, for tests of the signature check itself.
+# `start_slack_app(fake, database_url, **settings)` builds one with other settings.
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+TEAM_ID = "T0TEAM1"
+USER_ID = "U0ALICE"
+CHANNEL_ID = "C0CHANNEL"
+_trigger_ids = itertools.count(1)
+_response_keys = itertools.count(1)
+
+
+@dataclass
+class Reply:
+    """The HTTP answer of the app to one request (Bolt's ack, or an error)."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body) if self.body.strip() else {}
+
+
+class SlackAppClient:
+    """Sends Slack-shaped signed requests to the running app and waits for what it sends back."""
+
+    def __init__(self, base_url: str, fake: FakeSlack, app: Any, engine: Any, settings: Any) -> None:
+        self.base_url = base_url
+        self.events_url = f"{base_url}/slack/events"
+        self.fake = fake
+        self.app = app
+        self.engine = engine
+        self.settings = settings
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def post(self, body: bytes, headers: dict[str, str], path: str = "/slack/events") -> Reply:
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.base_url}{path}", data=body, method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return Reply(response.status, response.read(), dict(response.headers.items()))
+        except urllib.error.HTTPError as exc:
+            return Reply(exc.code, exc.read(), dict(exc.headers.items()))
+
+    def get(self, path: str) -> Reply:
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"{self.base_url}{path}", timeout=10) as response:
+                return Reply(response.status, response.read(), dict(response.headers.items()))
+        except urllib.error.HTTPError as exc:
+            return Reply(exc.code, exc.read(), dict(exc.headers.items()))
+
+    def send_form(self, fields: dict[str, str], *, timestamp: int | None = None) -> Reply:
+        from urllib.parse import urlencode
+
+        body = urlencode(fields).encode()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            **sign(SIGNING_SECRET, body, timestamp),
+        }
+        return self.post(body, headers)
+
+    def command(
+        self,
+        name: str,
+        text: str = "",
+        *,
+        user_id: str = USER_ID,
+        team_id: str = TEAM_ID,
+        channel_id: str = CHANNEL_ID,
+        enterprise_id: str | None = None,
+        trigger_id: str | None = None,
+        response_url: str | None = None,
+        timestamp: int | None = None,
+    ) -> Reply:
+        """A slash command as Slack posts it (form fields); response_url points at the fake."""
+        fields = {
+            "token": "deprecated",
+            "team_id": team_id,
+            "team_domain": team_id.lower(),
+            "channel_id": channel_id,
+            "channel_name": "renewals",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": name,
+            "text": text,
+            "api_app_id": "A0APP",
+            "is_enterprise_install": "false",
+            "response_url": response_url or self.fake.response_url(f"cmd{next(_response_keys)}"),
+            "trigger_id": trigger_id or f"trigger-{next(_trigger_ids)}",
+        }
+        if enterprise_id:
+            fields["enterprise_id"] = enterprise_id
+        return self.send_form(fields, timestamp=timestamp)
+
+    def interactive(self, payload: dict[str, Any], *, timestamp: int | None = None) -> Reply:
+        """Any interactivity payload, sent as Slack does: form field `payload=<json>`."""
+        return self.send_form({"payload": json.dumps(payload)}, timestamp=timestamp)
+
+    def action(self, payload: dict[str, Any]) -> Reply:
+        return self.interactive(payload)
+
+    def view_submission(self, payload: dict[str, Any]) -> Reply:
+        return self.interactive(payload)
+
+    def suggestion(self, payload: dict[str, Any]) -> Reply:
+        return self.interactive(payload)
+
+    # --- waiting for what the app sent ------------------------------------------------------
+
+    def wait_for(
+        self,
+        method: str,
+        *,
+        count: int = 1,
+        timeout: float = 5.0,
+        where: Callable[[Call], bool] | None = None,
+    ) -> Call:
+        """The `count`-th call of `method` (matching `where`) the app made; fails after `timeout` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            calls = [c for c in self.fake.calls_to(method) if where is None or where(c)]
+            if len(calls) >= count:
+                return calls[count - 1]
+            if time.monotonic() > deadline:
+                seen = [c.method for c in self.fake.calls]
+                raise AssertionError(f"no call #{count} of {method} within {timeout}s; calls seen: {seen}")
+            time.sleep(0.01)
+
+    def settle(self, quiet: float = 0.2, timeout: float = 5.0) -> None:
+        """Wait until the app has made no Web API call for `quiet` seconds (for 'nothing else sent')."""
+        deadline = time.monotonic() + timeout
+        seen = len(self.fake.calls)
+        last_change = time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            now = len(self.fake.calls)
+            if now != seen:
+                seen, last_change = now, time.monotonic()
+            elif time.monotonic() - last_change >= quiet:
+                return
+
+
+def block_actions_payload(
+    action_id: str,
+    value: str | None = None,
+    *,
+    user_id: str = USER_ID,
+    team_id: str | None = TEAM_ID,
+    user_team_id: str | None = None,
+    enterprise_id: str | None = None,
+    channel_id: str = CHANNEL_ID,
+    block_id: str = "b1",
+    response_url: str | None = "auto",
+    message: dict[str, Any] | None = None,
+    view: dict[str, Any] | None = None,
+    action_type: str = "button",
+    extra_action: dict[str, Any] | None = None,
+    trigger_id: str | None = None,
+    fake: FakeSlack | None = None,
+) -> dict[str, Any]:
+    """A realistic `block_actions` payload for a click on `action_id` carrying `value`.
+
+    From a message by default (with a response_url on `fake`, which is required then);
+    pass `view=` for a click inside a modal (no response_url). `team_id=None` mimics an
+    org-wide Enterprise Grid install, where `team` is null and `user.team_id` tells the team.
+    """
+    ts = f"{int(time.time())}.000100"
+    action: dict[str, Any] = {
+        "action_id": action_id,
+        "block_id": block_id,
+        "type": action_type,
+        "action_ts": ts,
+    }
+    if value is not None:
+        action["value"] = value
+    if action_type == "button":
+        action["text"] = {"type": "plain_text", "text": action_id, "emoji": True}
+    action.update(extra_action or {})
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": {
+            "id": user_id,
+            "username": user_id.lower(),
+            "name": user_id.lower(),
+            "team_id": user_team_id or team_id or TEAM_ID,
+        },
+        "api_app_id": "A0APP",
+        "token": "deprecated",
+        "trigger_id": trigger_id or f"trigger-{next(_trigger_ids)}",
+        "team": {"id": team_id, "domain": team_id.lower()} if team_id else None,
+        "enterprise": {"id": enterprise_id, "name": "Org"} if enterprise_id else None,
+        "is_enterprise_install": team_id is None,
+        "actions": [action],
+        "state": {"values": {}},
+    }
+    if view is not None:
+        payload["container"] = {"type": "view", "view_id": view.get("id", "V0VIEW")}
+        base = {"id": "V0VIEW", "team_id": team_id, "type": "modal", "state": {"values": {}}}
+        payload["view"] = {**base, **view}
+    else:
+        payload["container"] = {
+            "type": "message",
+            "message_ts": ts,
+            "channel_id": channel_id,
+            "is_ephemeral": True,
+        }
+        payload["channel"] = {"id": channel_id, "name": "renewals"}
+        payload["message"] = message or {"type": "message", "text": "", "ts": ts, "blocks": []}
+        if response_url == "auto":
+            if fake is None:
+                raise ValueError("pass fake= (the FakeSlack) for a message click's response_url")
+            response_url = fake.response_url(f"act{next(_response_keys)}")
+        if response_url:
+            payload["response_url"] = response_url
+    return payload
+
+
+def checkboxes(values: list[str]) -> dict[str, Any]:
+    """The state of a checkboxes input with `values` ticked (for view_submission_payload)."""
+    return {
+        "type": "checkboxes",
+        "selected_options": [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values],
+    }
+
+
+def static_select(value: str | None) -> dict[str, Any]:
+    selected = None if value is None else {"text": {"type": "plain_text", "text": value}, "value": value}
+    return {"type": "static_select", "selected_option": selected}
+
+
+def external_select(value: str | None) -> dict[str, Any]:
+    selected = None if value is None else {"text": {"type": "plain_text", "text": value}, "value": value}
+    return {"type": "external_select", "selected_option": selected}
+
+
+def users_select(user_id: str | None) -> dict[str, Any]:
+    return {"type": "users_select", "selected_user": user_id}
+
+
+def plain_text_input(value: str | None) -> dict[str, Any]:
+    return {"type": "plain_text_input", "value": value}
+
+
+def view_submission_payload(
+    view: dict[str, Any],
+    values: dict[str, dict[str, dict[str, Any]]],
+    *,
+    user_id: str = USER_ID,
+    team_id: str | None = TEAM_ID,
+    user_team_id: str | None = None,
+    enterprise_id: str | None = None,
+) -> dict[str, Any]:
+    """A `view_submission` of `view` (e.g. the one the app sent to views.open) with input `values`.
+
+    `values` is `view.state.values`: {block_id: {action_id: element state}}; build element
+    states with `checkboxes`, `static_select`, `external_select`, `users_select`, `plain_text_input`.
+    """
+    submitted = {
+        "id": view.get("id", "V0VIEW"),
+        "team_id": team_id,
+        "type": "modal",
+        "callback_id": view.get("callback_id", ""),
+        "private_metadata": view.get("private_metadata", ""),
+        "title": view.get("title"),
+        "blocks": view.get("blocks", []),
+        "state": {"values": values},
+        "hash": "1.hash",
+        "app_id": "A0APP",
+        "bot_id": "B0BOT",
+        "app_installed_team_id": team_id,
+    }
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": team_id.lower()} if team_id else None,
+        "enterprise": {"id": enterprise_id, "name": "Org"} if enterprise_id else None,
+        "is_enterprise_install": team_id is None,
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": user_team_id or team_id or TEAM_ID},
+        "api_app_id": "A0APP",
+        "token": "deprecated",
+        "trigger_id": f"trigger-{next(_trigger_ids)}",
+        "view": submitted,
+        "response_urls": [],
+    }
+
+
+def block_suggestion_payload(
+    action_id: str,
+    query: str,
+    *,
+    block_id: str = "b1",
+    user_id: str = USER_ID,
+    team_id: str | None = TEAM_ID,
+    view: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A `block_suggestion` (options load of an external select) for `query`."""
+    payload: dict[str, Any] = {
+        "type": "block_suggestion",
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id or TEAM_ID},
+        "team": {"id": team_id, "domain": team_id.lower()} if team_id else None,
+        "api_app_id": "A0APP",
+        "token": "deprecated",
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": query,
+        "container": {"type": "view", "view_id": "V0VIEW"},
+    }
+    if view is not None:
+        payload["view"] = {"id": "V0VIEW", "team_id": team_id, "type": "modal", **view}
+    return payload
+
+
+def find_element(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
+    """The interactive element with `action_id` in `blocks` (buttons in actions/sections)."""
+    for block in blocks:
+        elements = list(block.get("elements") or [])
+        if block.get("accessory"):
+            elements.append(block["accessory"])
+        for element in elements:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                return element
+    raise AssertionError(f"no element {action_id!r} in blocks {[b.get('type') for b in blocks]}")
+
+
+def button_value(call: Call, action_id: str) -> str:
+    """The `value` of button `action_id` in the message of `call`."""
+    return find_element(call.params.get("blocks") or [], action_id)["value"]
+
+
+def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tuple[SlackAppClient, Any]:
+    """Build the app with test Settings (override any field) and serve it; returns (client, stop)."""
+    from waitress import create_server
+
+    from bot.app import build_app
+    from bot.server import make_wsgi_app
+    from bot.settings import Settings
+    from store.db import make_engine
+
+    values: dict[str, Any] = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_app_token": None,
+        "slack_client_id": None,
+        "slack_client_secret": None,
+        "slack_api_url": fake.api_url,
+        "database_url": database_url,
+        "renewals_admins": frozenset(),
+        **settings,
+    }
+    built = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    engine = make_engine(built.database_url)
+    app = build_app(built, engine)
+    server = create_server(make_wsgi_app(app, engine), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    client = SlackAppClient(f"http://127.0.0.1:{server.effective_port}", fake, app, engine, built)
+
+    def stop() -> None:
+        server.close()
+        server.task_dispatcher.shutdown()
+        thread.join(timeout=5)
+        engine.dispose()
+
+    return client, stop
+
+
+@pytest.fixture
+def slack_app(fake_slack: FakeSlack, database_url: str) -> Iterator[SlackAppClient]:
+    """The app, served over HTTP, talking to `fake_slack` and the test database."""
+    client, stop = start_slack_app(fake_slack, database_url)
+    try:
+        yield client
+    finally:
+        stop()

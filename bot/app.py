@@ -1,0 +1,126 @@
+"""The Bolt app: one place that assembles settings, database, Web client and listeners.
+
+Importing this module does nothing; `build_app(settings, engine)` builds a fresh app.
+Listeners live in `handlers/*`, each exposing `register(app)`; they are registered in
+the order of `HANDLER_MODULES`, which matters: Bolt runs the first listener whose
+constraints match, so the narrow `/renewals <subcommand>` listeners (which use
+`matchers=`) must come before the catch-all `/renewals` table.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_bolt.context.respond import Respond
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from sqlalchemy import Engine
+
+from bot.errors import UserError
+from bot.services import Services
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from bot.workspace_context import workspace_middleware
+
+logger = logging.getLogger(__name__)
+
+# Registration order matters (see the module docstring). Subcommand listeners of
+# /renewals (`handlers.digest` for `digest ...`, `handlers.columns` for `columns`)
+# go before `handlers.renewals`, which takes every other /renewals text.
+HANDLER_MODULES: tuple[str, ...] = ()
+
+# The bot scopes the app asks for on install (keep in step with manifest.yml).
+BOT_SCOPES: tuple[str, ...] = (
+    "commands",
+    "chat:write",
+    "users:read",
+    "users:read.email",
+    "im:write",
+)
+
+# How long an OAuth install may take between /slack/install and the redirect back.
+OAUTH_STATE_SECONDS = 600
+
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on our side and nothing was changed. Please try again in a moment."
+)
+
+
+def _oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
+    # Imported here: slack_sdk's SQLAlchemy stores pull in sqlalchemy.ext.asyncio (and greenlet),
+    # which single-workspace mode has no use for.
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+    assert settings.slack_client_id and settings.slack_client_secret
+    # The stores' tables are created by the Alembic migration 0002, never create_tables().
+    return OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        scopes=list(BOT_SCOPES),
+        installation_store=SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine),
+        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine),
+        install_path="/slack/install",
+        redirect_uri_path="/slack/oauth_redirect",
+    )
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    """A short name for a request in logs: '/renewals', 'block_actions:renewals_next', ..."""
+    if body.get("command"):
+        return str(body["command"])
+    kind = str(body.get("type") or "unknown")
+    actions = body.get("actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        return f"{kind}:{actions[0].get('action_id')}"
+    view = body.get("view")
+    if isinstance(view, dict) and view.get("callback_id"):
+        return f"{kind}:{view['callback_id']}"
+    return kind
+
+
+def _on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
+    """The one error handler: log with the request's kind, tell the person briefly, leak nothing."""
+    kind = request_kind(body or {})
+    if isinstance(error, UserError):
+        logger.info("%s: %s", kind, error)
+        message = str(error)
+    else:
+        logger.error("%s failed (team %s, user %s)", kind, context.team_id, context.user_id, exc_info=error)
+        message = SOMETHING_WENT_WRONG
+    respond: Respond | None = context.respond
+    if respond is None:  # view submissions and the like have no response_url
+        return
+    try:
+        respond(text=message, response_type="ephemeral", replace_original=False)
+    except Exception:
+        logger.warning("%s: could not tell the person about the error", kind, exc_info=True)
+
+
+def build_app(settings: Settings, engine: Engine) -> App:
+    """A Bolt app for `settings`: single workspace (bot token) or OAuth multi-workspace."""
+    client = make_web_client(settings)
+    common: dict[str, Any] = {
+        "signing_secret": (
+            settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        ),
+        # Socket Mode requests are not signed; Bolt skips verification for them anyway.
+        "request_verification_enabled": settings.slack_signing_secret is not None,
+        # Acknowledge first, then run the listener in Bolt's thread pool.
+        "process_before_response": False,
+        "logger": logging.getLogger("slack_bolt"),
+    }
+    if settings.oauth_enabled:
+        client.token = None  # each request gets its installation's token
+        app = App(client=client, oauth_settings=_oauth_settings(settings, engine), **common)
+    else:
+        app = App(client=client, **common)
+
+    services = Services(settings=settings, engine=engine)
+    app.middleware(workspace_middleware(services))
+    app.error(_on_error)
+    for name in HANDLER_MODULES:
+        importlib.import_module(name).register(app)
+    return app

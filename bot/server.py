@@ -1,0 +1,171 @@
+"""`renewals-bot serve`: the Slack app over HTTP (waitress) or Socket Mode.
+
+HTTP routes (see `make_wsgi_app`):
+- POST /slack/events: slash commands, interactivity and options loads (signed by Slack);
+- GET  /healthz: 200 when the database answers, 503 otherwise;
+- GET  /slack/install and /slack/oauth_redirect: only with OAuth settings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+
+from bot.errors import UserError
+from bot.services import Services
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from store.db import check_database, make_engine, migrate
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+# Bolt acks within Slack's 3 s and runs listeners in its own pool; these threads
+# only parse, verify and ack requests, so a handful covers a busy team.
+HTTP_THREADS = 8
+
+WsgiApp = Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse to start without what Slack needs, in one line a person can act on."""
+    if settings.slack_bot_token is None and not settings.oauth_enabled:
+        raise UserError(
+            "serve needs SLACK_BOT_TOKEN (single workspace) or SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET (OAuth install); see the README's 'Set up in Slack'"
+        )
+    if settings.slack_client_id and settings.slack_client_secret is None:
+        raise UserError("SLACK_CLIENT_ID is set without SLACK_CLIENT_SECRET: set both for OAuth, or neither")
+    if not settings.socket_mode and settings.slack_signing_secret is None:
+        raise UserError(
+            "HTTP mode needs SLACK_SIGNING_SECRET (the app's Basic Information page), "
+            "or set SLACK_APP_TOKEN to use Socket Mode"
+        )
+    if settings.socket_mode and settings.oauth_enabled and settings.slack_signing_secret is None:
+        # The OAuth install pages are served over HTTP even in Socket Mode.
+        raise UserError("OAuth installs need SLACK_SIGNING_SECRET as well")
+
+
+def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def make_wsgi_app(app: App, engine: Engine) -> WsgiApp:
+    """The WSGI application: Bolt's handler for Slack, plus /healthz."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            if check_database(engine):
+                return _json(start_response, "200 OK", {"ok": True, "database": "ok"})
+            return _json(start_response, "503 Service Unavailable", {"ok": False, "database": "unreachable"})
+        return slack(environ, start_response)
+
+    return wsgi
+
+
+@contextmanager
+def _scheduler(services: Services, enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    from bot.scheduler import start_scheduler
+
+    sched = start_scheduler(services)
+    try:
+        yield
+    finally:
+        sched.shutdown()
+
+
+def check_bot_token(settings: Settings) -> None:
+    """Ask Slack whether the bot token works, so a bad one stops `serve` with one clear line."""
+    if settings.oauth_enabled or settings.slack_bot_token is None:
+        return  # OAuth: each installation brings its own token
+    client = make_web_client(settings)
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        raise UserError(f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')})") from None
+    except OSError as exc:
+        raise UserError(f"cannot reach Slack at {client.base_url}: {exc}") from None
+
+
+def _build(settings: Settings, engine: Engine) -> App:
+    from bot.app import build_app
+
+    try:
+        return build_app(settings, engine)
+    except BoltError as exc:
+        raise UserError(f"cannot start the Slack app: {exc}") from None
+
+
+def _serve_http(app: App, engine: Engine, host: str, port: int) -> None:
+    from waitress import create_server
+
+    server = create_server(make_wsgi_app(app, engine), host=host, port=port, threads=HTTP_THREADS)
+    logger.info("listening on http://%s:%s (POST %s, GET %s)", host, port, EVENTS_PATH, HEALTH_PATH)
+    # waitress stops its loop (and drains its worker threads) on KeyboardInterrupt/SystemExit,
+    # which the SIGTERM handler raises in the main thread.
+    server.run()
+
+
+def _serve_socket_mode(app: App, settings: Settings, stop: threading.Event) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    assert settings.slack_app_token is not None
+    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    handler.connect()
+    logger.info("connected to Slack in Socket Mode")
+    try:
+        while not stop.wait(1):
+            pass
+    finally:
+        handler.close()
+
+
+def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -> int:
+    """Run until SIGTERM or Ctrl-C; 0 on a clean stop."""
+    check_settings(settings)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    check_bot_token(settings)
+    app = _build(settings, engine)
+    services = Services(settings=settings, engine=engine)
+    stop = threading.Event()
+
+    def on_sigterm(_signum: int, _frame: Any) -> None:
+        stop.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        with _scheduler(services, scheduler):
+            if settings.socket_mode:
+                _serve_socket_mode(app, settings, stop)
+            else:
+                _serve_http(app, engine, host, port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        engine.dispose()
+        logger.info("stopped")
+    return 0

@@ -1,0 +1,93 @@
+"""Which workspace a Slack request is served for, and the context every listener gets.
+
+A global middleware puts two things into Bolt's context before any listener runs:
+
+- `context["services"]`: the `Services` (settings and database engine);
+- `context["workspace"]`: the request's own `Workspace` row (created on first sight),
+  or None when the request names no team (Bolt's built-in checks answer those).
+
+Listeners must take the workspace from here and nowhere else: IDs inside a payload
+(button values, modal metadata) are checked against it, never trusted on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from bot.services import Services
+from store.db import session_scope
+from store.models import Workspace
+from store.workspaces import ensure_workspace
+
+SERVICES = "services"
+WORKSPACE = "workspace"
+
+
+class NoWorkspaceError(Exception):
+    """A request that names no Slack team reached a listener that needs one."""
+
+
+def _team_like(value: Any) -> str | None:
+    # Enterprise Grid puts the org ID (E…) where a team ID usually is; that is not a team.
+    if isinstance(value, str) and value and not value.startswith("E"):
+        return value
+    return None
+
+
+def request_team(body: dict[str, Any], context: BoltContext) -> tuple[str | None, str | None]:
+    """(team_id, enterprise_id) of the workspace a request comes from.
+
+    Bolt's own extraction (`context.team_id`) covers commands (`team_id`) and most
+    interactivity (`team.id`, `view.app_installed_team_id`). With an org-wide Enterprise
+    Grid install `team` can be null in interactivity payloads, so fall back to the
+    acting user's team and then the view's.
+    """
+    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    team = body.get("team") if isinstance(body.get("team"), dict) else {}
+    team_id = (
+        _team_like(context.team_id)
+        or _team_like(team.get("id"))
+        or _team_like(body.get("team_id"))
+        or _team_like(user.get("team_id"))
+        or _team_like(view.get("team_id"))
+    )
+    enterprise_id = (
+        context.enterprise_id
+        or body.get("enterprise_id")
+        or (body.get("enterprise") or {}).get("id")
+        or team.get("enterprise_id")
+    )
+    if isinstance(enterprise_id, str) and not enterprise_id:
+        enterprise_id = None
+    return team_id, enterprise_id
+
+
+def workspace_middleware(services: Services) -> Callable[..., Any]:
+    """A Bolt global middleware that resolves the request's workspace and hands out `Services`."""
+
+    def inject(body: dict[str, Any], context: BoltContext, next: Callable[[], Any]) -> Any:
+        context[SERVICES] = services
+        team_id, enterprise_id = request_team(body, context)
+        context[WORKSPACE] = None
+        if team_id is not None:
+            with session_scope(services.engine) as session:
+                context[WORKSPACE] = ensure_workspace(team_id, session=session, enterprise_id=enterprise_id)
+        return next()
+
+    return inject
+
+
+def services_of(context: BoltContext) -> Services:
+    return context[SERVICES]
+
+
+def workspace_of(context: BoltContext) -> Workspace:
+    """The request's workspace (a detached row: read it, or `session.merge` it to change it)."""
+    workspace = context.get(WORKSPACE)
+    if workspace is None:
+        raise NoWorkspaceError("this request names no Slack team")
+    return workspace
