@@ -1,0 +1,645 @@
+"""Reading the partner dashboard's CSV export: headers, cell values and per-row validation.
+
+Pure functions, no database: `parse_csv` turns the text of a file into validated
+`ImportRow`s plus the rows it refused (with their line numbers and reasons), the
+warnings and the columns it did not know. `store.importer` writes the result.
+
+Line numbers are the ones a spreadsheet shows: the header is line 1 and every record
+is one line, even when a quoted cell spans several lines of text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from store.rules import BillingFrequency, ContractType, OwnerKind, Status, renewal_deadline
+
+
+class CsvFormatError(Exception):
+    """The file as a whole cannot be imported (one line for a person)."""
+
+
+class Col(StrEnum):
+    """The columns of the import format (contract.md), by their canonical header."""
+
+    CLIENT_NAME = "Client name"
+    HUB_ID = "Hub ID"
+    WEBSITE = "Website"
+    OWNER = "Communication owner"
+    PRIMARY_CONTACT = "Primary client contact"
+    CONTRACT_TYPE = "Contract type"
+    STATUS = "Status"
+    START_DATE = "Renewal start date"
+    DEADLINE = "Renewal deadline"
+    MAX_CONTACTS = "Max contacts"
+    EMAIL_LIMIT = "Email limit"
+    BILLING_FREQUENCY = "Billing frequency"
+    SUBSCRIPTION_TERM = "Subscription term"
+    CURRENT_MRR = "Current MRR"
+    ESTIMATED_NEW_MRR = "Estimated new MRR"
+    CONTACTS = "Contacts"
+    PRODUCTS = "Products"
+    CONTACTS_USED = "Contacts used"
+    EMAILS_SENT = "Emails sent"
+
+
+REQUIRED: tuple[Col, ...] = (Col.CLIENT_NAME, Col.HUB_ID, Col.CONTRACT_TYPE, Col.STATUS, Col.START_DATE)
+
+_ALIASES: dict[Col, tuple[str, ...]] = {
+    Col.CLIENT_NAME: ("Customer name",),
+    Col.WEBSITE: ("Domain",),
+    Col.OWNER: ("Renewal owner",),
+    Col.PRIMARY_CONTACT: ("Customer primary contact",),
+    Col.MAX_CONTACTS: ("Contact tier limit",),
+    Col.ESTIMATED_NEW_MRR: ("Renewal MRR",),
+    Col.CONTACTS: ("Account users",),
+}
+
+
+def _header_key(text: str) -> str:
+    # Case-insensitive, surrounding spaces ignored; inner runs of spaces and underscores
+    # count as one space so "Hub  ID" and "hub_id" are still the Hub ID.
+    return " ".join(text.replace("_", " ").split()).casefold()
+
+
+HEADERS: dict[str, Col] = {
+    _header_key(name): column for column in Col for name in (column.value, *_ALIASES.get(column, ()))
+}
+
+# Widths of the database columns (store/models.py): longer values are refused, never cut.
+MAX_NAME = 500
+MAX_HUB_ID = 20
+MAX_DOMAIN = 253
+MAX_EMAIL = 320
+MAX_PERSON_NAME = 300
+MAX_INT = 2_147_483_647  # INTEGER on PostgreSQL
+MAX_MONEY_DECIMALS = 4  # NUMERIC(18, 4)
+MAX_MONEY_INTEGER_DIGITS = 14
+
+
+# --- cell values ------------------------------------------------------------------------------
+
+
+class CellError(ValueError):
+    """A cell's value is not acceptable; the message says why, for a person."""
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    return repr(value if len(value) <= limit else value[: limit - 1] + "…")
+
+
+_DIGITS = re.compile(r"[0-9]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WHOLE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+")
+_AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+")
+_EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+")
+_NAMED_EMAIL = re.compile(r"(?P<name>.*?)\s*<(?P<email>[^<>]*)>")
+_LABEL = re.compile(r"(?!-)[^\W_](?:[^\W_]|-){0,62}(?<!-)")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_OTHER_MONTHS = re.compile(r"other\s*\(\s*([0-9]+)\s*months?\s*\)")
+_TERM = re.compile(r"([0-9]+)(?:\s*(?:months?|mo))?")
+_CODE_BEFORE = re.compile(r"([A-Za-z]{3})(?![A-Za-z])\s*(.*)")
+_CODE_AFTER = re.compile(r"(.*?)\s*(?<![A-Za-z])([A-Za-z]{3})")
+MINUS_SIGNS = ("-", "−", "–")
+
+# Symbols people type in front of (or after) an amount, longest first so "US$" wins over "$".
+CURRENCY_BY_SYMBOL: dict[str, str] = {
+    "US$": "USD",
+    "A$": "AUD",
+    "C$": "CAD",
+    "$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+}
+
+_CONTRACT_TYPES = {
+    "renewal": ContractType.RENEWAL,
+    "contact tier upgrade": ContractType.CONTACT_TIER_UPGRADE,
+    "contact upgrade": ContractType.CONTACT_TIER_UPGRADE,
+    "ctu": ContractType.CONTACT_TIER_UPGRADE,
+    "email overage": ContractType.EMAIL_OVERAGE,
+    "eo": ContractType.EMAIL_OVERAGE,
+}
+_STATUSES = {
+    "pending": Status.PENDING,
+    "renewed": Status.RENEWED,
+    "confirmed": Status.CONFIRMED,
+    "cancellation requested": Status.CANCELLATION_REQUESTED,
+}
+_FREQUENCIES = {
+    "monthly": BillingFrequency.MONTHLY,
+    "quarterly": BillingFrequency.QUARTERLY,
+    "semi-annual": BillingFrequency.SEMI_ANNUAL,
+    "semi annual": BillingFrequency.SEMI_ANNUAL,
+    "semiannual": BillingFrequency.SEMI_ANNUAL,
+    "annual": BillingFrequency.ANNUAL,
+    "annually": BillingFrequency.ANNUAL,
+}
+
+
+def _word_key(text: str) -> str:
+    return " ".join(text.replace("_", " ").split()).casefold()
+
+
+def parse_hub_id(text: str) -> str:
+    if not _DIGITS.fullmatch(text):
+        raise CellError(f"{_shown(text)} is not digits")
+    # "007" and "7" are the same account: spreadsheets drop leading zeros anyway.
+    hub_id = text.lstrip("0") or "0"
+    if len(hub_id) > MAX_HUB_ID:
+        raise CellError(f"{_shown(text)} is longer than {MAX_HUB_ID} digits")
+    return hub_id
+
+
+def parse_text(text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise CellError(f"is longer than {limit} characters ({len(text)})")
+    return text
+
+
+def parse_domain(text: str) -> str:
+    host = _SCHEME.sub("", text.strip().lower())
+    host = re.split(r"[/?#]", host, maxsplit=1)[0]
+    host = re.sub(r":[0-9]*$", "", host).rstrip(".")
+    labels = host.split(".")
+    if len(labels) < 2 or len(host) > MAX_DOMAIN or not all(_LABEL.fullmatch(label) for label in labels):
+        raise CellError(f"{_shown(text)} is not a website domain (like example.com)")
+    return host
+
+
+def parse_email(text: str) -> str:
+    email = text.strip()
+    if not _EMAIL.fullmatch(email):
+        raise CellError(f"{_shown(text)} is not an email address")
+    if len(email) > MAX_EMAIL:
+        raise CellError(f"the email address is longer than {MAX_EMAIL} characters")
+    return email.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A contact as written in the file: `Name <email>` or just an email."""
+
+    email: str  # lower case: the key a contact is known by
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+def parse_person(text: str) -> Person:
+    text = text.strip()
+    named = _NAMED_EMAIL.fullmatch(text)
+    if named is None:
+        if "<" in text or ">" in text:
+            raise CellError(f"{_shown(text)} is not `Name <email>` or an email")
+        return Person(email=parse_email(text))
+    name = named.group("name").strip().strip('"').strip() or None
+    if name is not None and len(name) > MAX_PERSON_NAME:
+        raise CellError(f"the name is longer than {MAX_PERSON_NAME} characters")
+    return Person(email=parse_email(named.group("email")), name=name)
+
+
+def parse_people(text: str) -> tuple[Person, ...]:
+    """`Name <email>; Name <email>; …` (empty entries ignored, one entry per email, the first wins)."""
+    people: dict[str, Person] = {}
+    for entry in text.split(";"):
+        if entry.strip():
+            person = parse_person(entry)
+            if person.email not in people or (person.name and not people[person.email].name):
+                people[person.email] = person
+    return tuple(people.values())
+
+
+def parse_list(text: str) -> tuple[str, ...]:
+    """`a; b; c`, blanks dropped, each name once, in the file's order."""
+    return tuple(dict.fromkeys(part.strip() for part in text.split(";") if part.strip()))
+
+
+def parse_owner(text: str) -> tuple[OwnerKind, str | None]:
+    key = _word_key(text)
+    if key == "hubspot":
+        return OwnerKind.HUBSPOT, None
+    if key == "partner":
+        return OwnerKind.PARTNER, None
+    if "@" in text:
+        return OwnerKind.PARTNER, parse_email(text)
+    raise CellError(f"{_shown(text)} is not HubSpot, Partner or a partner member's email")
+
+
+def parse_contract_type(text: str) -> ContractType:
+    try:
+        return _CONTRACT_TYPES[_word_key(text)]
+    except KeyError:
+        raise CellError(
+            f"{_shown(text)} is not a contract type (Renewal, Contact tier upgrade, Email overage)"
+        ) from None
+
+
+def parse_status(text: str) -> Status:
+    try:
+        return _STATUSES[_word_key(text)]
+    except KeyError:
+        raise CellError(
+            f"{_shown(text)} is not a status (Pending, Renewed, Confirmed, Cancellation requested)"
+        ) from None
+
+
+def parse_date(text: str) -> date:
+    if not _DATE.fullmatch(text):
+        raise CellError(f"{_shown(text)} is not a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CellError(f"{_shown(text)} is not a real date") from None
+
+
+def _check_not_negative(text: str) -> None:
+    if any(sign in text for sign in MINUS_SIGNS) or (text.startswith("(") and text.endswith(")")):
+        raise CellError(f"{_shown(text)} is negative; it must be 0 or more")
+
+
+def parse_whole(text: str) -> int:
+    _check_not_negative(text)
+    if not _WHOLE.fullmatch(text):
+        raise CellError(f"{_shown(text)} is not a whole number")
+    value = int(text.replace(",", ""))
+    if value > MAX_INT:
+        raise CellError(f"{_shown(text)} is too large")
+    return value
+
+
+def parse_term(text: str) -> int:
+    """Subscription term in months: `12`, or `12 months`."""
+    _check_not_negative(text)
+    match = _TERM.fullmatch(text.lower())
+    if match is None:
+        raise CellError(f"{_shown(text)} is not a whole number of months")
+    value = int(match.group(1))
+    if value > MAX_INT:
+        raise CellError(f"{_shown(text)} is too large")
+    return value
+
+
+def parse_billing(text: str) -> tuple[BillingFrequency, int | None]:
+    key = _word_key(text)
+    if key in _FREQUENCIES:
+        return _FREQUENCIES[key], None
+    other = _OTHER_MONTHS.fullmatch(key)
+    if other is not None:
+        months = int(other.group(1))
+        if not 1 <= months <= 1200:
+            raise CellError(f"{_shown(text)}: the number of months must be 1 or more")
+        return BillingFrequency.OTHER, months
+    if key == "other":
+        raise CellError(f"{_shown(text)}: say how many months, as `Other (N months)`")
+    raise CellError(
+        f"{_shown(text)} is not a billing frequency "
+        "(Monthly, Quarterly, Semi-annual, Annual, Other (N months))"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    value: Decimal
+    currency: str | None  # None when the cell named no currency
+
+
+def parse_money(text: str) -> Amount:
+    """`1200.50`, `$1,200.50`, `USD 1,200.50`, `1200.50 EUR`, `€99`, exact, never negative.
+
+    The number uses `.` for decimals and optionally `,` between thousands, as the
+    dashboard exports it; anything else (a float's `1e3`, a European `1.200,50`) is refused
+    rather than guessed at.
+    """
+    original = text
+    _check_not_negative(text)
+    rest = text.strip()
+    currencies: set[str] = set()
+    before = _CODE_BEFORE.fullmatch(rest)
+    if before is not None and not before.group(1).isdigit():
+        currencies.add(before.group(1).upper())
+        rest = before.group(2).strip()
+    after = _CODE_AFTER.fullmatch(rest)
+    if after is not None:
+        currencies.add(after.group(2).upper())
+        rest = after.group(1).strip()
+    for symbol, code in CURRENCY_BY_SYMBOL.items():
+        if rest.startswith(symbol):
+            currencies.add(code)
+            rest = rest[len(symbol) :].strip()
+            break
+        if rest.endswith(symbol):
+            currencies.add(code)
+            rest = rest[: -len(symbol)].strip()
+            break
+    if len(currencies) > 1:
+        raise CellError(f"{_shown(original)} names two currencies ({', '.join(sorted(currencies))})")
+    if not _AMOUNT.fullmatch(rest):
+        raise CellError(f"{_shown(original)} is not an amount of money (like 1,200.50 or USD 1200.50)")
+    try:
+        value = Decimal(rest.replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern above only lets numbers through
+        raise CellError(f"{_shown(original)} is not an amount of money") from None
+    integer_digits, _, decimals = rest.replace(",", "").partition(".")
+    if len(decimals) > MAX_MONEY_DECIMALS:
+        raise CellError(f"{_shown(original)} has more than {MAX_MONEY_DECIMALS} decimal places")
+    if len(integer_digits.lstrip("0")) > MAX_MONEY_INTEGER_DIGITS:
+        raise CellError(f"{_shown(original)} is too large")
+    return Amount(value=value, currency=next(iter(currencies), None))
+
+
+# --- rows ---------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ImportRow:
+    """One valid contract change from the file, with the client data its row carries.
+
+    Optional values are None when the cell was empty (or the column absent: see
+    `ParsedFile.columns` to tell the two apart).
+    """
+
+    line: int
+    hub_id: str
+    client_name: str
+    contract_type: ContractType
+    status: Status
+    renewal_start_date: date
+    domain: str | None = None
+    owner_kind: OwnerKind | None = None
+    owner_email: str | None = None
+    primary_contact: Person | None = None
+    contacts: tuple[Person, ...] = ()
+    products: tuple[str, ...] | None = None
+    contacts_used: int | None = None
+    emails_sent: int | None = None
+    max_contacts: int | None = None
+    email_limit: int | None = None
+    billing_frequency: BillingFrequency | None = None
+    billing_months: int | None = None
+    subscription_term_months: int | None = None
+    current_mrr: Decimal | None = None
+    estimated_new_mrr: Decimal | None = None
+    currency: str | None = None  # named by a money cell; None: the cells named none
+
+    @property
+    def key(self) -> tuple[str, ContractType, date]:
+        return (self.hub_id, self.contract_type, self.renewal_start_date)
+
+    @property
+    def renewal_deadline(self) -> date:
+        return renewal_deadline(self.renewal_start_date)
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A row that cannot be imported: its spreadsheet line number and why."""
+
+    line: int
+    reasons: tuple[str, ...]
+    text_line: int | None = None  # the line in a text editor, when a multi-line cell shifts it
+
+    def __str__(self) -> str:
+        where = f"line {self.line}"
+        if self.text_line is not None and self.text_line != self.line:
+            where += f" (text line {self.text_line})"
+        return f"{where}: {'; '.join(self.reasons)}"
+
+
+@dataclass(frozen=True, slots=True)
+class RowWarning:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass
+class ParsedFile:
+    columns: frozenset[Col]  # the known columns the file has
+    rows: list[ImportRow] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowWarning] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+
+    @property
+    def data_rows(self) -> int:
+        return len(self.rows) + len(self.problems)
+
+
+# --- the file -------------------------------------------------------------------------------------
+
+
+def decode(data: bytes, *, name: str = "the file") -> str:
+    """The text of a UTF-8 file (a byte-order mark is accepted and dropped)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CsvFormatError(
+            f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}): "
+            'save it as "CSV UTF-8" and import it again'
+        ) from None
+    if not text.strip():
+        raise CsvFormatError(f"{name} is empty: it needs a header row and one row per contract change")
+    return text
+
+
+def _map_header(cells: list[str], name: str) -> tuple[dict[int, Col], list[str]]:
+    by_index: dict[int, Col] = {}
+    seen: dict[Col, str] = {}
+    unknown: list[str] = []
+    for index, cell in enumerate(cells):
+        label = cell.strip()
+        if not label:
+            continue
+        column = HEADERS.get(_header_key(label))
+        if column is None:
+            if label not in unknown:
+                unknown.append(label)
+            continue
+        if column in seen:
+            raise CsvFormatError(
+                f"{name}: the columns {seen[column]!r} and {label!r} both mean {column.value}"
+            )
+        seen[column] = label
+        by_index[index] = column
+    if not by_index:
+        hint = ""
+        if len(cells) == 1 and (";" in cells[0] or "\t" in cells[0]):
+            hint = " (the columns look separated by semicolons or tabs; the import needs commas)"
+        raise CsvFormatError(
+            f"{name} has no header row{hint}: its first line must name the columns, "
+            f"such as {', '.join(c.value for c in REQUIRED)}"
+        )
+    missing = [c.value for c in REQUIRED if c not in seen]
+    if missing:
+        raise CsvFormatError(
+            f"{name} is missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
+        )
+    return by_index, unknown
+
+
+# Value parsers for the optional cells: column -> (parser, ImportRow attribute).
+_SIMPLE: dict[Col, tuple[Callable[[str], object], str]] = {
+    Col.WEBSITE: (parse_domain, "domain"),
+    Col.PRIMARY_CONTACT: (parse_person, "primary_contact"),
+    Col.CONTACTS: (parse_people, "contacts"),
+    Col.PRODUCTS: (parse_list, "products"),
+    Col.CONTACTS_USED: (parse_whole, "contacts_used"),
+    Col.EMAILS_SENT: (parse_whole, "emails_sent"),
+    Col.MAX_CONTACTS: (parse_whole, "max_contacts"),
+    Col.EMAIL_LIMIT: (parse_whole, "email_limit"),
+    Col.SUBSCRIPTION_TERM: (parse_term, "subscription_term_months"),
+}
+
+
+def _parse_row(values: dict[Col, str], line: int) -> tuple[ImportRow | None, list[str], list[str]]:
+    """A row's values -> (row or None, reasons it is invalid, warnings)."""
+    reasons: list[str] = []
+    warnings: list[str] = []
+
+    def cell(column: Col, parse: Callable[[str], object]) -> object:
+        text = values.get(column, "")
+        if not text:
+            if column in REQUIRED:
+                reasons.append(f"{column.value} is empty")
+            return None
+        try:
+            return parse(text)
+        except CellError as exc:
+            reasons.append(f"{column.value}: {exc}")
+            return None
+
+    nul = [column.value for column, text in values.items() if "\x00" in text]
+    if nul:
+        return None, [f"{', '.join(nul)}: contains a NUL character"], []
+
+    name = cell(Col.CLIENT_NAME, lambda t: parse_text(t, MAX_NAME))
+    hub_id = cell(Col.HUB_ID, parse_hub_id)
+    contract_type = cell(Col.CONTRACT_TYPE, parse_contract_type)
+    status = cell(Col.STATUS, parse_status)
+    start = cell(Col.START_DATE, parse_date)
+    deadline = cell(Col.DEADLINE, parse_date)
+    owner = cell(Col.OWNER, parse_owner)
+    billing = cell(Col.BILLING_FREQUENCY, parse_billing)
+    current = cell(Col.CURRENT_MRR, parse_money)
+    estimated = cell(Col.ESTIMATED_NEW_MRR, parse_money)
+    simple = {attr: cell(column, parse) for column, (parse, attr) in _SIMPLE.items()}
+    simple["contacts"] = simple["contacts"] or ()
+
+    currencies = {a.currency for a in (current, estimated) if isinstance(a, Amount) and a.currency}
+    if len(currencies) > 1:
+        reasons.append(
+            f"{Col.CURRENT_MRR.value} and {Col.ESTIMATED_NEW_MRR.value} are in different currencies "
+            f"({', '.join(sorted(currencies))})"
+        )
+    if reasons:
+        return None, reasons, []
+    assert isinstance(name, str) and isinstance(hub_id, str) and isinstance(start, date)
+    assert isinstance(contract_type, ContractType) and isinstance(status, Status)
+
+    derived = renewal_deadline(start)
+    if isinstance(deadline, date) and deadline != derived:
+        warnings.append(
+            f"renewal deadline {deadline.isoformat()} is not 45 days before the renewal start date "
+            f"{start.isoformat()}; imported with {derived.isoformat()}"
+        )
+    row = ImportRow(
+        line=line,
+        hub_id=hub_id,
+        client_name=name,
+        contract_type=contract_type,
+        status=status,
+        renewal_start_date=start,
+        currency=next(iter(currencies), None),
+        **simple,  # type: ignore[arg-type]
+    )
+    if owner is not None:
+        row.owner_kind, row.owner_email = owner  # type: ignore[misc]
+    if billing is not None:
+        row.billing_frequency, row.billing_months = billing  # type: ignore[misc]
+    if isinstance(current, Amount):
+        row.current_mrr = current.value
+    if isinstance(estimated, Amount):
+        row.estimated_new_mrr = estimated.value
+    if row.primary_contact is not None and all(p.email != row.primary_contact.email for p in row.contacts):
+        # The primary contact is always one of the client's contacts.
+        row.contacts = (*row.contacts, row.primary_contact)
+    return row, [], warnings
+
+
+def _records(text: str) -> Iterator[tuple[int, int, list[str]]]:
+    """(spreadsheet line, first text line, cells) for every record, blank ones included."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    line = 0
+    while True:
+        first_text_line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CsvFormatError(f"line {line + 1} cannot be read as CSV: {exc}") from None
+        line += 1
+        yield line, first_text_line, cells
+
+
+def parse_csv(
+    text: str, *, name: str = "the file", progress: Callable[[int], None] | None = None
+) -> ParsedFile:
+    """Validate every row of an export. File-level problems raise `CsvFormatError`.
+
+    `progress` is called now and then with the number of records read so far.
+    """
+    records = _records(text)
+    header: list[str] | None = None
+    for _line, _text_line, cells in records:
+        if any(c.strip() for c in cells):
+            header = cells
+            break
+    if header is None:
+        raise CsvFormatError(f"{name} is empty: it needs a header row and one row per contract change")
+    by_index, unknown = _map_header(header, name)
+    parsed = ParsedFile(columns=frozenset(by_index.values()), unknown_columns=unknown)
+    width = len(header)
+    first_line: dict[tuple[str, ContractType, date], int] = {}
+    for line, text_line, cells in records:
+        if progress is not None and line % 2000 == 0:
+            progress(line)
+        if not any(c.strip() for c in cells):
+            continue  # a blank line is not a contract change
+        reasons: list[str] = []
+        extra = [c for c in cells[width:] if c.strip()]
+        if extra:
+            reasons.append(f"has {len(cells)} cells but the header names {width} columns")
+        values = {column: cells[i].strip() for i, column in by_index.items() if i < len(cells)}
+        row, row_reasons, warnings = _parse_row(values, line)
+        reasons.extend(row_reasons)
+        if row is not None and not reasons:
+            earlier = first_line.get(row.key)
+            if earlier is not None:
+                reasons.append(
+                    f"the same contract change (Hub ID {row.hub_id}, {row.contract_type.label}, "
+                    f"{row.renewal_start_date.isoformat()}) is already on line {earlier}"
+                )
+            else:
+                first_line[row.key] = line
+        if reasons:
+            parsed.problems.append(RowProblem(line=line, reasons=tuple(reasons), text_line=text_line))
+            continue
+        assert row is not None
+        parsed.rows.append(row)
+        parsed.warnings.extend(RowWarning(line, message) for message in warnings)
+    return parsed
