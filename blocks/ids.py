@@ -13,6 +13,7 @@ class ActionId(StrEnum):
     NEXT_PAGE = "renewals_next"
     PREVIOUS_PAGE = "renewals_previous"
     SHARE = "renewals_share"
+    CHOOSE_COLUMNS = "renewals_columns"  # opens the columns modal from a /renewals table
     # a client's buttons (in /renewal, /renewals and digests)
     REASSIGN_CONTACT = "client_reassign_contact"
     CHANGE_OWNER = "client_change_owner"
