@@ -1,0 +1,218 @@
+"""`renewals-bot digest [--channel C] [--date YYYY-MM-DD] [--dry-run]`, and the terminal preview.
+
+Posting goes through bot.digest_runner.run_subscription, the scheduler's own path, so the
+once-per-channel-per-day rule holds here too: a second run for the same channel and date
+posts nothing and says so. Unlike the ticker, the command does not wait for the digest's
+local time (a person asked for it now), and retries a failed digest at once.
+
+`--dry-run` prints each digest as a person would see it, and records nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from blocks.client_actions import CHANGE_OWNER_LABEL, END_ASSOCIATION_LABEL, REASSIGN_CONTACT_LABEL
+from blocks.digest import all_clear_line, day_heading, digest_messages, pause_reason_text, summary_line
+from blocks.format import money, relative_days
+from bot.digest_runner import Outcome, Result, run_subscription
+from bot.errors import UserError
+from bot.services import Services
+from bot.settings import Settings
+from store.db import make_engine, migrate, session_scope
+from store.digests import DONE, DigestView, build_digest, get_run, subscription_digest, subscriptions
+from store.models import DigestSubscription, Workspace
+from store.rules import DEFAULT_DIGEST_DAYS
+from store.schedule import is_digest_day, local_date, zone
+from store.types import utcnow
+from store.workspaces import get_workspace
+
+# --- the terminal preview ---------------------------------------------------------------------
+
+
+def render_digest(view: DigestView, console: Console, *, title: str, note: str | None = None) -> None:
+    """Print one digest as the channel would get it: groups, rows, the money at stake."""
+    console.rule(Text(title, style="bold"))
+    if note:
+        console.print(Text(note, style="yellow"))
+    if view.is_empty:
+        if view.all_clear:
+            console.print(Text(all_clear_line(view)))
+        else:
+            console.print(
+                Text(
+                    f"Nothing to report (no contract change needs action with a renewal deadline within "
+                    f"{view.days_ahead} days): nothing is posted.",
+                    style="dim",
+                )
+            )
+        return
+    console.print(Text(f"Renewals digest · {day_heading(view.day)}", style="bold"))
+    console.print(Text(summary_line(view)))
+    for group, items in view.groups():
+        table = Table(title=Text(f"{group.title} ({len(items)})", style="bold"), title_justify="left")
+        for header in (
+            "Client name",
+            "Contract type",
+            "Status",
+            "Renewal deadline",
+            "Communication owner",
+            "Primary client contact",
+            "MRR",
+        ):
+            table.add_column(header, justify="right" if header == "MRR" else "left", overflow="fold")
+        for item in items:
+            row = item.row
+            # Text() cells: a client named "[bold]" is shown as typed, never read as markup.
+            table.add_row(
+                Text(row.client_name),
+                Text(row.contract_type.label),
+                Text(row.status.label),
+                Text(f"{row.renewal_deadline.isoformat()} ({relative_days(row.renewal_deadline, view.day)})"),
+                Text(row.owner.label),
+                Text(row.primary_contact or "–"),
+                Text(money(row.mrr_at_stake)),
+            )
+        console.print(table)
+    messages = len(digest_messages(view))
+    thread = f", {messages - 1} more in its thread" if messages > 1 else ""
+    console.print(
+        Text(
+            f"Each row has the buttons {REASSIGN_CONTACT_LABEL} · {CHANGE_OWNER_LABEL} · "
+            f"{END_ASSOCIATION_LABEL}. In Slack: {messages} message{'s' if messages != 1 else ''}{thread}.",
+            style="dim",
+        )
+    )
+
+
+def _subscription_title(subscription: DigestSubscription, workspace: Workspace, day: date) -> str:
+    days = "every day" if subscription.weekends else "Mon–Fri"
+    return (
+        f"Digest for {subscription.channel_id} ({workspace.team_id}) · {day.isoformat()} · "
+        f"{subscription.local_time} {subscription.timezone}, {days}"
+    )
+
+
+def _preview_one(
+    subscription: DigestSubscription, workspace: Workspace, day: date, console: Console, *, engine: Engine
+) -> int:
+    notes = []
+    if not is_digest_day(day, weekends=subscription.weekends):
+        notes.append(f"{day:%A} is not a digest day for this channel (weekends off): nothing is posted.")
+    if subscription.paused_reason:
+        notes.append(
+            f"Paused: {pause_reason_text(subscription.paused_reason)}. Nothing is posted until resumed."
+        )
+    with session_scope(engine) as session:
+        run = get_run(workspace.id or 0, subscription.channel_id, day, session=session)
+        view = subscription_digest(subscription, workspace, session=session, day=day)
+    if run is not None and run.status in DONE:
+        notes.append(f"Already done for {day.isoformat()} ({run.status}): a real run would post nothing.")
+    render_digest(
+        view, console, title=_subscription_title(subscription, workspace, day), note=" ".join(notes) or None
+    )
+    return view.total
+
+
+def print_digest_preview(
+    engine: Engine, *, team_id: str, day: date, console: Console, channel: str | None = None
+) -> int:
+    """Print the digests of `team_id`'s subscribed channels (or `channel`) for `day`.
+
+    With no subscription yet, prints what a default subscription (14 days ahead) would show.
+    Returns how many contract changes were shown in all.
+    """
+    with session_scope(engine) as session:
+        workspace = get_workspace(team_id, session=session)
+        if workspace is None:
+            raise UserError(f"no workspace {team_id} in the database (import some data first)")
+        found = subscriptions(session=session, team_id=team_id, channel_id=channel)
+        if not found:
+            view = build_digest(
+                workspace, session=session, day=day, channel_id=channel or "", days_ahead=DEFAULT_DIGEST_DAYS
+            )
+    if not found:
+        render_digest(
+            view,
+            console,
+            title=f"Digest for {team_id} · {day.isoformat()}",
+            note="No channel subscribes yet; this is what `/renewals digest on` would post.",
+        )
+        return view.total
+    return sum(
+        _preview_one(subscription, workspace, day, console, engine=engine)
+        for subscription, workspace in found
+    )
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def _selected(engine: Engine, channel: str | None) -> list[tuple[DigestSubscription, Workspace]]:
+    with session_scope(engine) as session:
+        found = subscriptions(session=session, channel_id=channel)
+    if channel is not None and not found:
+        raise UserError(
+            f"channel {channel} has no digest subscription (run `/renewals digest on` in that channel)"
+        )
+    return found
+
+
+def _day_for(subscription: DigestSubscription, day: date | None) -> date:
+    return day if day is not None else local_date(utcnow(), zone(subscription.timezone))
+
+
+def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry_run: bool) -> int:
+    """The `digest` command. Exit status 1 when a digest failed, else 0."""
+    console = Console(highlight=False)
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+        found = _selected(engine, channel)
+        if not found:
+            if dry_run:
+                with session_scope(engine) as session:
+                    teams = list(session.exec(select(Workspace.team_id).order_by(Workspace.team_id)))
+                for team_id in teams:
+                    print_digest_preview(engine, team_id=team_id, day=day or utcnow().date(), console=console)
+                if teams:
+                    return 0
+            console.print("No channel subscribes to a digest yet: run `/renewals digest on` in a channel.")
+            return 0
+        if dry_run:
+            for subscription, workspace in found:
+                _preview_one(subscription, workspace, _day_for(subscription, day), console, engine=engine)
+            return 0
+        if settings.slack_bot_token is None and not settings.oauth_enabled:
+            raise UserError(
+                "SLACK_BOT_TOKEN is not set: digests cannot be posted (use --dry-run to print them)"
+            )
+        services = Services(settings=settings, engine=engine)
+        failed = False
+        for subscription, workspace in found:
+            outcome = _post_one(services, subscription, workspace, _day_for(subscription, day))
+            console.print(Text(outcome.describe()))
+            failed |= outcome.result in (Result.FAILED, Result.PAUSED)
+        return 1 if failed else 0
+    finally:
+        engine.dispose()
+
+
+def _post_one(
+    services: Services, subscription: DigestSubscription, workspace: Workspace, day: date
+) -> Outcome:
+    if subscription.paused_reason:
+        reason = pause_reason_text(subscription.paused_reason)
+        return Outcome(
+            workspace.team_id, subscription.channel_id, day, Result.SKIPPED, detail=f"paused: {reason}"
+        )
+    if not is_digest_day(day, weekends=subscription.weekends):
+        detail = f"{day:%A} is not a digest day for this channel (weekends off)"
+        return Outcome(workspace.team_id, subscription.channel_id, day, Result.SKIPPED, detail=detail)
+    return run_subscription(services, subscription, workspace, day, retry_failed_now=True)

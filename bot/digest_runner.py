@@ -1,0 +1,314 @@
+"""The one code path that claims, builds, posts and marks a digest.
+
+The scheduler's ticker (`run_due`) and `renewals-bot digest` (`run_subscription`) both
+come through here, so both obey the same once-per-channel-per-local-day claim:
+
+1. claim the day's run and commit (store.digests.claim_run): whoever does not get it stops;
+2. build the digest from the database as it is now;
+3. post it: the first message to the channel, the rest in its thread, recording progress
+   after each message so a retry resumes the thread instead of posting again;
+4. mark it posted (or empty: nothing posted), or failed with the error, to be tried again
+   on a later run the same local day. A channel the bot can no longer post in pauses its
+   subscription and the person who subscribed is told by DM.
+
+Slack faults: the WebClient (bot.slack_client) already waits out 429s (Retry-After) and
+retries 5xx and lost connections with back-off; what still fails lands in step 4.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import Engine
+
+from blocks.digest import DigestMessage, digest_messages, paused_notice
+from bot.services import Services
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from store.db import session_scope
+from store.digests import (
+    DONE,
+    STALE_CLAIM_AFTER,
+    Claim,
+    Refusal,
+    RunStatus,
+    claim_run,
+    finish_run,
+    get_run,
+    pause_subscription,
+    record_progress,
+    retry_delay,
+    subscription_digest,
+    subscription_due_day,
+    subscriptions,
+)
+from store.models import DigestSubscription, Workspace
+from store.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+# Slack errors that mean the bot cannot post in the channel until a person fixes it.
+PAUSE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+
+
+class Result(StrEnum):
+    POSTED = "posted"
+    EMPTY = "empty"  # nothing to report: nothing posted (the channel wants no all-clear)
+    ALREADY_DONE = "already done"
+    IN_PROGRESS = "in progress"  # another runner holds the claim
+    RETRY_LATER = "retry later"  # failed earlier; its retry delay has not passed
+    FAILED = "failed"
+    PAUSED = "paused"  # the channel cannot be posted in; subscription paused
+    SKIPPED = "skipped"  # not a digest day, or the subscription is paused
+
+
+@dataclass(frozen=True)
+class Outcome:
+    team_id: str
+    channel_id: str
+    day: date
+    result: Result
+    rows: int = 0
+    messages: int = 0
+    message_ts: str | None = None
+    detail: str = ""
+
+    def describe(self) -> str:
+        """One line for a person (the CLI) or a log."""
+        where = f"{self.channel_id} ({self.team_id}) {self.day.isoformat()}"
+        match self.result:
+            case Result.POSTED:
+                if self.rows == 0:
+                    return f"{where}: posted the all-clear"
+                thread = f", {self.messages - 1} of them in its thread" if self.messages > 1 else ""
+                return (
+                    f"{where}: posted {self.rows} contract change{'s' if self.rows != 1 else ''} "
+                    f"in {self.messages} message{'s' if self.messages != 1 else ''}{thread}"
+                )
+            case Result.EMPTY:
+                return f"{where}: nothing to report, nothing posted"
+            case Result.ALREADY_DONE:
+                return f"{where}: already done for this day ({self.detail}), nothing posted"
+            case Result.IN_PROGRESS:
+                return f"{where}: another copy of the app is posting it right now, nothing posted"
+            case Result.RETRY_LATER:
+                return f"{where}: failed earlier, retried after {self.detail}"
+            case _:
+                return f"{where}: {self.result.value}" + (f" ({self.detail})" if self.detail else "")
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+
+def bot_token(settings: Settings, engine: Engine, workspace: Workspace) -> str | None:
+    """The bot token to post in `workspace`: SLACK_BOT_TOKEN, or its OAuth installation's.
+
+    The one place a job looks a token up. OAuth installs may rotate their tokens; a token
+    close to expiry is refreshed and saved, as Bolt does for requests.
+    """
+    if not settings.oauth_enabled:
+        return settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    # Imported here: only OAuth mode needs the installation store.
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.token_rotation import TokenRotator
+
+    assert settings.slack_client_id and settings.slack_client_secret
+    store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
+    bot = store.find_bot(enterprise_id=workspace.enterprise_id, team_id=workspace.team_id)
+    if bot is None and workspace.enterprise_id:  # an org-wide install serves every team of the org
+        bot = store.find_bot(enterprise_id=workspace.enterprise_id, team_id=None, is_enterprise_install=True)
+    if bot is None:
+        return None
+    if bot.bot_refresh_token:
+        rotator = TokenRotator(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            client=make_web_client(settings, token=None),
+        )
+        rotated = rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=10)
+        if rotated is not None:
+            store.save_bot(rotated)
+            bot = rotated
+    return bot.bot_token
+
+
+def web_client_for(settings: Settings, engine: Engine, workspace: Workspace) -> WebClient | None:
+    token = bot_token(settings, engine, workspace)
+    return None if token is None else make_web_client(settings, token=token)
+
+
+# --- one digest ----------------------------------------------------------------------------------
+
+
+def _slack_error(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _refused(subscription: DigestSubscription, team_id: str, day: date, refusal: Refusal) -> Outcome:
+    if refusal.reason == "done":
+        return Outcome(
+            team_id, subscription.channel_id, day, Result.ALREADY_DONE, detail=refusal.status.value
+        )
+    if refusal.reason == "retry_later":
+        assert refusal.retry_at is not None
+        detail = refusal.retry_at.isoformat(timespec="minutes")
+        return Outcome(team_id, subscription.channel_id, day, Result.RETRY_LATER, detail=detail)
+    return Outcome(team_id, subscription.channel_id, day, Result.IN_PROGRESS)
+
+
+def _tell_subscriber(client: WebClient, subscription: DigestSubscription, error: str) -> None:
+    """DM the person who subscribed that the digest paused. Failing to is logged, not fatal."""
+    notice = paused_notice(subscription.channel_id, error)
+    try:
+        opened = client.conversations_open(users=subscription.subscribed_by)
+        client.chat_postMessage(
+            channel=opened["channel"]["id"],
+            text=notice.text,
+            blocks=[block.to_dict() for block in notice.blocks],
+        )
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        logger.warning(
+            "digest for %s paused; could not tell %s: %s",
+            subscription.channel_id,
+            subscription.subscribed_by,
+            _slack_error(exc),
+        )
+
+
+def _post(
+    client: WebClient, engine: Engine, claim: Claim, messages: list[DigestMessage]
+) -> tuple[str | None, bool]:
+    """Post the messages not yet in Slack; (thread ts, still holding the claim)."""
+    thread_ts = claim.message_ts
+    for index in range(claim.parts_posted, len(messages)):
+        message = messages[index]
+        response = client.chat_postMessage(
+            channel=claim.channel_id,
+            text=message.text,
+            blocks=[block.to_dict() for block in message.blocks],
+            thread_ts=thread_ts if index > 0 else None,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        if index == 0:
+            thread_ts = str(response["ts"])
+        assert thread_ts is not None
+        with session_scope(engine) as session:
+            if not record_progress(claim, session=session, message_ts=thread_ts, parts_posted=index + 1):
+                # Our claim went stale and someone took it over: they resume from what we
+                # recorded; posting more here would double their messages.
+                logger.error("digest %s %s: lost the claim while posting", claim.channel_id, claim.local_date)
+                return thread_ts, False
+    return thread_ts, True
+
+
+def run_subscription(
+    services: Services,
+    subscription: DigestSubscription,
+    workspace: Workspace,
+    day: date,
+    *,
+    now: datetime | None = None,
+    retry_failed_now: bool = False,
+) -> Outcome:
+    """Claim, build, post and mark one channel's digest for local date `day`."""
+    engine, settings = services.engine, services.settings
+    team_id = workspace.team_id
+    channel = subscription.channel_id
+    with session_scope(engine) as session:
+        claim = claim_run(subscription, day, session=session, now=now, retry_failed_now=retry_failed_now)
+    if isinstance(claim, Refusal):
+        return _refused(subscription, team_id, day, claim)
+
+    def fail(error: str, result: Result = Result.FAILED, *, rows: int = 0) -> Outcome:
+        with session_scope(engine) as session:
+            finish_run(claim, RunStatus.FAILED, session=session, error=error)
+        return Outcome(team_id, channel, day, result, rows=rows, detail=error)
+
+    rows = 0
+    try:
+        with session_scope(engine) as session:
+            view = subscription_digest(subscription, workspace, session=session, day=day)
+        rows = view.total
+        messages = digest_messages(view)
+        if not messages:
+            with session_scope(engine) as session:
+                finish_run(claim, RunStatus.EMPTY, session=session)
+            return Outcome(team_id, channel, day, Result.EMPTY)
+        client = web_client_for(settings, engine, workspace)
+        if client is None:
+            logger.error("digest %s %s: no bot token for team %s", channel, day, team_id)
+            return fail(f"no bot token for team {team_id} (is the app installed there?)")
+        try:
+            thread_ts, held = _post(client, engine, claim, messages)
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            error = _slack_error(exc)
+            if error in PAUSE_ERRORS:
+                logger.warning("digest %s %s: %s; subscription paused", channel, day, error)
+                with session_scope(engine) as session:
+                    pause_subscription(claim.subscription_id, error, session=session)
+                outcome = fail(error, Result.PAUSED, rows=rows)
+                _tell_subscriber(client, subscription, error)
+                return outcome
+            logger.error("digest %s %s failed (attempt %d): %s", channel, day, claim.attempts, error)
+            return fail(error, rows=rows)
+        if not held:
+            return Outcome(team_id, channel, day, Result.IN_PROGRESS, rows=rows)
+        with session_scope(engine) as session:
+            finish_run(claim, RunStatus.POSTED, session=session)
+        logger.info("digest %s %s: posted %d rows in %d messages", channel, day, rows, len(messages))
+        return Outcome(team_id, channel, day, Result.POSTED, rows, len(messages), thread_ts)
+    except Exception as exc:
+        # The job's boundary: whatever broke, the run is marked failed (and so retried)
+        # rather than left claimed until it goes stale.
+        logger.exception("digest %s %s failed", channel, day)
+        return fail(f"{type(exc).__name__}: {exc}", rows=rows)
+
+
+# --- the ticker's work ---------------------------------------------------------------------------
+
+
+def _worth_claiming(subscription: DigestSubscription, day: date, now: datetime, *, engine: Engine) -> bool:
+    """A read-only look first, so a tick writes nothing for digests that are done or waiting."""
+    with session_scope(engine) as session:
+        run = get_run(subscription.workspace_id, subscription.channel_id, day, session=session)
+    if run is None:
+        return True
+    status = RunStatus(run.status)
+    if status in DONE:
+        return False
+    if status is RunStatus.CLAIMED:
+        return run.claimed_at <= now - STALE_CLAIM_AFTER
+    return (run.finished_at or run.claimed_at) + retry_delay(run.attempts) <= now
+
+
+def run_due(services: Services, *, now: datetime | None = None) -> list[Outcome]:
+    """Post every digest due at `now` that is not done yet (the scheduler calls this each minute).
+
+    A digest is due from its local time to the end of its local day, so one missed while
+    the app was down goes out when it is back, the same day.
+    """
+    now = now or utcnow()
+    with session_scope(services.engine) as session:
+        due = []
+        for subscription, workspace in subscriptions(session=session, include_paused=False):
+            try:
+                day = subscription_due_day(subscription, now)
+            except ValueError:
+                logger.error("digest %s: bad time or zone in its subscription", subscription.channel_id)
+                continue
+            if day is not None:
+                due.append((subscription, workspace, day))
+    outcomes = []
+    for subscription, workspace, day in due:
+        if not _worth_claiming(subscription, day, now, engine=services.engine):
+            continue
+        outcomes.append(run_subscription(services, subscription, workspace, day, now=now))
+    return outcomes

@@ -1,0 +1,57 @@
+"""The digest ticker inside `renewals-bot serve`.
+
+APScheduler (3.x) only ticks: once a minute, on the minute, and once at start-up (to
+catch up on a digest missed while the app was down). Each tick asks the database which
+digests are due and not yet done (bot.digest_runner.run_due). Nothing about a digest
+lives in the scheduler, so restarts, several copies of the app and `renewals-bot digest`
+all agree through the database's once-per-day claim.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.digest_runner import run_due
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+JOB_ID = "digest-ticker"
+
+
+def tick(services: Services) -> None:
+    """One tick: post what is due. Never raises (a failed tick must not stop the next one)."""
+    try:
+        for outcome in run_due(services):
+            logger.info("%s", outcome.describe())
+    except Exception:
+        logger.exception("digest tick failed; trying again next minute")
+
+
+def start_scheduler(services: Services) -> BackgroundScheduler:
+    """Start the ticker in a background thread; call `.shutdown()` on the result to stop it."""
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        job_defaults={
+            # A slow tick (Slack asking us to wait) is not stacked up or replayed: the next
+            # tick sees everything still due anyway.
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": 50,
+        },
+    )
+    scheduler.add_job(
+        tick,
+        CronTrigger(second=0, timezone=UTC),
+        args=[services],
+        id=JOB_ID,
+        name="post due digests",
+        next_run_time=datetime.now(UTC),  # catch up at start, then every minute on the minute
+    )
+    scheduler.start()
+    logger.info("digest scheduler started")
+    return scheduler
