@@ -574,9 +574,14 @@ def _parse_row(values: dict[Col, str], line: int) -> tuple[ImportRow | None, lis
         row.current_mrr = current.value
     if isinstance(estimated, Amount):
         row.estimated_new_mrr = estimated.value
-    if row.primary_contact is not None and all(p.email != row.primary_contact.email for p in row.contacts):
-        # The primary contact is always one of the client's contacts.
-        row.contacts = (*row.contacts, row.primary_contact)
+    primary = row.primary_contact
+    if primary is not None:
+        # The primary contact is always one of the client's contacts (named, if either cell names them).
+        listed = next((p for p in row.contacts if p.email == primary.email), None)
+        if listed is None:
+            row.contacts = (*row.contacts, primary)
+        elif primary.name and not listed.name:
+            row.contacts = tuple(primary if p is listed else p for p in row.contacts)
     return row, [], warnings
 
 

@@ -1,0 +1,224 @@
+"""`renewals-bot import FILE.csv [--team T] [--skip-invalid]`.
+
+Reads the partner dashboard's export, imports it in one transaction (all or nothing
+unless --skip-invalid), prints a summary, and links partner members named by email to
+their Slack accounts when a bot token is configured.
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import DBAPIError
+
+from bot.errors import UserError
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from bot.terminal import import_progress
+from store.csv_format import CsvFormatError, decode, parse_csv
+from store.db import make_engine, migrate, session_scope
+from store.importer import ImportResult, import_parsed
+from store.members import link_member, unlinked_members
+from store.workspaces import get_workspace
+
+TEAM_ID = re.compile(r"T[A-Z0-9]{1,31}")
+MAX_WARNINGS_SHOWN = 200
+NO_TEAM = (
+    "which workspace are these rows for? Pass --team with its Slack team ID (like T0123ABCD), "
+    "or set SLACK_BOT_TOKEN to use the bot's own workspace"
+)
+
+
+def import_actor() -> str:
+    """Who the audit log says imported: the command and, when known, the OS user."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        return "cli:import"
+    return f"cli:import:{user}"[:64]
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a folder, not a CSV file") from None
+    except PermissionError:
+        raise UserError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+
+
+def _check_team(team: str) -> str:
+    team = team.strip()
+    if not TEAM_ID.fullmatch(team):
+        raise UserError(f"--team {team!r} is not a Slack team ID (like T0123ABCD)")
+    return team
+
+
+def _bot_team(client: WebClient) -> str:
+    """The bot token's workspace, as auth.test reports it."""
+    try:
+        answer = client.auth_test()
+    except SlackApiError as exc:
+        raise UserError(
+            f"Slack refused the bot token ({exc.response.get('error')}); check SLACK_BOT_TOKEN or pass --team"
+        ) from None
+    except (SlackClientError, OSError) as exc:
+        raise UserError(f"cannot reach Slack to find the bot's workspace ({exc}); pass --team") from None
+    team = answer.get("team_id")
+    if not team:
+        raise UserError("Slack did not say which workspace the bot token belongs to; pass --team")
+    return str(team)
+
+
+@dataclass
+class LinkReport:
+    linked: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def link_partner_members(settings: Settings, client: WebClient, result: ImportResult) -> LinkReport:
+    """Link the partner members the file named to Slack users (users.lookupByEmail).
+
+    Nothing here can fail the import, which is already saved: problems become warning lines.
+    """
+    report = LinkReport()
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            workspace = get_workspace(result.team_id, session=session)
+            if workspace is None or workspace.id is None:
+                return report
+            for member in unlinked_members(workspace.id, result.member_emails, session=session):
+                email = member.email or ""
+                try:
+                    answer = client.users_lookupByEmail(email=email)
+                except SlackApiError as exc:
+                    error = exc.response.get("error")
+                    if error == "users_not_found":
+                        report.problems.append(f"{email} is not a Slack user in this workspace")
+                    else:
+                        report.problems.append(f"could not look up {email} in Slack ({error})")
+                    continue
+                except (SlackClientError, OSError) as exc:
+                    report.problems.append(f"could not look up {email} in Slack ({exc})")
+                    continue
+                user = answer.get("user") or {}
+                name = user.get("real_name") or (user.get("profile") or {}).get("real_name") or None
+                problem = link_member(member, str(user.get("id")), session=session, name=name)
+                if problem:
+                    report.problems.append(problem)
+                else:
+                    report.linked.append(email)
+    except DBAPIError as exc:
+        report.problems.append(f"could not save the Slack links ({type(exc.orig).__name__})")
+    finally:
+        engine.dispose()
+    return report
+
+
+def report_lines(result: ImportResult) -> list[str]:
+    """The summary a person reads after an import."""
+    lines = []
+    if result.problems:
+        heading = "Skipped rows" if not result.rejected else "Invalid rows"
+        lines.append(f"{heading} ({len(result.problems)}):")
+        lines.extend(f"  {problem}" for problem in result.problems)
+    if result.warnings:
+        lines.append(f"Warnings ({len(result.warnings)}):")
+        lines.extend(f"  {warning}" for warning in result.warnings[:MAX_WARNINGS_SHOWN])
+        if len(result.warnings) > MAX_WARNINGS_SHOWN:
+            lines.append(f"  … and {len(result.warnings) - MAX_WARNINGS_SHOWN} more warnings")
+    verb = "Nothing imported from" if result.rejected else "Imported"
+    lines.append(f"{verb} {result.source} into workspace {result.team_id}: {result.rows} rows")
+    lines.append(
+        f"  {result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
+        f"{result.invalid} invalid, {len(result.warnings)} warnings"
+    )
+    if not result.rejected:
+        lines.append(
+            f"  clients: {result.clients_created} created, {result.clients_updated} updated; "
+            f"contacts added: {result.contacts_added}; partner members added: {result.members_added}"
+        )
+    if result.unknown_columns:
+        lines.append(f"  unknown columns (ignored): {', '.join(result.unknown_columns)}")
+    if not result.rejected and not result.written:
+        lines.append("  nothing changed")
+    return lines
+
+
+def run_import(settings: Settings, path: Path, *, team: str | None, skip_invalid: bool) -> int:
+    if team is None and settings.slack_bot_token is None:
+        raise UserError(NO_TEAM)
+    team = _check_team(team) if team is not None else None
+    data = read_file(path)
+    try:
+        text = decode(data, name=path.name)
+    except CsvFormatError as exc:
+        raise UserError(str(exc)) from None
+    slack = make_web_client(settings) if settings.slack_bot_token is not None else None
+    bot_team = _bot_team(slack) if slack is not None and team is None else None
+    team = team or bot_team
+    assert team is not None
+
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+        with import_progress(text.count("\n")) as progress:
+            progress.phase("Reading rows", text.count("\n"))
+            try:
+                parsed = parse_csv(text, name=path.name, progress=progress.reached)
+            except CsvFormatError as exc:
+                raise UserError(str(exc)) from None
+            with session_scope(engine) as session:
+                result = import_parsed(
+                    parsed,
+                    team,
+                    session=session,
+                    actor=import_actor(),
+                    source=path.name,
+                    skip_invalid=skip_invalid,
+                    progress=progress,
+                )
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise UserError(f"the database refused the import, nothing was written: {reason}") from None
+    finally:
+        engine.dispose()
+
+    for line in report_lines(result):
+        print(line)
+    if result.rejected:
+        shown = ", ".join(str(p.line) for p in result.problems[:10])
+        more = ", …" if len(result.problems) > 10 else ""
+        raise UserError(
+            f"{result.invalid} invalid row{'s' if result.invalid != 1 else ''} (line {shown}{more}): "
+            "nothing was imported; fix them, or pass --skip-invalid to import the valid rows"
+        )
+    if slack is not None and result.member_emails:
+        if bot_team is None:
+            bot_team = _team_or_none(slack)
+        if bot_team != team:
+            print(f"  partner members not linked to Slack: the bot token is not for workspace {team}")
+        else:
+            links = link_partner_members(settings, slack, result)
+            if links.linked:
+                print(f"  linked to Slack: {', '.join(links.linked)}")
+            for problem in links.problems:
+                print(f"  warning: {problem}")
+    return 0
+
+
+def _team_or_none(client: WebClient) -> str | None:
+    try:
+        return _bot_team(client)
+    except UserError:
+        return None

@@ -1,0 +1,585 @@
+"""Writing an import: keyed upsert of clients, contacts and contract changes in the caller's transaction.
+
+Built for big exports: the workspace's existing rows are read once into dicts, compared
+in Python, and only what differs is written, with bulk INSERTs and UPDATEs in chunks.
+Importing the same file twice therefore writes nothing the second time.
+
+Rules (contract.md "Import format"):
+- A contract change is keyed by (workspace, Hub ID, contract type, renewal start date)
+  and updated in place. Its figures come from its row: an empty cell clears a figure,
+  a column the file does not have leaves the stored figure alone.
+- Client data (name, website, owner, primary contact, contacts, products, usage) is
+  repeated on every row of a client; the last non-empty value in the file wins, and an
+  empty cell never clears what is stored (owners and contacts are also set in Slack).
+  Contacts are added or renamed, never removed.
+- A communication owner given as an email is a partner member (created on first sight).
+- By default an import is all or nothing: with any invalid row nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Protocol
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session, col
+
+from store.csv_format import Col, ImportRow, ParsedFile, Person, RowProblem, RowWarning
+from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember
+from store.rules import ContractType, OwnerKind, fold
+from store.types import utcnow
+from store.workspaces import ensure_workspace
+
+IMPORT_ACTION = "import"  # the audit action of the import itself and of each client it changed
+CHUNK = 2000  # rows per bulk statement: big enough to be fast, small enough to show progress
+SMALL_FILE_CLIENTS = 500  # up to this many clients, read only theirs instead of the whole workspace
+DEFAULT_CURRENCY = "USD"
+
+
+class ImportProgress(Protocol):
+    """Where an import reports how far it got (a progress bar, or nothing)."""
+
+    def phase(self, description: str, total: int) -> None: ...
+
+    def advance(self, amount: int) -> None: ...
+
+
+class _NoProgress:
+    def phase(self, description: str, total: int) -> None:
+        pass
+
+    def advance(self, amount: int) -> None:
+        pass
+
+
+@dataclass
+class ImportResult:
+    """What an import did, or would have done when it was refused."""
+
+    team_id: str
+    source: str
+    rows: int = 0  # data rows in the file (blank lines not counted)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowWarning] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    clients_created: int = 0
+    clients_updated: int = 0
+    contacts_added: int = 0
+    members_added: int = 0
+    rejected: bool = False  # invalid rows and no --skip-invalid: nothing was written
+    member_emails: list[str] = field(default_factory=list)  # partner members the file names
+
+    @property
+    def invalid(self) -> int:
+        return len(self.problems)
+
+    @property
+    def written(self) -> bool:
+        return not self.rejected and bool(
+            self.created
+            or self.updated
+            or self.clients_created
+            or self.clients_updated
+            or self.contacts_added
+            or self.members_added
+        )
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "file": self.source,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "invalid": self.invalid,
+            "warnings": len(self.warnings),
+            "clients_created": self.clients_created,
+            "clients_updated": self.clients_updated,
+            "contacts_added": self.contacts_added,
+            "members_added": self.members_added,
+        }
+
+
+# --- clients as the file describes them ----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _ClientInput:
+    hub_id: str
+    name: str
+    name_line: int
+    domain: str | None = None
+    owner: tuple[OwnerKind, str | None] | None = None
+    primary: Person | None = None
+    contacts: dict[str, Person] = field(default_factory=dict)
+    products: tuple[str, ...] | None = None
+    contacts_used: int | None = None
+    emails_sent: int | None = None
+
+
+def _merge_clients(rows: Iterable[ImportRow], warnings: list[RowWarning]) -> dict[str, _ClientInput]:
+    """One description per Hub ID from all its rows: the last non-empty value wins."""
+    clients: dict[str, _ClientInput] = {}
+    for row in rows:
+        client = clients.get(row.hub_id)
+        if client is None:
+            client = clients[row.hub_id] = _ClientInput(row.hub_id, row.client_name, row.line)
+        elif row.client_name != client.name:
+            warnings.append(
+                RowWarning(
+                    row.line,
+                    f"Hub ID {row.hub_id} is named {row.client_name!r} here but {client.name!r} on line "
+                    f"{client.name_line}; {row.client_name!r} is used",
+                )
+            )
+            client.name, client.name_line = row.client_name, row.line
+        if row.domain is not None:
+            client.domain = row.domain
+        if row.owner_kind is not None:
+            client.owner = (row.owner_kind, row.owner_email)
+        if row.primary_contact is not None:
+            client.primary = row.primary_contact
+        for person in row.contacts:
+            known = client.contacts.get(person.email)
+            if known is None or (person.name and person.name != known.name):
+                client.contacts[person.email] = person
+        if row.products is not None:
+            client.products = row.products
+        if row.contacts_used is not None:
+            client.contacts_used = row.contacts_used
+        if row.emails_sent is not None:
+            client.emails_sent = row.emails_sent
+    return clients
+
+
+# --- reading what is stored --------------------------------------------------------------------
+
+_CLIENT_FIELDS = (
+    "name",
+    "name_folded",
+    "domain",
+    "owner_kind",
+    "owner_member_id",
+    "primary_contact_id",
+    "products",
+    "contacts_used",
+    "emails_sent",
+)
+_CHANGE_FIGURES: dict[Col, tuple[str, ...]] = {
+    Col.MAX_CONTACTS: ("max_contacts",),
+    Col.EMAIL_LIMIT: ("email_limit",),
+    Col.BILLING_FREQUENCY: ("billing_frequency", "billing_months"),
+    Col.SUBSCRIPTION_TERM: ("subscription_term_months",),
+    Col.CURRENT_MRR: ("current_mrr",),
+    Col.ESTIMATED_NEW_MRR: ("estimated_new_mrr",),
+}
+_CHANGE_FIELDS = (
+    "status",
+    "renewal_deadline",
+    "max_contacts",
+    "email_limit",
+    "billing_frequency",
+    "billing_months",
+    "subscription_term_months",
+    "currency",
+    "current_mrr",
+    "estimated_new_mrr",
+)
+
+
+def _load_clients(session: Session, workspace_id: int, hub_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    query = select(col(Client.id), col(Client.hub_id), *(getattr(Client, f) for f in _CLIENT_FIELDS)).where(
+        Client.workspace_id == workspace_id
+    )
+    if len(hub_ids) <= SMALL_FILE_CLIENTS:
+        query = query.where(col(Client.hub_id).in_(hub_ids))
+    return {row.hub_id: row._asdict() for row in session.execute(query)}
+
+
+def _load_client_ids(session: Session, workspace_id: int, hub_ids: Sequence[str]) -> dict[str, int]:
+    query = select(col(Client.hub_id), col(Client.id)).where(Client.workspace_id == workspace_id)
+    if len(hub_ids) <= SMALL_FILE_CLIENTS:
+        query = query.where(col(Client.hub_id).in_(hub_ids))
+    return {hub_id: client_id for hub_id, client_id in session.execute(query)}
+
+
+def _load_contacts(
+    session: Session, workspace_id: int, client_ids: Sequence[int]
+) -> dict[int, dict[str, tuple[int, str | None]]]:
+    query = select(col(Contact.client_id), col(Contact.id), col(Contact.email), col(Contact.name)).where(
+        Contact.workspace_id == workspace_id
+    )
+    if len(client_ids) <= SMALL_FILE_CLIENTS:
+        query = query.where(col(Contact.client_id).in_(client_ids))
+    contacts: dict[int, dict[str, tuple[int, str | None]]] = {}
+    for client_id, contact_id, email, name in session.execute(query):
+        contacts.setdefault(client_id, {})[email.lower()] = (contact_id, name)
+    return contacts
+
+
+def _load_changes(
+    session: Session, workspace_id: int, client_ids: Sequence[int]
+) -> dict[tuple[int, ContractType, date], dict[str, Any]]:
+    query = select(
+        col(ContractChange.id),
+        col(ContractChange.client_id),
+        col(ContractChange.contract_type),
+        col(ContractChange.renewal_start_date),
+        *(getattr(ContractChange, f) for f in _CHANGE_FIELDS),
+    ).where(ContractChange.workspace_id == workspace_id)
+    if len(client_ids) <= SMALL_FILE_CLIENTS:
+        query = query.where(col(ContractChange.client_id).in_(client_ids))
+    return {
+        (row.client_id, row.contract_type, row.renewal_start_date): row._asdict()
+        for row in session.execute(query)
+    }
+
+
+def _load_members(session: Session, workspace_id: int) -> dict[str, int]:
+    query = select(col(PartnerMember.email), col(PartnerMember.id)).where(
+        PartnerMember.workspace_id == workspace_id, col(PartnerMember.email).is_not(None)
+    )
+    return {email.lower(): member_id for email, member_id in session.execute(query)}
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def _bulk(session: Session, statement: Any, rows: list[dict[str, Any]], progress: ImportProgress) -> None:
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        session.execute(statement, chunk)
+        progress.advance(len(chunk))
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON for the audit log."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date | datetime | Decimal):
+        return value.isoformat() if isinstance(value, date | datetime) else str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _owner_text(kind: OwnerKind | None, member_email: str | None) -> str:
+    if kind is None:
+        return "default"
+    if kind is OwnerKind.PARTNER and member_email:
+        return f"partner {member_email}"
+    return kind.value
+
+
+@dataclass
+class _Audit:
+    """What the import changed on one existing client, for its history."""
+
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+
+    def note(self, what: str, old: Any, new: Any) -> None:
+        self.before[what] = _plain(old)
+        self.after[what] = _plain(new)
+
+
+def import_parsed(
+    parsed: ParsedFile,
+    team_id: str,
+    *,
+    session: Session,
+    actor: str,
+    source: str,
+    skip_invalid: bool = False,
+    progress: ImportProgress | None = None,
+) -> ImportResult:
+    """Import validated rows into the workspace of `team_id`. Does not commit.
+
+    With invalid rows and no `skip_invalid`, nothing at all is written (not even the
+    workspace) and the result says `rejected`.
+    """
+    progress = progress or _NoProgress()
+    result = ImportResult(
+        team_id=team_id,
+        source=source,
+        rows=parsed.data_rows,
+        problems=list(parsed.problems),
+        warnings=list(parsed.warnings),
+        unknown_columns=list(parsed.unknown_columns),
+    )
+    if parsed.problems and not skip_invalid:
+        result.rejected = True
+        return result
+    if not parsed.rows:
+        return result
+    workspace = ensure_workspace(team_id, session=session)
+    assert workspace.id is not None
+    ws = workspace.id
+    now = utcnow()
+    inputs = _merge_clients(parsed.rows, result.warnings)
+    result.warnings.sort(key=lambda w: w.line)
+    hub_ids = list(inputs)
+    audits: dict[int, _Audit] = {}
+
+    # Partner members named as owners, created on first sight.
+    members = _load_members(session, ws)
+    owner_emails = list(dict.fromkeys(c.owner[1] for c in inputs.values() if c.owner and c.owner[1]))
+    result.member_emails = owner_emails
+    new_members = [e for e in owner_emails if e not in members]
+    if new_members:
+        progress.phase("Adding partner members", len(new_members))
+        _bulk(
+            session,
+            insert(PartnerMember),
+            [{"workspace_id": ws, "email": e, "created_at": now} for e in new_members],
+            progress,
+        )
+        members = _load_members(session, ws)
+        result.members_added = len(new_members)
+    member_emails = {member_id: email for email, member_id in members.items()}
+
+    # New clients first (their contacts and changes need their IDs).
+    stored = _load_clients(session, ws, hub_ids)
+    fresh = [c for c in inputs.values() if c.hub_id not in stored]
+    if fresh:
+        progress.phase("Adding clients", len(fresh))
+        _bulk(session, insert(Client), [_new_client(c, ws, members, now) for c in fresh], progress)
+        result.clients_created = len(fresh)
+    client_ids = _load_client_ids(session, ws, hub_ids) if fresh else {h: c["id"] for h, c in stored.items()}
+    ids = [client_ids[h] for h in hub_ids]
+
+    # Contacts: add the missing, rename the renamed; never remove.
+    contacts = _load_contacts(session, ws, ids)
+    contact_inserts: list[dict[str, Any]] = []
+    contact_updates: list[dict[str, Any]] = []
+    for client in inputs.values():
+        client_id = client_ids[client.hub_id]
+        known = contacts.get(client_id, {})
+        added = []
+        for person in client.contacts.values():
+            current = known.get(person.email)
+            if current is None:
+                contact_inserts.append(
+                    {"workspace_id": ws, "client_id": client_id, "email": person.email, "name": person.name}
+                )
+                added.append(person.label)
+            elif person.name and person.name != current[1]:
+                contact_updates.append({"id": current[0], "name": person.name})
+                if client.hub_id in stored:
+                    audits.setdefault(client_id, _Audit()).note(
+                        f"contact {person.email}", current[1], person.name
+                    )
+        if added and client.hub_id in stored:
+            audits.setdefault(client_id, _Audit()).note("contacts added", None, added)
+    if contact_inserts or contact_updates:
+        progress.phase("Saving contacts", len(contact_inserts) + len(contact_updates))
+        _bulk(session, insert(Contact), contact_inserts, progress)
+        _bulk(session, update(Contact), contact_updates, progress)
+        result.contacts_added = len(contact_inserts)
+        if contact_inserts:
+            contacts = _load_contacts(session, ws, ids)
+
+    # Client fields, now that every contact has an ID for the primary contact.
+    client_updates: list[dict[str, Any]] = []
+    primary_updates: list[dict[str, Any]] = []
+    for client in inputs.values():
+        client_id = client_ids[client.hub_id]
+        primary_id = contacts[client_id][client.primary.email][0] if client.primary else None
+        if client.hub_id not in stored:
+            if primary_id is not None:
+                primary_updates.append({"id": client_id, "primary_contact_id": primary_id})
+            continue
+        old = stored[client.hub_id]
+        new = _client_values(client, old, members, primary_id)
+        changed = [f for f in _CLIENT_FIELDS if new[f] != old[f]]
+        if changed:
+            client_updates.append({"id": client_id, **new, "updated_at": now})
+            audit = audits.setdefault(client_id, _Audit())
+            _note_client(audit, changed, old, new, member_emails, contacts.get(client_id, {}))
+    if client_updates or primary_updates:
+        progress.phase("Saving clients", len(client_updates) + len(primary_updates))
+        _bulk(session, update(Client), client_updates, progress)
+        _bulk(session, update(Client), primary_updates, progress)
+
+    # Contract changes, keyed by (client, contract type, renewal start date).
+    changes = _load_changes(session, ws, ids)
+    change_inserts: list[dict[str, Any]] = []
+    change_updates: list[dict[str, Any]] = []
+    for row in parsed.rows:
+        client_id = client_ids[row.hub_id]
+        old_change = changes.get((client_id, row.contract_type, row.renewal_start_date))
+        values = _change_values(row, old_change, parsed.columns, result.warnings)
+        if old_change is None:
+            change_inserts.append(
+                {
+                    "workspace_id": ws,
+                    "client_id": client_id,
+                    "contract_type": row.contract_type,
+                    "renewal_start_date": row.renewal_start_date,
+                    **values,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            result.created += 1
+            if row.hub_id in stored:
+                audits.setdefault(client_id, _Audit()).note(_change_label(row), None, "added")
+            continue
+        changed = [f for f in _CHANGE_FIELDS if values[f] != old_change[f]]
+        if not changed:
+            result.unchanged += 1
+            continue
+        change_updates.append({"id": old_change["id"], **values, "updated_at": now})
+        result.updated += 1
+        audit = audits.setdefault(client_id, _Audit())
+        for name in changed:
+            audit.note(f"{_change_label(row)} {name.replace('_', ' ')}", old_change[name], values[name])
+    if change_inserts or change_updates:
+        progress.phase("Saving contract changes", len(change_inserts) + len(change_updates))
+        _bulk(session, insert(ContractChange), change_inserts, progress)
+        _bulk(session, update(ContractChange), change_updates, progress)
+    result.clients_updated = len(audits)  # only existing clients get an audit entry
+
+    # History: one event per existing client the import changed, and one for the import itself.
+    if result.written:
+        events = [
+            {
+                "workspace_id": ws,
+                "client_id": client_id,
+                "actor": actor,
+                "action": IMPORT_ACTION,
+                "before": audit.before,
+                "after": audit.after,
+                "at": now,
+            }
+            for client_id, audit in audits.items()
+        ]
+        events.append(
+            {
+                "workspace_id": ws,
+                "client_id": None,
+                "actor": actor,
+                "action": IMPORT_ACTION,
+                "before": None,
+                "after": result.counts(),
+                "at": now,
+            }
+        )
+        progress.phase("Recording history", len(events))
+        _bulk(session, insert(AuditEvent), events, progress)
+    result.warnings.sort(key=lambda w: w.line)
+    return result
+
+
+def _change_label(row: ImportRow) -> str:
+    return f"{row.contract_type.label} {row.renewal_start_date.isoformat()}"
+
+
+def _new_client(
+    client: _ClientInput, workspace_id: int, members: dict[str, int], now: datetime
+) -> dict[str, Any]:
+    kind, member_id = _owner_values(client, None, members)
+    return {
+        "workspace_id": workspace_id,
+        "hub_id": client.hub_id,
+        "name": client.name,
+        "name_folded": fold(client.name),
+        "domain": client.domain,
+        "owner_kind": kind,
+        "owner_member_id": member_id,
+        "products": list(client.products or ()),
+        "contacts_used": client.contacts_used,
+        "emails_sent": client.emails_sent,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _owner_values(
+    client: _ClientInput, old: dict[str, Any] | None, members: dict[str, int]
+) -> tuple[OwnerKind | None, int | None]:
+    if client.owner is None:
+        return (old["owner_kind"], old["owner_member_id"]) if old else (None, None)
+    kind, email = client.owner
+    return kind, members[email] if email else None
+
+
+def _client_values(
+    client: _ClientInput, old: dict[str, Any], members: dict[str, int], primary_id: int | None
+) -> dict[str, Any]:
+    kind, member_id = _owner_values(client, old, members)
+    return {
+        "name": client.name,
+        "name_folded": fold(client.name),
+        "domain": client.domain if client.domain is not None else old["domain"],
+        "owner_kind": kind,
+        "owner_member_id": member_id,
+        "primary_contact_id": primary_id if primary_id is not None else old["primary_contact_id"],
+        "products": list(client.products) if client.products is not None else old["products"],
+        "contacts_used": client.contacts_used if client.contacts_used is not None else old["contacts_used"],
+        "emails_sent": client.emails_sent if client.emails_sent is not None else old["emails_sent"],
+    }
+
+
+def _note_client(
+    audit: _Audit,
+    changed: list[str],
+    old: dict[str, Any],
+    new: dict[str, Any],
+    member_emails: dict[int, str],
+    contacts: dict[str, tuple[int, str | None]],
+) -> None:
+    labels = {contact_id: Person(email, name).label for email, (contact_id, name) in contacts.items()}
+    for name in changed:
+        if name == "name_folded":
+            continue
+        if name in ("owner_kind", "owner_member_id"):
+            audit.note(
+                "owner",
+                _owner_text(old["owner_kind"], member_emails.get(old["owner_member_id"])),
+                _owner_text(new["owner_kind"], member_emails.get(new["owner_member_id"])),
+            )
+        elif name == "primary_contact_id":
+            audit.note(
+                "primary contact",
+                labels.get(old["primary_contact_id"]),
+                labels.get(new["primary_contact_id"]),
+            )
+        else:
+            audit.note(name.replace("_", " "), old[name], new[name])
+
+
+def _change_values(
+    row: ImportRow, old: dict[str, Any] | None, columns: frozenset[Col], warnings: list[RowWarning]
+) -> dict[str, Any]:
+    """The stored values of a row's contract change: the row's, or the stored ones for absent columns."""
+    values: dict[str, Any] = {"status": row.status, "renewal_deadline": row.renewal_deadline}
+    for column, names in _CHANGE_FIGURES.items():
+        for name in names:
+            values[name] = getattr(row, name) if column in columns or old is None else old[name]
+    has_money = values["current_mrr"] is not None or values["estimated_new_mrr"] is not None
+    stored_currency = old["currency"] if old else None
+    # A bare amount is in the currency the change already has (USD for a new one).
+    currency = row.currency or stored_currency or DEFAULT_CURRENCY
+    if row.currency and stored_currency and row.currency != stored_currency:
+        # One currency per change: an amount kept from before cannot silently change currency.
+        for column, name in ((Col.CURRENT_MRR, "current_mrr"), (Col.ESTIMATED_NEW_MRR, "estimated_new_mrr")):
+            if column not in columns and values[name] is not None:
+                warnings.append(
+                    RowWarning(
+                        row.line,
+                        f"the amounts are now in {row.currency}, so the stored {column.value} "
+                        f"({values[name]} {stored_currency}) is cleared (this file has no such column)",
+                    )
+                )
+                values[name] = None
+        has_money = values["current_mrr"] is not None or values["estimated_new_mrr"] is not None
+    values["currency"] = currency if has_money else None
+    return values
