@@ -95,6 +95,18 @@ def search_contacts(client: Client, text: str, *, session: Session, limit: int =
     return matches[:limit]
 
 
+def primary_contact(client: Client, *, session: Session) -> Contact | None:
+    if client.primary_contact_id is None:
+        return None
+    return session.exec(
+        select(Contact).where(
+            Contact.id == client.primary_contact_id,
+            Contact.client_id == client.id,
+            Contact.workspace_id == client.workspace_id,
+        )
+    ).first()
+
+
 def _contact_label(contact_id: int | None, *, session: Session) -> str | None:
     if contact_id is None:
         return None
@@ -304,6 +316,18 @@ class ClientDetail:
         return next((row.email_limit for row in self.changes if row.email_limit is not None), None)
 
 
+def client_owner(client: Client, *, session: Session, workspace: Workspace) -> Owner:
+    """The client's effective communication owner (the workspace default when it has none)."""
+    member = session.get(PartnerMember, client.owner_member_id) if client.owner_member_id else None
+    return effective_owner(
+        client.owner_kind,
+        partner_owns_all=workspace.partner_owns_all,
+        slack_user_id=member.slack_user_id if member else None,
+        email=member.email if member else None,
+        name=member.name if member else None,
+    )
+
+
 def client_detail(
     client: Client, *, session: Session, workspace: Workspace, today: date, history: int = HISTORY_EVENTS
 ) -> ClientDetail:
@@ -311,14 +335,7 @@ def client_detail(
     assert client.id is not None and workspace.id is not None
     if client.workspace_id != workspace.id:
         raise ClientChangeError("That client belongs to another workspace.")
-    member = session.get(PartnerMember, client.owner_member_id) if client.owner_member_id else None
-    owner = effective_owner(
-        client.owner_kind,
-        partner_owns_all=workspace.partner_owns_all,
-        slack_user_id=member.slack_user_id if member else None,
-        email=member.email if member else None,
-        name=member.name if member else None,
-    )
+    owner = client_owner(client, session=session, workspace=workspace)
     contacts = client_contacts(client, session=session)
     primary = next((c for c in contacts if c.id == client.primary_contact_id), None)
     changes = load_rows(

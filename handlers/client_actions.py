@@ -1,0 +1,371 @@
+"""A client's buttons (in /renewal, /renewals and digests), their modals, and the contact type-ahead.
+
+- "Reassign contact" / "Change owner": ack, open the modal at once (a trigger_id lives 3 s);
+  the modal's private_metadata (`ClientModalRef`) remembers the client and the message's
+  response_url. On submission: validate (errors shown in the modal), change the database
+  (audited), close the modal, then refresh the detail message or confirm ephemerally.
+- "End association" (behind Slack's confirm dialog) / "Restore association": admins only.
+- block_suggestion for the contact select of a client with more than 100 contacts.
+
+Every value is checked against the request's own workspace before anything is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from blocks.client import STALE_TEXT, Message, notice, owner_text
+from blocks.ids import ActionId, BlockId, ViewId
+from blocks.modals import (
+    MAX_STATIC_OPTIONS,
+    change_owner_modal,
+    contact_options,
+    read_contact_choice,
+    read_owner_choice,
+    reassign_contact_modal,
+)
+from blocks.text import mrkdwn
+from blocks.values import MAX_METADATA_CHARS, ClientModalRef, StaleValueError, decode, encode
+from bot.errors import UserError
+from bot.permissions import AdminCheck, admin_check, refusal
+from bot.workspace_context import services_of, workspace_of
+from handlers.client_detail import (
+    CLIENT_GONE,
+    OTHER_WORKSPACE,
+    check_team,
+    client_for_ref,
+    current_workspace,
+    decode_ref,
+    detail_message,
+    is_detail_message,
+)
+from store.clients import (
+    ClientChangeError,
+    client_contacts,
+    client_owner,
+    contact_count,
+    end_association,
+    get_client,
+    member_for_user,
+    primary_contact,
+    reassign_contact,
+    restore_association,
+    search_contacts,
+    set_owner,
+)
+from store.db import session_scope
+from store.models import Client, Workspace
+from store.rules import OwnerKind
+
+# --- opening the modals ---------------------------------------------------------------------
+
+
+def _modal_ref(client: Client, workspace: Workspace, body: dict[str, Any]) -> str:
+    assert client.id is not None
+    response_url = body.get("response_url")
+    if response_url and len(response_url) > 2000:  # never seen; keep the metadata within its limit
+        response_url = None
+    ref = ClientModalRef(
+        client_id=client.id,
+        team_id=workspace.team_id,
+        response_url=response_url,
+        refresh=is_detail_message(body),
+    )
+    return encode(ref, limit=MAX_METADATA_CHARS)
+
+
+def open_reassign_contact(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    ref = decode_ref(action.get("value"))
+    with session_scope(services_of(context).engine) as session:
+        workspace = current_workspace(context, session=session)
+        target = client_for_ref(ref, session=session, workspace=workspace)
+        total = contact_count(target, session=session)
+        if total == 0:
+            raise UserError(
+                f"*{mrkdwn(target.name, 500)}* has no contacts to choose from: import its "
+                "contacts (the Contacts column) first."
+            )
+        contacts = client_contacts(target, session=session) if total <= MAX_STATIC_OPTIONS else []
+        current = primary_contact(target, session=session)
+        view = reassign_contact_modal(
+            target,
+            contacts=contacts,
+            total_contacts=total,
+            current=current,
+            private_metadata=_modal_ref(target, workspace, body),
+        )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def open_change_owner(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    ref = decode_ref(action.get("value"))
+    with session_scope(services_of(context).engine) as session:
+        workspace = current_workspace(context, session=session)
+        target = client_for_ref(ref, session=session, workspace=workspace)
+        view = change_owner_modal(
+            target,
+            owner=client_owner(target, session=session, workspace=workspace),
+            private_metadata=_modal_ref(target, workspace, body),
+        )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+# --- modal submissions ----------------------------------------------------------------------
+
+
+class _InvalidSubmissionError(Exception):
+    """A submission to refuse inside the modal: {block_id: message}."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(next(iter(errors.values())))
+        self.errors = errors
+
+
+def _read_modal_ref(view: dict[str, Any], workspace: Workspace, block_id: str) -> ClientModalRef:
+    try:
+        ref = decode(ClientModalRef, view.get("private_metadata"))
+    except StaleValueError:
+        raise _InvalidSubmissionError({block_id: STALE_TEXT.replace("`", "")}) from None
+    if ref.team_id != workspace.team_id:
+        raise _InvalidSubmissionError({block_id: OTHER_WORKSPACE})
+    return ref
+
+
+def _modal_client(ref: ClientModalRef, workspace: Workspace, session: Any, block_id: str) -> Client:
+    target = get_client(ref.client_id, session=session, workspace=workspace)
+    if target is None:
+        raise _InvalidSubmissionError({block_id: CLIENT_GONE.replace("`", "")})
+    return target
+
+
+def _report(ref: ClientModalRef, refreshed: Message | None, confirmation: Message) -> None:
+    """After a change: replace the detail message it came from, or confirm ephemerally."""
+    if not ref.response_url:
+        return
+    respond = Respond(response_url=ref.response_url)
+    if ref.refresh and refreshed is not None:
+        respond(**refreshed.as_kwargs(), response_type="ephemeral", replace_original=True)
+    else:
+        respond(**confirmation.as_kwargs(), response_type="ephemeral", replace_original=False)
+
+
+def submit_reassign_contact(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    block_id = BlockId.CONTACT_INPUT.value
+    user_id = body["user"]["id"]
+    try:
+        with session_scope(services_of(context).engine) as session:
+            workspace = current_workspace(context, session=session)
+            ref = _read_modal_ref(view, workspace, block_id)
+            contact_id = read_contact_choice(view.get("state", {}).get("values", {}))
+            if contact_id is None:
+                raise _InvalidSubmissionError({block_id: "Choose a contact."})
+            target = _modal_client(ref, workspace, session, block_id)
+            try:
+                contact = reassign_contact(target, contact_id, session=session, actor=user_id)
+            except ClientChangeError as exc:
+                raise _InvalidSubmissionError({block_id: str(exc)}) from None
+            refreshed = detail_message(target, session=session, workspace=workspace) if ref.refresh else None
+            confirmation = notice(
+                f"*{mrkdwn(target.name, 1000)}*'s primary contact is now {mrkdwn(contact.label, 600)}."
+            )
+    except _InvalidSubmissionError as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    ack()
+    _report(ref, refreshed, confirmation)
+
+
+def _partner_member_profile(client: WebClient, user_id: str, workspace: Workspace) -> dict[str, Any]:
+    """The chosen Slack user, if they can own conversations (a person of this workspace).
+
+    Raises ClientChangeError (a message for the person) when they cannot.
+    """
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError as exc:
+        if exc.response.get("error") in ("user_not_found", "user_not_visible"):
+            raise ClientChangeError("Slack does not know that person. Choose someone else.") from None
+        raise
+    if user.get("is_bot") or user.get("id") == "USLACKBOT":
+        raise ClientChangeError("Choose a person, not a bot.")
+    if user.get("deleted"):
+        raise ClientChangeError("That person's account is deactivated. Choose someone else.")
+    home = user.get("team_id")
+    same_org = workspace.enterprise_id and (user.get("enterprise_user") or {}).get("enterprise_id") == (
+        workspace.enterprise_id
+    )
+    if home and home != workspace.team_id and not same_org:
+        raise ClientChangeError("Choose a member of this workspace.")
+    return user
+
+
+def set_partner_owner(
+    target: Client, user_id: str, *, client: WebClient, session: Any, workspace: Workspace, actor: str
+) -> None:
+    """Make the Slack user `user_id` the client's owner, linking them to an imported partner email."""
+    user = _partner_member_profile(client, user_id, workspace)
+    profile = user.get("profile") or {}
+    member = member_for_user(
+        user_id,
+        session=session,
+        workspace=workspace,
+        email=profile.get("email") or None,
+        name=profile.get("real_name") or user.get("real_name") or user.get("name") or None,
+    )
+    set_owner(target, OwnerKind.PARTNER, session=session, actor=actor, member=member)
+
+
+def submit_change_owner(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    user_id = body["user"]["id"]
+    try:
+        with session_scope(services_of(context).engine) as session:
+            workspace = current_workspace(context, session=session)
+            ref = _read_modal_ref(view, workspace, BlockId.OWNER_KIND_INPUT.value)
+            choice = read_owner_choice(view.get("state", {}).get("values", {}))
+            if choice.errors:
+                raise _InvalidSubmissionError(choice.errors)
+            target = _modal_client(ref, workspace, session, BlockId.OWNER_KIND_INPUT.value)
+            try:
+                if choice.kind is OwnerKind.PARTNER:
+                    assert choice.user_id is not None
+                    set_partner_owner(
+                        target,
+                        choice.user_id,
+                        client=client,
+                        session=session,
+                        workspace=workspace,
+                        actor=user_id,
+                    )
+                else:
+                    set_owner(target, OwnerKind.HUBSPOT, session=session, actor=user_id)
+            except ClientChangeError as exc:
+                raise _InvalidSubmissionError({BlockId.OWNER_INPUT.value: str(exc)}) from None
+            session.flush()
+            owner = client_owner(target, session=session, workspace=workspace)
+            refreshed = detail_message(target, session=session, workspace=workspace) if ref.refresh else None
+            confirmation = notice(
+                f"*{mrkdwn(target.name, 1000)}*'s communication owner is now {owner_text(owner)}."
+            )
+    except _InvalidSubmissionError as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    ack()
+    _report(ref, refreshed, confirmation)
+
+
+# --- end and restore (admins) ---------------------------------------------------------------
+
+
+def _association_listener(checker: AdminCheck, *, end: bool) -> Callable[..., None]:
+    """The "End association" (end=True) or "Restore association" listener; admins only."""
+    what = "end an association" if end else "restore an association"
+
+    def listener(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        ref = decode_ref(action.get("value"))
+        services = services_of(context)
+        requester = workspace_of(context)
+        check_team(ref, requester)
+        user_id = body["user"]["id"]
+        if not checker.is_admin(
+            settings=services.settings,
+            client=client,
+            team_id=requester.team_id,
+            user_id=user_id,
+            enterprise_id=requester.enterprise_id,
+        ):
+            raise UserError(refusal(what))
+        with session_scope(services.engine) as session:
+            workspace = current_workspace(context, session=session)
+            target = client_for_ref(ref, session=session, workspace=workspace)
+            if end:
+                changed = end_association(target, session=session, actor=user_id)
+            else:
+                changed = restore_association(target, session=session, actor=user_id)
+            name = mrkdwn(target.name, 1000)
+            refreshed = (
+                detail_message(target, session=session, workspace=workspace)
+                if is_detail_message(body)
+                else None
+            )
+        if refreshed is not None:
+            respond(**refreshed.as_kwargs(), response_type="ephemeral", replace_original=True)
+            return
+        if end:
+            text = (
+                f"Ended the association with *{name}*: it no longer shows in upcoming renewals or digests. "
+                f"An admin can restore it from `/renewal`."
+                if changed
+                else f"The association with *{name}* had already ended. Nothing changed."
+            )
+        else:
+            text = (
+                f"Restored the association with *{name}*: it shows in upcoming renewals and digests again."
+                if changed
+                else f"The association with *{name}* is active. Nothing changed."
+            )
+        respond(**notice(text).as_kwargs(), response_type="ephemeral", replace_original=False)
+
+    return listener
+
+
+# --- contact type-ahead ---------------------------------------------------------------------
+
+
+def suggest_contacts(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """Options for the contact select of a client with more than 100 contacts, as the person types.
+
+    Anything wrong (stale metadata, another workspace, a client gone) answers no options:
+    an options load has no way to show a message.
+    """
+    view = body.get("view") or {}
+    try:
+        ref = decode(ClientModalRef, view.get("private_metadata"))
+    except StaleValueError:
+        ack(options=[])
+        return
+    with session_scope(services_of(context).engine) as session:
+        workspace = current_workspace(context, session=session)
+        target = (
+            get_client(ref.client_id, session=session, workspace=workspace)
+            if ref.team_id == workspace.team_id
+            else None
+        )
+        contacts = (
+            [] if target is None else search_contacts(target, str(body.get("value") or ""), session=session)
+        )
+        options = [option.to_dict() for option in contact_options(contacts)]
+    ack(options=options)
+
+
+def register(app: App) -> None:
+    checker = admin_check(app)
+    app.action(ActionId.REASSIGN_CONTACT.value)(open_reassign_contact)
+    app.action(ActionId.CHANGE_OWNER.value)(open_change_owner)
+    app.action(ActionId.END_ASSOCIATION.value)(_association_listener(checker, end=True))
+    app.action(ActionId.RESTORE_ASSOCIATION.value)(_association_listener(checker, end=False))
+    app.view(ViewId.REASSIGN_CONTACT.value)(submit_reassign_contact)
+    app.view(ViewId.CHANGE_OWNER.value)(submit_change_owner)
+    app.options(ActionId.CONTACT_SELECT.value)(suggest_contacts)

@@ -1,0 +1,190 @@
+"""`/renewal-owner`: see the renewals you own, set a client's owner, set the workspace default.
+
+    /renewal-owner                               the renewals you own
+    /renewal-owner <client> <@user|me|hubspot>   set a client's communication owner (anyone)
+    /renewal-owner default <partner|hubspot>     the workspace default (admins only)
+
+Mentions arrive as `<@U123|name>` (the manifest sets should_escape); `<@U123>` works too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from blocks.client import no_client_message
+from blocks.owners import (
+    MAX_CANDIDATES,
+    ambiguous_client_message,
+    default_set_message,
+    owned_renewals_message,
+    owner_set_message,
+    owner_usage_message,
+)
+from blocks.text import escape, mrkdwn
+from bot.errors import UserError
+from bot.permissions import AdminCheck, admin_check, refusal
+from bot.workspace_context import services_of, workspace_of
+from handlers.client_actions import set_partner_owner
+from handlers.client_detail import command_text, current_workspace
+from store.clients import ClientChangeError, client_owner, find_clients, set_owner, set_partner_owns_all
+from store.db import session_scope
+from store.rules import UPCOMING_WINDOW_DAYS, OwnerKind
+from store.types import utcnow
+from store.upcoming import RenewalQuery, Viewer, filter_rows, load_rows
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+OWNER_WORDS = "`@someone`, `me` or `hubspot`"
+
+
+@dataclass(frozen=True)
+class OwnerArg:
+    kind: OwnerKind
+    user_id: str | None = None
+
+
+def parse_owner(token: str, *, caller: str) -> OwnerArg | None:
+    """`me`, `hubspot` or a Slack mention; None for anything else."""
+    word = token.lower()
+    if word == "me":
+        return OwnerArg(OwnerKind.PARTNER, caller)
+    if word == "hubspot":
+        return OwnerArg(OwnerKind.HUBSPOT)
+    mention = _MENTION.match(token)
+    if mention:
+        return OwnerArg(OwnerKind.PARTNER, mention.group(1))
+    return None
+
+
+def _caller_email(client: WebClient, user_id: str) -> str | None:
+    """The caller's Slack email, to match owners imported by email (None if Slack will not say)."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError:
+        return None  # without users:read.email (or Slack down) we still match by user ID
+    return (user.get("profile") or {}).get("email") or None
+
+
+def _show_owned(client: WebClient, respond: Respond, context: BoltContext, user_id: str) -> None:
+    email = _caller_email(client, user_id)
+    today = utcnow().date()
+    with session_scope(services_of(context).engine) as session:
+        workspace = current_workspace(context, session=session)
+        rows = load_rows(
+            workspace,
+            session=session,
+            today=today,
+            start_from=today,
+            start_until=today + timedelta(days=UPCOMING_WINDOW_DAYS),
+        )
+        mine = filter_rows(rows, RenewalQuery(owner="me"), viewer=Viewer(user_id=user_id, email=email))
+    message = owned_renewals_message(mine, today=today, days=UPCOMING_WINDOW_DAYS)
+    respond(**message.as_kwargs(), response_type="ephemeral")
+
+
+def _set_default(
+    words: list[str],
+    checker: AdminCheck,
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+    user_id: str,
+) -> None:
+    if len(words) != 2 or words[1].lower() not in ("partner", "hubspot"):
+        respond(
+            **owner_usage_message(
+                "Say `/renewal-owner default partner` or `/renewal-owner default hubspot`."
+            ).as_kwargs(),
+            response_type="ephemeral",
+        )
+        return
+    requester = workspace_of(context)
+    services = services_of(context)
+    if not checker.is_admin(
+        settings=services.settings,
+        client=client,
+        team_id=requester.team_id,
+        user_id=user_id,
+        enterprise_id=requester.enterprise_id,
+    ):
+        raise UserError(refusal("change the workspace default owner"))
+    partner = words[1].lower() == "partner"
+    with session_scope(services.engine) as session:
+        workspace = current_workspace(context, session=session)
+        changed = set_partner_owns_all(workspace, partner, session=session, actor=user_id)
+    respond(
+        **default_set_message(partner_owns_all=partner, changed=changed).as_kwargs(),
+        response_type="ephemeral",
+    )
+
+
+def _set_client_owner(
+    words: list[str], client: WebClient, respond: Respond, context: BoltContext, user_id: str
+) -> None:
+    owner = parse_owner(words[-1], caller=user_id)
+    if owner is None:
+        problem = f"“{mrkdwn(words[-1], 100)}” is not an owner: use {OWNER_WORDS}."
+        if words[-1].startswith("@"):
+            problem += " Pick the person from Slack's list as you type, so it becomes a mention."
+        respond(**owner_usage_message(problem).as_kwargs(), response_type="ephemeral")
+        return
+    query = " ".join(words[:-1])
+    with session_scope(services_of(context).engine) as session:
+        workspace = current_workspace(context, session=session)
+        found = find_clients(query, session=session, workspace=workspace, limit=MAX_CANDIDATES + 1)
+        if not found.matches:
+            message = no_client_message(query, found.suggestions)
+        elif len(found.matches) > 1:
+            message = ambiguous_client_message(query, found.matches, example_owner=words[-1])
+        else:
+            target = found.matches[0]
+            before = client_owner(target, session=session, workspace=workspace)
+            try:
+                if owner.kind is OwnerKind.PARTNER:
+                    assert owner.user_id is not None
+                    set_partner_owner(
+                        target,
+                        owner.user_id,
+                        client=client,
+                        session=session,
+                        workspace=workspace,
+                        actor=user_id,
+                    )
+                else:
+                    set_owner(target, OwnerKind.HUBSPOT, session=session, actor=user_id)
+            except ClientChangeError as exc:
+                raise UserError(escape(str(exc))) from None
+            session.flush()
+            after = client_owner(target, session=session, workspace=workspace)
+            message = owner_set_message(target, before=before, after=after, changed=before != after)
+    respond(**message.as_kwargs(), response_type="ephemeral")
+
+
+def _listener(checker: AdminCheck) -> Any:
+    def renewal_owner(
+        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
+        ack()
+        user_id = command["user_id"]
+        words = command_text(command).split()
+        if not words:
+            _show_owned(client, respond, context, user_id)
+        elif words[0].lower() == "default":
+            _set_default(words, checker, client, respond, context, user_id)
+        elif len(words) < 2:
+            problem = f"Name a client and its owner ({OWNER_WORDS})."
+            respond(**owner_usage_message(problem).as_kwargs(), response_type="ephemeral")
+        else:
+            _set_client_owner(words, client, respond, context, user_id)
+
+    return renewal_owner
+
+
+def register(app: App) -> None:
+    app.command("/renewal-owner")(_listener(admin_check(app)))
