@@ -13,6 +13,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from blocks.format import cell_text, money_totals
 from store.columns import Column
@@ -92,11 +93,15 @@ def import_progress(lines: int) -> Iterator[ImportProgressBar | _Silent]:
 
 
 def renewals_header(view: UpcomingView) -> str:
-    """'12 contract changes in the next 120 days · MRR at stake: $1,200.00 + €300.00'."""
+    """The summary line above the table, in the Slack message's words (blocks.renewals)."""
     noun = "contract change" if view.total == 1 else "contract changes"
+    first, last = view.offset + 1, view.offset + len(view.rows)
+    showing = (
+        f"{first:,}–{last:,} of {view.total:,}" if view.total > len(view.rows) else f"all {view.total:,}"
+    )
     return (
-        f"Upcoming renewals: {view.total} {noun} in the next {view.query.days} days"
-        f" · MRR at stake: {money_totals(view.mrr_at_stake)}"
+        f"{view.total:,} {noun} · {money_totals(view.mrr_at_stake)} MRR at stake on those that still "
+        f"need action · showing {showing} · as of {view.today.isoformat()}"
     )
 
 
@@ -107,16 +112,18 @@ def renewals_table(view: UpcomingView, columns: list[Column]) -> Table:
         table.add_column(column.label, justify="right" if column in _RIGHT else "left", overflow="fold")
     for row in view.rows:
         style = "bold" if row.needs_action else "dim"
-        table.add_row(*(cell_text(column, row) for column in columns), style=style)
+        # Text cells: a client named "[bold]" is shown as typed, never read as rich markup.
+        table.add_row(*(Text(cell_text(column, row)) for column in columns), style=style)
     return table
 
 
 def print_renewals(console: Console, view: UpcomingView, columns: list[Column]) -> None:
-    console.print(renewals_header(view), markup=False, highlight=False)
+    """What `/renewals` shows: the title, the summary line, the table and the paging hint."""
+    console.print(Text("Upcoming renewals", style="bold"))
+    console.print(Text(renewals_header(view)))
     if not view.rows:
-        console.print("No contract changes in this window.", markup=False)
+        console.print(Text(f"No contract changes start in the next {view.query.days} days."))
         return
     console.print(renewals_table(view, columns))
-    first, last = view.offset + 1, view.offset + len(view.rows)
-    more = " (Next shows the rest)" if view.has_next else ""
-    console.print(f"Showing {first}–{last} of {view.total}{more}", markup=False, highlight=False)
+    if view.has_next:
+        console.print(Text("Next shows the following page; Columns adds or hides columns.", style="dim"))

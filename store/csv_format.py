@@ -225,14 +225,16 @@ def parse_list(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part.strip() for part in text.split(";") if part.strip()))
 
 
-def parse_owner(text: str) -> tuple[OwnerKind, str | None]:
+def parse_owner(text: str) -> tuple[OwnerKind, str | None, str | None]:
+    """`HubSpot`, `Partner`, or a partner member: `email` or `Name <email>` -> (kind, email, name)."""
     key = _word_key(text)
     if key == "hubspot":
-        return OwnerKind.HUBSPOT, None
+        return OwnerKind.HUBSPOT, None, None
     if key == "partner":
-        return OwnerKind.PARTNER, None
+        return OwnerKind.PARTNER, None, None
     if "@" in text:
-        return OwnerKind.PARTNER, parse_email(text)
+        person = parse_person(text)
+        return OwnerKind.PARTNER, person.email, person.name
     raise CellError(f"{_shown(text)} is not HubSpot, Partner or a partner member's email")
 
 
@@ -378,6 +380,7 @@ class ImportRow:
     domain: str | None = None
     owner_kind: OwnerKind | None = None
     owner_email: str | None = None
+    owner_name: str | None = None
     primary_contact: Person | None = None
     contacts: tuple[Person, ...] = ()
     products: tuple[str, ...] | None = None
@@ -567,7 +570,7 @@ def _parse_row(values: dict[Col, str], line: int) -> tuple[ImportRow | None, lis
         **simple,  # type: ignore[arg-type]
     )
     if owner is not None:
-        row.owner_kind, row.owner_email = owner  # type: ignore[misc]
+        row.owner_kind, row.owner_email, row.owner_name = owner  # type: ignore[misc]
     if billing is not None:
         row.billing_frequency, row.billing_months = billing  # type: ignore[misc]
     if isinstance(current, Amount):

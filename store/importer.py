@@ -25,11 +25,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session, col
 
 from store.csv_format import Col, ImportRow, ParsedFile, Person, RowProblem, RowWarning
-from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember
+from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember, Workspace
 from store.rules import ContractType, OwnerKind, fold
 from store.types import utcnow
 from store.workspaces import ensure_workspace
@@ -73,6 +73,7 @@ class ImportResult:
     clients_updated: int = 0
     contacts_added: int = 0
     members_added: int = 0
+    members_named: int = 0
     rejected: bool = False  # invalid rows and no --skip-invalid: nothing was written
     member_emails: list[str] = field(default_factory=list)  # partner members the file names
 
@@ -89,6 +90,7 @@ class ImportResult:
             or self.clients_updated
             or self.contacts_added
             or self.members_added
+            or self.members_named
         )
 
     def counts(self) -> dict[str, Any]:
@@ -242,11 +244,11 @@ def _load_changes(
     }
 
 
-def _load_members(session: Session, workspace_id: int) -> dict[str, int]:
-    query = select(col(PartnerMember.email), col(PartnerMember.id)).where(
+def _load_members(session: Session, workspace_id: int) -> dict[str, tuple[int, str | None]]:
+    query = select(col(PartnerMember.email), col(PartnerMember.id), col(PartnerMember.name)).where(
         PartnerMember.workspace_id == workspace_id, col(PartnerMember.email).is_not(None)
     )
-    return {email.lower(): member_id for email, member_id in session.execute(query)}
+    return {email.lower(): (member_id, name) for email, member_id, name in session.execute(query)}
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -328,29 +330,39 @@ def import_parsed(
     hub_ids = list(inputs)
     audits: dict[int, _Audit] = {}
 
-    # Partner members named as owners, created on first sight.
+    # Partner members named as owners: created on first sight, named when the file names them.
     members = _load_members(session, ws)
-    owner_emails = list(dict.fromkeys(c.owner[1] for c in inputs.values() if c.owner and c.owner[1]))
-    result.member_emails = owner_emails
-    new_members = [e for e in owner_emails if e not in members]
-    if new_members:
-        progress.phase("Adding partner members", len(new_members))
-        _bulk(
-            session,
-            insert(PartnerMember),
-            [{"workspace_id": ws, "email": e, "created_at": now} for e in new_members],
-            progress,
-        )
+    member_names: dict[str, str | None] = {}
+    for row in parsed.rows:
+        if row.owner_email and (row.owner_name or row.owner_email not in member_names):
+            member_names[row.owner_email] = row.owner_name
+    result.member_emails = list(member_names)
+    new_members = [
+        {"workspace_id": ws, "email": email, "name": name, "created_at": now}
+        for email, name in member_names.items()
+        if email not in members
+    ]
+    named_members = [
+        {"id": members[email][0], "name": name}
+        for email, name in member_names.items()
+        if email in members and name and not members[email][1]
+    ]
+    if new_members or named_members:
+        progress.phase("Saving partner members", len(new_members) + len(named_members))
+        _bulk(session, insert(PartnerMember), new_members, progress)
+        _bulk(session, update(PartnerMember), named_members, progress)
         members = _load_members(session, ws)
         result.members_added = len(new_members)
-    member_emails = {member_id: email for email, member_id in members.items()}
+        result.members_named = len(named_members)
+    member_ids = {email: member_id for email, (member_id, _name) in members.items()}
+    member_emails = {member_id: email for email, member_id in member_ids.items()}
 
     # New clients first (their contacts and changes need their IDs).
     stored = _load_clients(session, ws, hub_ids)
     fresh = [c for c in inputs.values() if c.hub_id not in stored]
     if fresh:
         progress.phase("Adding clients", len(fresh))
-        _bulk(session, insert(Client), [_new_client(c, ws, members, now) for c in fresh], progress)
+        _bulk(session, insert(Client), [_new_client(c, ws, member_ids, now) for c in fresh], progress)
         result.clients_created = len(fresh)
     client_ids = _load_client_ids(session, ws, hub_ids) if fresh else {h: c["id"] for h, c in stored.items()}
     ids = [client_ids[h] for h in hub_ids]
@@ -397,7 +409,7 @@ def import_parsed(
                 primary_updates.append({"id": client_id, "primary_contact_id": primary_id})
             continue
         old = stored[client.hub_id]
-        new = _client_values(client, old, members, primary_id)
+        new = _client_values(client, old, member_ids, primary_id)
         changed = [f for f in _CLIENT_FIELDS if new[f] != old[f]]
         if changed:
             client_updates.append({"id": client_id, **new, "updated_at": now})
@@ -583,3 +595,25 @@ def _change_values(
         has_money = values["current_mrr"] is not None or values["estimated_new_mrr"] is not None
     values["currency"] = currency if has_money else None
     return values
+
+
+def remove_changes_except(
+    workspace: Workspace, keys: set[tuple[str, ContractType, date]], *, session: Session
+) -> int:
+    """Delete the workspace's contract changes whose (Hub ID, type, start date) is not in `keys`.
+
+    Only for generated sample workspaces (the demo), whose dates move with the calendar:
+    an import never deletes anything.
+    """
+    query = (
+        select(col(ContractChange.id), col(Client.hub_id), col(ContractChange.contract_type))
+        .add_columns(col(ContractChange.renewal_start_date))
+        .join(Client, col(Client.id) == col(ContractChange.client_id))
+        .where(ContractChange.workspace_id == workspace.id, Client.workspace_id == workspace.id)
+    )
+    stale = [change_id for change_id, *key in session.execute(query) if tuple(key) not in keys]
+    for start in range(0, len(stale), CHUNK):
+        session.execute(
+            delete(ContractChange).where(col(ContractChange.id).in_(stale[start : start + CHUNK]))
+        )
+    return len(stale)
