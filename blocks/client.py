@@ -202,10 +202,10 @@ def _owner_snapshot_text(snapshot: dict[str, Any] | None) -> str:
 def _generic_change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
     keys = list(dict.fromkeys([*(before or {}), *(after or {})]))
     parts = []
-    for key in keys:
+    for key in keys[:3]:  # a history line is one line; the rest is in the database
         old, new = (before or {}).get(key), (after or {}).get(key)
         if old != new:
-            label = escape(str(key).replace("_", " "))
+            label = mrkdwn(str(key).replace("_", " "), 40)
             parts.append(f"{label}: {_value_text(old)} → {_value_text(new)}")
     return "; ".join(parts)
 
