@@ -29,7 +29,13 @@ logger = logging.getLogger(__name__)
 # Registration order matters (see the module docstring). Subcommand listeners of
 # /renewals (`handlers.digest` for `digest ...`, `handlers.columns` for `columns`)
 # go before `handlers.renewals`, which takes every other /renewals text.
-HANDLER_MODULES: tuple[str, ...] = ()
+HANDLER_MODULES: tuple[str, ...] = (
+    "handlers.columns",
+    "handlers.renewals",
+    "handlers.client_detail",
+    "handlers.client_actions",
+    "handlers.owners",
+)
 
 # The bot scopes the app asks for on install (keep in step with manifest.yml).
 BOT_SCOPES: tuple[str, ...] = (

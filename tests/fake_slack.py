@@ -166,7 +166,10 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: stop() waits for one, at every test's teardown.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     # --- set-up -----------------------------------------------------------------------------
 
@@ -384,8 +387,8 @@ def fake_slack() -> Iterator[FakeSlack]:
 #         state = {"columns_input": {"columns_checkboxes": checkboxes(["website"])}}
 #         reply = slack_app.view_submission(view_submission_payload(view, state))
 #
-# `slack_app` runs the real WSGI app (bot.server.make_wsgi_app) in waitress on a free
-# port, with Settings pointing at `fake_slack` and at the `database_url` fixture (so every
+# `slack_app` runs the real WSGI app (bot.server.make_wsgi_app) in a threaded server on a
+# free port, with Settings pointing at `fake_slack` and at the `database_url` fixture (so every
 # test using it runs on SQLite and, with TEST_DATABASE_URL, PostgreSQL). Requests are
 # signed with SIGNING_SECRET exactly as Slack signs them; `slack_app.post(...)` sends a
 # raw body with any headers, for tests of the signature check itself.
@@ -723,10 +726,36 @@ def button_value(call: Call, action_id: str) -> str:
     return find_element(call.params.get("blocks") or [], action_id)["value"]
 
 
-def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tuple[SlackAppClient, Any]:
-    """Build the app with test Settings (override any field) and serve it; returns (client, stop)."""
-    from waitress import create_server
+def serve_wsgi(wsgi: Any) -> tuple[str, Callable[[], None]]:
+    """Serve a WSGI app on 127.0.0.1 (free port) in a thread per request; returns (base URL, stop)."""
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+    class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, wsgi, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    return f"http://127.0.0.1:{server.server_address[1]}", stop
+
+
+def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tuple[SlackAppClient, Any]:
+    """Build the app with test Settings (override any field) and serve it; returns (client, stop).
+
+    The WSGI app is the one `renewals-bot serve` runs (bot.server.make_wsgi_app); here it is
+    served by the standard library's threaded server, which stops cleanly between tests.
+    """
     from bot.app import build_app
     from bot.server import make_wsgi_app
     from bot.settings import Settings
@@ -746,15 +775,11 @@ def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tupl
     built = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     engine = make_engine(built.database_url)
     app = build_app(built, engine)
-    server = create_server(make_wsgi_app(app, engine), host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    client = SlackAppClient(f"http://127.0.0.1:{server.effective_port}", fake, app, engine, built)
+    base_url, stop_server = serve_wsgi(make_wsgi_app(app, engine))
+    client = SlackAppClient(base_url, fake, app, engine, built)
 
     def stop() -> None:
-        server.close()
-        server.task_dispatcher.shutdown()
-        thread.join(timeout=5)
+        stop_server()
         engine.dispose()
 
     return client, stop

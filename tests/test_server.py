@@ -8,24 +8,15 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from waitress import create_server
 
 from bot.server import make_wsgi_app
 from store.db import make_engine
-from tests.fake_slack import SIGNING_SECRET, FakeSlack, SlackAppClient, sign
-
-
-def _serve_in_thread(wsgi):  # type: ignore[no-untyped-def]
-    import threading
-
-    server = create_server(wsgi, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    return server, thread
+from tests.fake_slack import SIGNING_SECRET, FakeSlack, SlackAppClient, serve_wsgi, sign
 
 
 def test_healthz_is_200_when_the_database_answers(slack_app: SlackAppClient) -> None:
@@ -37,15 +28,13 @@ def test_healthz_is_200_when_the_database_answers(slack_app: SlackAppClient) -> 
 
 def test_healthz_is_503_when_the_database_does_not_answer(slack_app: SlackAppClient, tmp_path: Path) -> None:
     broken = make_engine(f"sqlite:///{tmp_path}/no/such/folder/renewals.db")
-    server, thread = _serve_in_thread(make_wsgi_app(slack_app.app, broken))
+    base_url, stop = serve_wsgi(make_wsgi_app(slack_app.app, broken))
     try:
         with pytest.raises(urllib.error.HTTPError) as caught:
-            urllib.request.urlopen(f"http://127.0.0.1:{server.effective_port}/healthz", timeout=5)
+            urllib.request.urlopen(f"{base_url}/healthz", timeout=5)
         assert caught.value.code == 503
     finally:
-        server.close()
-        server.task_dispatcher.shutdown()
-        thread.join(timeout=5)
+        stop()
         broken.dispose()
 
 

@@ -1,0 +1,247 @@
+"""`/renewals`: the upcoming-renewals table as one Block Kit message.
+
+Slack's limits hold by construction: one table per message, a page of at most
+`PAGE_SIZE` rows (+ header) of at most 16 columns, cell text cut with an ellipsis so
+the table stays within 10,000 characters, fewer than 10 blocks, and a plain `text`
+fallback. Cells are `raw_text` made by blocks.format.cell_text, the same text the
+terminal shows; raw_text is never parsed as mrkdwn, so a client named `<!channel>`
+is shown literally there. Everything in mrkdwn goes through blocks.text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    RawTextObject,
+    SectionBlock,
+    TableBlock,
+)
+from slack_sdk.models.blocks.basic_components import TableBlockColumnSettings
+
+from blocks import format as fmt
+from blocks.client import Message, notice
+from blocks.ids import ActionId, BlockId
+from blocks.text import escape, mrkdwn, truncate
+from blocks.values import PageRef, encode
+from store.columns import Column
+from store.filters import Filters
+from store.rules import UPCOMING_WINDOW_DAYS
+from store.upcoming import UpcomingView
+
+PAGE_SIZE = 20  # rows per page: 21 table rows x 16 columns stays far inside Slack's limits
+MAX_TABLE_CHARS = 10_000  # cell text per table (and per message)
+MAX_TABLE_ROWS = 100
+MAX_TABLE_CELLS = 20
+MAX_COMMAND_TEXT = 1000  # longer /renewals text is refused (it rides in every button value)
+HEADER_TEXT = "Upcoming renewals"
+NEXT_LABEL = "Next"
+PREVIOUS_LABEL = "Previous"
+SHARE_LABEL = "Share to channel"
+COLUMNS_LABEL = "Columns"
+
+_RIGHT = frozenset({Column.MAX_CONTACTS, Column.EMAIL_LIMIT, Column.CURRENT_MRR, Column.ESTIMATED_NEW_MRR})
+_WRAPPED = frozenset({Column.CLIENT, Column.PRIMARY_CONTACT})
+
+
+def fit_cells(rows: Sequence[Sequence[str]], budget: int = MAX_TABLE_CHARS) -> list[list[str]]:
+    """Cut the longest cells (with an ellipsis) until all the text fits `budget` characters.
+
+    Short cells are never touched: the cut length is the largest one that fits, so a
+    single very long client name does not shorten every other cell.
+    """
+    lengths = [len(cell) for row in rows for cell in row]
+    if sum(lengths) <= budget:
+        return [list(row) for row in rows]
+    low, high = 1, max(lengths)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if sum(min(length, middle) for length in lengths) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return [[truncate(cell, low) for cell in row] for row in rows]
+
+
+def renewals_table(view: UpcomingView, columns: Sequence[Column]) -> TableBlock:
+    """The table: a header row and one row per contract change on this page."""
+    columns = list(columns)[:MAX_TABLE_CELLS]
+    text_rows = [[column.label for column in columns]]
+    text_rows += [[fmt.cell_text(column, row) or fmt.EMPTY for column in columns] for row in view.rows]
+    text_rows = fit_cells(text_rows[:MAX_TABLE_ROWS])
+    settings = [
+        TableBlockColumnSettings(
+            align="right" if column in _RIGHT else None,
+            is_wrapped=True if column in _WRAPPED else None,
+        )
+        for column in columns
+    ]
+    return TableBlock(
+        rows=[[RawTextObject(text=cell) for cell in row] for row in text_rows],
+        column_settings=settings,
+    )
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def filters_text(filters: Filters, *, live_mentions: bool = True) -> str:
+    """'type: Renewal · owner: you · search “acme” · next 30 days' (mrkdwn, escaped).
+
+    A shared message names an owner as text: a mention there would notify them.
+    """
+    query = filters.query
+    parts = []
+    if query.words:
+        parts.append(f"search “{mrkdwn(query.words, 200)}”")
+    if query.contract_type is not None:
+        parts.append(f"type: {query.contract_type.label}")
+    if query.status is not None:
+        parts.append(f"status: {query.status.label}")
+    if query.owner is not None:
+        if query.owner == "me":
+            owner = "you" if live_mentions else "the sharer"
+        elif query.owner == "hubspot":
+            owner = "HubSpot"
+        elif query.owner == "partner":
+            owner = "the partner"
+        elif live_mentions:
+            owner = f"<@{query.owner}>"
+        else:
+            owner = "@" + mrkdwn(filters.owner_name or query.owner, 80)
+        parts.append(f"owner: {owner}")
+    parts.append(f"next {_plural(query.days, 'day')}")
+    return " · ".join(parts)
+
+
+def _page_value(text: str, offset: int, team_id: str) -> str:
+    return encode(PageRef(text=text[:MAX_COMMAND_TEXT], offset=max(0, offset), team_id=team_id))
+
+
+def _actions(view: UpcomingView, *, text: str, team_id: str) -> ActionsBlock:
+    buttons = []
+    if view.has_previous:
+        buttons.append(
+            ButtonElement(
+                text=PlainTextObject(text=PREVIOUS_LABEL),
+                action_id=ActionId.PREVIOUS_PAGE.value,
+                value=_page_value(text, view.offset - view.page_size, team_id),
+            )
+        )
+    if view.has_next:
+        buttons.append(
+            ButtonElement(
+                text=PlainTextObject(text=NEXT_LABEL),
+                action_id=ActionId.NEXT_PAGE.value,
+                value=_page_value(text, view.offset + view.page_size, team_id),
+                style="primary",
+            )
+        )
+    buttons.append(
+        ButtonElement(
+            text=PlainTextObject(text=SHARE_LABEL),
+            action_id=ActionId.SHARE.value,
+            value=_page_value(text, view.offset, team_id),
+        )
+    )
+    buttons.append(
+        ButtonElement(
+            text=PlainTextObject(text=COLUMNS_LABEL),
+            action_id=ActionId.CHOOSE_COLUMNS.value,
+            value=_page_value(text, view.offset, team_id),
+        )
+    )
+    return ActionsBlock(block_id=BlockId.PAGING.value, elements=buttons)
+
+
+def _range(view: UpcomingView) -> str:
+    first = view.offset + 1
+    last = view.offset + len(view.rows)
+    return f"{first:,}–{last:,} of {view.total:,}" if view.total > len(view.rows) else f"all {view.total:,}"
+
+
+def renewals_message(
+    view: UpcomingView,
+    filters: Filters,
+    columns: Sequence[Column],
+    *,
+    team_id: str,
+    text: str,
+    shared_by: str | None = None,
+) -> Message:
+    """One page of the table. `text` is what the person typed (carried by the buttons).
+
+    A shared copy (`shared_by` = the sharer's user ID) has no buttons: paging it would
+    change the channel's message under everyone's eyes.
+    """
+    count = _plural(view.total, "contract change")
+    at_stake = fmt.money_totals(view.mrr_at_stake)
+    summary = (
+        f"*{count}* · *{at_stake}* MRR at stake on those that still need action · showing {_range(view)}"
+    )
+    shared = shared_by is not None
+    context = [f"{filters_text(filters, live_mentions=not shared)} · as of {fmt.day(view.today)}"]
+    if shared:
+        context.insert(0, f"Shared by <@{shared_by}>")
+    else:
+        context.append("Columns: `/renewals columns` · Help: `/renewals help`")
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=HEADER_TEXT)),
+        SectionBlock(text=MarkdownTextObject(text=summary)),
+        ContextBlock(elements=[MarkdownTextObject(text=truncate(line, 2000)) for line in context]),
+        renewals_table(view, columns),
+    ]
+    if not shared:
+        blocks.append(_actions(view, text=text, team_id=team_id))
+    fallback = f"{HEADER_TEXT}: {count} ({_range(view)}), {at_stake} MRR at stake"
+    if shared:
+        fallback += f", shared by <@{shared_by}>"
+    return Message(text=fallback, blocks=blocks)
+
+
+def empty_message(filters: Filters, *, today: date, any_upcoming: bool) -> Message:
+    """Nothing to show: say why, and what to try instead."""
+    query = filters.query
+    if not any_upcoming and query.days == UPCOMING_WINDOW_DAYS:
+        return notice(
+            f"No contract changes start in the next {UPCOMING_WINDOW_DAYS} days (as of {fmt.day(today)}). "
+            "If that is a surprise, import the partner dashboard's export: "
+            "`renewals-bot import FILE.csv`."
+        )
+    tips = []
+    if query.words:
+        tips.append(f"`/renewal {mrkdwn(query.words, 100)}` shows the client with all its contract changes")
+    if query.days < UPCOMING_WINDOW_DAYS:
+        tips.append(f"a longer window: `days:{UPCOMING_WINDOW_DAYS}`")
+    if query.contract_type or query.status or query.owner:
+        tips.append("fewer filters")
+    if not tips:
+        tips.append("other words: a client name, website domain or Hub ID")
+    return notice(
+        f"No contract changes match: {filters_text(filters)} (as of {fmt.day(today)}). "
+        f"Try {' or '.join(tips)}."
+    )
+
+
+def filter_error_message(problem: str) -> Message:
+    """A filter the app cannot use (`problem` names it and what is allowed; escaped here)."""
+    return notice(
+        f"{escape(problem)}\nExample: `/renewals acme type:renewal status:pending owner:me days:30`"
+    )
+
+
+def too_long_message() -> Message:
+    return notice(f"That is more than {MAX_COMMAND_TEXT} characters: try fewer words.")
+
+
+def stale_page_message() -> Message:
+    return notice("This table is out of date. Run `/renewals` again.")

@@ -1,0 +1,175 @@
+"""`/renewals [words] [filters]`, `/renewals help`, and the table's Next / Previous / Share buttons.
+
+Every reply is ephemeral except a shared table. The table is always built for the
+request's own workspace; a page button whose value names another team is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from blocks.client import Message, notice
+from blocks.help import help_message
+from blocks.ids import ActionId
+from blocks.renewals import (
+    MAX_COMMAND_TEXT,
+    PAGE_SIZE,
+    empty_message,
+    filter_error_message,
+    renewals_message,
+    stale_page_message,
+    too_long_message,
+)
+from blocks.values import PageRef, StaleValueError, decode
+from bot.workspace_context import services_of, workspace_of
+from store.db import session_scope
+from store.filters import FilterError, parse_filters
+from store.models import Workspace
+from store.preferences import columns_for
+from store.upcoming import RenewalQuery, Viewer, upcoming_view
+
+logger = logging.getLogger(__name__)
+
+OTHER_WORKSPACE_TEXT = "This button belongs to another workspace's message, so it does nothing here."
+
+
+def viewer_for(client: WebClient, user_id: str) -> tuple[Viewer, ZoneInfo]:
+    """Who is looking (user ID and Slack email, for `owner:me`) and their time zone.
+
+    Without users.info (missing scope, unknown user) the person still gets a table:
+    `owner:me` then matches by user ID only, and "today" is UTC.
+    """
+    try:
+        user: dict[str, Any] = client.users_info(user=user_id)["user"]
+    except SlackApiError as exc:
+        logger.warning(
+            "users.info for %s failed (%s): owner:me by user ID only", user_id, exc.response.get("error")
+        )
+        return Viewer(user_id=user_id), ZoneInfo("UTC")
+    email = (user.get("profile") or {}).get("email") or None
+    try:
+        zone = ZoneInfo(user.get("tz") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return Viewer(user_id=user_id, email=email), zone
+
+
+def table_reply(
+    context: BoltContext,
+    client: WebClient,
+    *,
+    user_id: str,
+    text: str,
+    offset: int = 0,
+    shared_by: str | None = None,
+) -> Message:
+    """The `/renewals` reply for `text` from `offset`, for this request's workspace and person."""
+    text = text.strip()
+    if len(text) > MAX_COMMAND_TEXT:
+        return too_long_message()
+    try:
+        filters = parse_filters(text)
+    except FilterError as exc:
+        return filter_error_message(str(exc))
+    workspace: Workspace = workspace_of(context)
+    assert workspace.id is not None
+    viewer, zone = viewer_for(client, user_id)
+    today: date = datetime.now(zone).date()
+    with session_scope(services_of(context).engine) as session:
+        columns = columns_for(workspace.id, user_id, session=session)
+        view = upcoming_view(
+            workspace,
+            filters.query,
+            session=session,
+            today=today,
+            viewer=viewer,
+            offset=offset,
+            page_size=PAGE_SIZE,
+        )
+        if view.total == 0:
+            everything = upcoming_view(workspace, RenewalQuery(), session=session, today=today, page_size=1)
+            return empty_message(filters, today=today, any_upcoming=everything.total > 0)
+    return renewals_message(view, filters, columns, team_id=workspace.team_id, text=text, shared_by=shared_by)
+
+
+def _page_ref(action: dict[str, Any], context: BoltContext, respond: Respond) -> PageRef | None:
+    """The button's page, or None (the person is told why) when stale or from another workspace."""
+    try:
+        ref = decode(PageRef, action.get("value"))
+    except StaleValueError:
+        respond(replace_original=False, **stale_page_message().as_kwargs())
+        return None
+    workspace = workspace_of(context)
+    if ref.team_id != workspace.team_id:
+        logger.warning(
+            "refused %s: value names team %s, request comes from %s",
+            action.get("action_id"),
+            ref.team_id,
+            workspace.team_id,
+        )
+        respond(replace_original=False, **notice(OTHER_WORKSPACE_TEXT).as_kwargs())
+        return None
+    return ref
+
+
+def renewals_command(
+    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    ack()
+    text = (command.get("text") or "").strip()
+    if text.lower() == "help":
+        respond(response_type="ephemeral", **help_message().as_kwargs())
+        return
+    message = table_reply(context, client, user_id=command["user_id"], text=text)
+    respond(response_type="ephemeral", **message.as_kwargs())
+
+
+def page_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond,
+) -> None:
+    """Next / Previous: the same search from another offset, replacing the message in place."""
+    ack()
+    ref = _page_ref(action, context, respond)
+    if ref is None:
+        return
+    message = table_reply(context, client, user_id=body["user"]["id"], text=ref.text, offset=ref.offset)
+    respond(replace_original=True, response_type="ephemeral", **message.as_kwargs())
+
+
+def share_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond,
+) -> None:
+    """Post this page to the channel for everyone, naming who shared it; the private copy stays."""
+    ack()
+    ref = _page_ref(action, context, respond)
+    if ref is None:
+        return
+    user_id = body["user"]["id"]
+    message = table_reply(
+        context, client, user_id=user_id, text=ref.text, offset=ref.offset, shared_by=user_id
+    )
+    respond(response_type="in_channel", replace_original=False, **message.as_kwargs())
+
+
+def register(app: App) -> None:
+    app.command("/renewals")(renewals_command)
+    app.action(ActionId.NEXT_PAGE.value)(page_clicked)
+    app.action(ActionId.PREVIOUS_PAGE.value)(page_clicked)
+    app.action(ActionId.SHARE.value)(share_clicked)
