@@ -1,0 +1,189 @@
+"""What the app must never do: show one workspace's rows to another, let user data ping
+a channel, or leak a traceback to a person. Also: Enterprise Grid teams and OAuth installs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import time_machine
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from blocks.values import PageRef, encode
+from store.models import Workspace
+from tests.fake_slack import FakeSlack, SlackAppClient, block_actions_payload, start_slack_app
+from tests.renewals_data import NOON, add_client, all_text, client_names, table_rows
+
+
+@pytest.fixture(autouse=True)
+def frozen_day() -> Iterator[None]:
+    with time_machine.travel(NOON, tick=True):
+        yield
+
+
+def _everything_sent(fake: FakeSlack) -> str:
+    return json.dumps([call.params for call in fake.calls])
+
+
+def test_another_workspace_never_sees_this_workspaces_rows(
+    slack_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    add_client(slack_app.engine, "Secret Client One", team_id="T0TEAM1", changes=[{"days": 60}])
+    add_client(slack_app.engine, "Their Own Client", team_id="T0TEAM2", changes=[{"days": 70}])
+
+    slack_app.command("/renewals", "", team_id="T0TEAM2")
+    slack_app.command("/renewals", "secret", team_id="T0TEAM2")
+
+    first = slack_app.wait_for("response_url")
+    assert client_names(first) == ["Their Own Client"]
+    second = slack_app.wait_for("response_url", count=2)
+    assert "No contract changes match" in all_text(second)
+    assert "Secret Client One" not in _everything_sent(fake_slack)
+
+
+def test_a_page_button_naming_another_team_is_refused(
+    slack_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    add_client(slack_app.engine, "Secret Client One", team_id="T0TEAM1", changes=[{"days": 60}])
+    add_client(slack_app.engine, "Their Own Client", team_id="T0TEAM2", changes=[{"days": 70}])
+    forged = encode(PageRef(text="", offset=0, team_id="T0TEAM1"))
+
+    for action_id in ("renewals_next", "renewals_previous", "renewals_share", "renewals_columns"):
+        payload = block_actions_payload(action_id, forged, team_id="T0TEAM2", fake=fake_slack)
+        assert slack_app.action(payload).status == 200
+    slack_app.wait_for("response_url", count=4)
+    slack_app.settle()
+
+    replies = fake_slack.calls_to("response_url")
+    assert all("another workspace" in all_text(reply) for reply in replies)
+    assert all(reply.params.get("replace_original") is False for reply in replies)
+    assert "Secret Client One" not in _everything_sent(fake_slack)
+    assert fake_slack.calls_to("views.open") == []
+
+
+def test_a_client_named_like_a_broadcast_pings_no_one(
+    slack_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    add_client(slack_app.engine, "<!channel> & co", changes=[{"days": 60}])
+
+    slack_app.command("/renewals", "<!channel>")
+    message = slack_app.wait_for("response_url")
+
+    assert table_rows(message)[1][0] == "<!channel> & co"  # raw_text cells are never parsed as mrkdwn
+    assert "<!channel>" not in all_text(message)
+    assert "&lt;!channel&gt;" in all_text(message)  # the search words, echoed in the filters line
+
+
+def test_a_search_that_finds_nothing_echoes_the_words_escaped(slack_app: SlackAppClient) -> None:
+    add_client(slack_app.engine, "Acme", changes=[{"days": 60}])
+
+    slack_app.command("/renewals", "<!here> <@U0BOB>")
+    message = slack_app.wait_for("response_url")
+
+    assert "<!here>" not in all_text(message) and "<@U0BOB>" not in all_text(message)
+
+
+def test_a_bad_filter_value_is_echoed_escaped(slack_app: SlackAppClient) -> None:
+    slack_app.command("/renewals", "type:<!everyone>")
+    message = slack_app.wait_for("response_url")
+
+    assert "&lt;!everyone&gt;" in all_text(message)
+    assert "<!everyone>" not in all_text(message)
+
+
+def test_enterprise_grid_click_without_a_team_is_served_for_the_users_team(
+    slack_app: SlackAppClient, fake_slack: FakeSlack, session: Session
+) -> None:
+    # An org-wide install: interactivity payloads carry `team: null`; user.team_id says the team.
+    for n in range(25):
+        add_client(slack_app.engine, f"Grid Client {n:02d}", team_id="T0GRID1", changes=[{"days": 46 + n}])
+    add_client(slack_app.engine, "Other Team Client", team_id="T0GRID2", changes=[{"days": 46}])
+    value = encode(PageRef(text="", offset=20, team_id="T0GRID1"))
+    payload = block_actions_payload(
+        "renewals_next", value, team_id=None, user_team_id="T0GRID1", enterprise_id="E0ORG", fake=fake_slack
+    )
+
+    assert slack_app.action(payload).status == 200
+
+    page = slack_app.wait_for("response_url")
+    assert client_names(page) == [f"Grid Client {n:02d}" for n in range(20, 25)]
+    grid = session.exec(select(Workspace).where(Workspace.team_id == "T0GRID1")).one()
+    assert grid.enterprise_id == "E0ORG"
+
+
+def test_a_command_from_an_enterprise_workspace_records_its_enterprise(
+    slack_app: SlackAppClient, session: Session
+) -> None:
+    slack_app.command("/renewals", "", team_id="T0GRID3", enterprise_id="E0ORG")
+    slack_app.wait_for("response_url")
+
+    workspace = session.exec(select(Workspace).where(Workspace.team_id == "T0GRID3")).one()
+    assert workspace.enterprise_id == "E0ORG"
+
+
+def test_a_failure_tells_the_person_briefly_and_leaks_no_traceback(
+    fake_slack: FakeSlack, sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, stop = start_slack_app(fake_slack, sqlite_url)
+    try:
+        with client.engine.begin() as connection:
+            connection.execute(text("DROP TABLE contract_change"))
+        assert client.command("/renewals", "").status == 200
+        reply = client.wait_for("response_url")
+    finally:
+        stop()
+
+    said = all_text(reply)
+    assert "something went wrong" in said
+    assert "Traceback" not in said and "contract_change" not in said
+    assert reply.params["response_type"] == "ephemeral"
+    assert any("/renewals failed" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+# --- OAuth (multi-workspace) ------------------------------------------------------------------
+
+
+def test_oauth_mode_serves_the_install_page_and_keeps_state_in_the_database(
+    fake_slack: FakeSlack, sqlite_url: str
+) -> None:
+    client, stop = start_slack_app(
+        fake_slack, sqlite_url, slack_bot_token=None, slack_client_id="111.222", slack_client_secret="shh"
+    )
+    try:
+        page = client.get("/slack/install")
+        with client.engine.connect() as connection:
+            states = connection.execute(text("SELECT count(*) FROM slack_oauth_states")).scalar_one()
+        redirect = client.get("/slack/oauth_redirect?code=x&state=forged")
+    finally:
+        stop()
+
+    assert page.status == 200
+    body = page.body.decode()
+    assert "client_id=111.222" in body
+    assert "users%3Aread.email" in body or "users:read.email" in body
+    assert states == 1
+    assert redirect.status >= 400  # a state the app never issued
+
+
+def test_oauth_mode_refuses_a_request_from_a_workspace_that_never_installed(
+    fake_slack: FakeSlack, sqlite_url: str
+) -> None:
+    client, stop = start_slack_app(
+        fake_slack, sqlite_url, slack_bot_token=None, slack_client_id="111.222", slack_client_secret="shh"
+    )
+    try:
+        reply = client.command("/renewals", "", team_id="T0NOINSTALL")
+        notice = client.wait_for("response_url")
+        client.settle(quiet=0.2)
+        with Session(client.engine) as session:
+            workspaces = session.exec(select(Workspace)).all()
+    finally:
+        stop()
+
+    assert reply.status == 200
+    assert "installation" in notice.params["text"]  # Bolt's own notice; no table, no data
+    assert not any(b.get("type") == "table" for b in notice.params.get("blocks") or [])
+    assert len(fake_slack.calls_to("response_url")) == 1
+    assert workspaces == []  # refused before the app looked at any workspace
