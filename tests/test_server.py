@@ -169,3 +169,28 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path, fake
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+# --- the Slack app manifest -------------------------------------------------------------------
+
+
+def test_manifest_declares_the_commands_scopes_and_urls_the_app_serves() -> None:
+    import yaml
+
+    from bot.app import BOT_SCOPES
+
+    manifest = yaml.safe_load((Path(__file__).parent.parent / "manifest.yml").read_text())
+
+    commands = manifest["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == ["/renewals", "/renewal", "/renewal-owner"]
+    assert all(c["should_escape"] is True and c["url"].endswith("/slack/events") for c in commands)
+    assert all(c["usage_hint"] and len(c["usage_hint"]) <= 1000 for c in commands)
+    assert manifest["oauth_config"]["scopes"]["bot"] == list(BOT_SCOPES)
+    assert manifest["oauth_config"]["redirect_urls"][0].endswith("/slack/oauth_redirect")
+    interactivity = manifest["settings"]["interactivity"]
+    assert interactivity["is_enabled"] is True
+    assert interactivity["request_url"].endswith("/slack/events")
+    assert interactivity["message_menu_options_url"].endswith("/slack/events")
+    info = manifest["display_information"]
+    assert len(info["name"]) <= 35 and len(info["description"]) <= 140
+    assert 175 <= len(info["long_description"]) <= 4000
