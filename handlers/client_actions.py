@@ -43,6 +43,7 @@ from handlers.client_detail import (
     decode_ref,
     detail_message,
     is_detail_message,
+    replies_to_user_errors,
 )
 from store.clients import (
     ClientChangeError,
@@ -80,7 +81,12 @@ def _modal_ref(client: Client, workspace: Workspace, body: dict[str, Any]) -> st
 
 
 def open_reassign_contact(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
     ack()
     ref = decode_ref(action.get("value"))
@@ -106,7 +112,12 @@ def open_reassign_contact(
 
 
 def open_change_owner(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
     ack()
     ref = decode_ref(action.get("value"))
@@ -328,7 +339,7 @@ def _association_listener(checker: AdminCheck, *, end: bool) -> Callable[..., No
             )
         respond(**notice(text).as_kwargs(), response_type="ephemeral", replace_original=False)
 
-    return listener
+    return replies_to_user_errors(listener)
 
 
 # --- contact type-ahead ---------------------------------------------------------------------
@@ -362,8 +373,8 @@ def suggest_contacts(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
 
 def register(app: App) -> None:
     checker = admin_check(app)
-    app.action(ActionId.REASSIGN_CONTACT.value)(open_reassign_contact)
-    app.action(ActionId.CHANGE_OWNER.value)(open_change_owner)
+    app.action(ActionId.REASSIGN_CONTACT.value)(replies_to_user_errors(open_reassign_contact))
+    app.action(ActionId.CHANGE_OWNER.value)(replies_to_user_errors(open_change_owner))
     app.action(ActionId.END_ASSOCIATION.value)(_association_listener(checker, end=True))
     app.action(ActionId.RESTORE_ASSOCIATION.value)(_association_listener(checker, end=False))
     app.view(ViewId.REASSIGN_CONTACT.value)(submit_reassign_contact)
