@@ -79,7 +79,8 @@ def _item_fields(item: DigestItem, view: DigestView) -> tuple[str, str]:
         f"Owner: {owner} · Primary contact: {contact}"
     )
     plain = (
-        f"• {name}: {kind}, deadline {row.renewal_deadline.isoformat()} ({when}), "
+        f"• {name}: {row.contract_type.label}, {row.status.label}, "
+        f"deadline {row.renewal_deadline.isoformat()} ({when}), "
         f"owner {owner}, primary contact {contact}, MRR {mrr}"
     )
     return rich, plain

@@ -323,7 +323,8 @@ def _insert_claim(
         statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
     else:  # pragma: no cover - the app supports SQLite and PostgreSQL
         raise NotImplementedError(f"digest claims need SQLite or PostgreSQL, not {dialect}")
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: psycopg reports -1 rows for INSERT ... ON CONFLICT.
+    return session.execute(statement.returning(table.c.id)).scalar_one_or_none() is not None
 
 
 def _claim_from(run: DigestRun, subscription: DigestSubscription, token: str) -> Claim:
@@ -435,13 +436,10 @@ def finish_run(
 ) -> bool:
     """Mark the claimed run posted, empty or failed (with the error). False when we lost the claim."""
     assert status is not RunStatus.CLAIMED
-    return _update_claimed(
-        claim,
-        session=session,
-        status=status.value,
-        finished_at=now or utcnow(),
-        error=None if error is None else error[:500],
-    )
+    values: dict[str, Any] = {"status": status.value, "finished_at": now or utcnow()}
+    if error is not None:  # a later success keeps the last error, as history
+        values["error"] = error[:500]
+    return _update_claimed(claim, session=session, **values)
 
 
 # --- content -----------------------------------------------------------------------------------
