@@ -132,7 +132,10 @@ def _serve_socket_mode(app: App, settings: Settings, stop: threading.Event) -> N
 
     assert settings.slack_app_token is not None
     handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-    handler.connect()
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        raise UserError(f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')})") from None
     logger.info("connected to Slack in Socket Mode")
     try:
         while not stop.wait(1):

@@ -194,3 +194,21 @@ def test_manifest_declares_the_commands_scopes_and_urls_the_app_serves() -> None
     info = manifest["display_information"]
     assert len(info["name"]) <= 35 and len(info["description"]) <= 140
     assert 175 <= len(info["long_description"]) <= 4000
+
+
+def test_serve_in_socket_mode_refuses_an_app_token_slack_rejects(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    fake_slack.respond("apps.connections.open", {"ok": False, "error": "invalid_auth"})
+
+    done = _run_serve(
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_APP_TOKEN="xapp-revoked",
+        SLACK_API_URL=fake_slack.api_url,
+    )
+
+    assert done.returncode != 0
+    assert done.stderr.splitlines()[-1] == "renewals-bot: Slack refused SLACK_APP_TOKEN (invalid_auth)"
+    opened = fake_slack.calls_to("apps.connections.open")
+    assert opened and opened[0].headers["Authorization"] == "Bearer xapp-revoked"
