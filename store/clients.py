@@ -170,7 +170,8 @@ def member_for_user(
         member = session.exec(
             select(PartnerMember).where(
                 PartnerMember.workspace_id == workspace.id,
-                col(PartnerMember.email).ilike(email),
+                # Exact, case-insensitive: ilike would read `_` and `%` in an email as wildcards.
+                func.lower(col(PartnerMember.email)) == email.lower(),
                 col(PartnerMember.slack_user_id).is_(None),
             )
         ).first()
