@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 # go before `handlers.renewals`, which takes every other /renewals text.
 HANDLER_MODULES: tuple[str, ...] = (
     "handlers.columns",
+    "handlers.digest",
     "handlers.renewals",
     "handlers.client_detail",
     "handlers.client_actions",
@@ -44,7 +46,12 @@ BOT_SCOPES: tuple[str, ...] = (
     "users:read",
     "users:read.email",
     "im:write",
+    "channels:read",
+    "groups:read",
 )
+
+# See _let_bolt_send_the_ack: ten times Bolt's ack polling interval.
+ACK_GRACE_SECONDS = 0.1
 
 # How long an OAuth install may take between /slack/install and the redirect back.
 OAUTH_STATE_SECONDS = 600
@@ -97,12 +104,25 @@ def _on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> N
         logger.error("%s failed (team %s, user %s)", kind, context.team_id, context.user_id, exc_info=error)
         message = SOMETHING_WENT_WRONG
     respond: Respond | None = context.respond
-    if respond is None:  # view submissions and the like have no response_url
-        return
-    try:
-        respond(text=message, response_type="ephemeral", replace_original=False)
-    except Exception:
-        logger.warning("%s: could not tell the person about the error", kind, exc_info=True)
+    if respond is not None:  # view submissions and the like have no response_url
+        try:
+            respond(text=message, response_type="ephemeral", replace_original=False)
+        except Exception:
+            logger.warning("%s: could not tell the person about the error", kind, exc_info=True)
+    _let_bolt_send_the_ack(context)
+
+
+def _let_bolt_send_the_ack(context: BoltContext) -> None:
+    """Give Bolt's request thread time to answer Slack with the ack already made.
+
+    Bolt 1.30 (process_before_response=False) resets `ack.response` to None right after
+    this handler returns when a listener raised after ack(); if the request thread has not
+    polled it yet (it polls every 10 ms), Slack gets a 404 "unhandled request" after 3 s
+    instead of the ack. Waiting here, while the ack is still set, closes that window.
+    """
+    ack = context.ack
+    if ack is not None and ack.response is not None:
+        time.sleep(ACK_GRACE_SECONDS)
 
 
 def build_app(settings: Settings, engine: Engine) -> App:
