@@ -187,3 +187,19 @@ def test_oauth_mode_refuses_a_request_from_a_workspace_that_never_installed(
     assert not any(b.get("type") == "table" for b in notice.params.get("blocks") or [])
     assert len(fake_slack.calls_to("response_url")) == 1
     assert workspaces == []  # refused before the app looked at any workspace
+
+
+def test_a_listener_failing_right_after_ack_still_acks_and_tells_the_person(
+    slack_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    # No team anywhere in the payload: the listener fails the moment after its ack(). Bolt
+    # 1.30 would then answer 404 after 3 s unless the error handler lets the ack go out first.
+    statuses = []
+    for _ in range(5):
+        payload = block_actions_payload("renewals_next", "{}", team_id=None, fake=fake_slack)
+        del payload["user"]["team_id"]
+        statuses.append(slack_app.action(payload).status)
+
+    assert statuses == [200] * 5
+    slack_app.wait_for("response_url", count=5)
+    assert all("something went wrong" in c.params["text"] for c in fake_slack.calls_to("response_url"))
