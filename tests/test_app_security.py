@@ -196,7 +196,8 @@ def test_a_listener_failing_right_after_ack_still_acks_and_tells_the_person(
     # 1.30 would then answer 404 after 3 s unless the error handler lets the ack go out first.
     statuses = []
     for _ in range(5):
-        payload = block_actions_payload("renewals_next", "{}", team_id=None, fake=fake_slack)
+        value = encode(PageRef(text="", offset=20, team_id="T0TEAM1"))
+        payload = block_actions_payload("renewals_next", value, team_id=None, fake=fake_slack)
         del payload["user"]["team_id"]
         statuses.append(slack_app.action(payload).status)
 
