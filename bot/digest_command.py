@@ -197,7 +197,7 @@ def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry
         failed = False
         for subscription, workspace in found:
             outcome = _post_one(services, subscription, workspace, _day_for(subscription, day))
-            console.print(Text(outcome.describe()))
+            console.print(Text(outcome.describe()), soft_wrap=True)  # one line, whatever the width
             failed |= outcome.result in (Result.FAILED, Result.PAUSED)
         return 1 if failed else 0
     finally:
