@@ -43,7 +43,6 @@ from handlers.client_detail import (
     decode_ref,
     detail_message,
     is_detail_message,
-    replies_to_user_errors,
 )
 from store.clients import (
     ClientChangeError,
@@ -339,7 +338,7 @@ def _association_listener(checker: AdminCheck, *, end: bool) -> Callable[..., No
             )
         respond(**notice(text).as_kwargs(), response_type="ephemeral", replace_original=False)
 
-    return replies_to_user_errors(listener)
+    return listener
 
 
 # --- contact type-ahead ---------------------------------------------------------------------
@@ -373,8 +372,8 @@ def suggest_contacts(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
 
 def register(app: App) -> None:
     checker = admin_check(app)
-    app.action(ActionId.REASSIGN_CONTACT.value)(replies_to_user_errors(open_reassign_contact))
-    app.action(ActionId.CHANGE_OWNER.value)(replies_to_user_errors(open_change_owner))
+    app.action(ActionId.REASSIGN_CONTACT.value)(open_reassign_contact)
+    app.action(ActionId.CHANGE_OWNER.value)(open_change_owner)
     app.action(ActionId.END_ASSOCIATION.value)(_association_listener(checker, end=True))
     app.action(ActionId.RESTORE_ASSOCIATION.value)(_association_listener(checker, end=False))
     app.view(ViewId.REASSIGN_CONTACT.value)(submit_reassign_contact)

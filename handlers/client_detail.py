@@ -7,8 +7,6 @@ None: the closest names. Also home to what every client listener needs: reading 
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -34,24 +32,6 @@ from store.types import utcnow
 
 OTHER_WORKSPACE = "That button belongs to another Slack workspace: nothing was read or changed."
 CLIENT_GONE = "That client is no longer in this workspace. Run `/renewal` again."
-
-
-def replies_to_user_errors(listener: Callable[..., None]) -> Callable[..., None]:
-    """Answer a UserError raised *after* ack() with an ephemeral reply, right here.
-
-    Bolt (1.30, process_before_response=False) loses an ack when the listener raises
-    right after it: the HTTP answer becomes a 404 "unhandled request". Catching the
-    person's error here keeps the ack and still tells them. The listener must take `respond`.
-    """
-
-    @functools.wraps(listener)
-    def wrapper(**kwargs: Any) -> None:
-        try:
-            listener(**kwargs)
-        except UserError as exc:
-            kwargs["respond"](text=str(exc), response_type="ephemeral", replace_original=False)
-
-    return wrapper
 
 
 def command_text(command: dict[str, Any]) -> str:
@@ -136,5 +116,5 @@ def pick_client(ack: Ack, action: dict[str, Any], respond: Respond, context: Bol
 
 
 def register(app: App) -> None:
-    app.command("/renewal")(replies_to_user_errors(show_client))
-    app.action(ActionId.PICK_CLIENT.value)(replies_to_user_errors(pick_client))
+    app.command("/renewal")(show_client)
+    app.action(ActionId.PICK_CLIENT.value)(pick_client)

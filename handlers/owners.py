@@ -32,7 +32,7 @@ from bot.errors import UserError
 from bot.permissions import AdminCheck, admin_check, refusal
 from bot.workspace_context import services_of, workspace_of
 from handlers.client_actions import set_partner_owner
-from handlers.client_detail import command_text, current_workspace, replies_to_user_errors
+from handlers.client_detail import command_text, current_workspace
 from store.clients import ClientChangeError, client_owner, find_clients, set_owner, set_partner_owns_all
 from store.db import session_scope
 from store.rules import UPCOMING_WINDOW_DAYS, OwnerKind
@@ -183,7 +183,7 @@ def _listener(checker: AdminCheck) -> Any:
         else:
             _set_client_owner(words, client, respond, context, user_id)
 
-    return replies_to_user_errors(renewal_owner)
+    return renewal_owner
 
 
 def register(app: App) -> None:
