@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -494,3 +495,71 @@ def test_a_channel_the_bot_cannot_post_in_pauses_and_the_subscriber_is_told(
     assert _tick(lite, utc(2025, 3, 11, 9, 0)) == []
     assert len(fake_slack.calls_to("chat.postMessage")) == 2
     assert [r.status for r in runs(lite.engine)] == [RunStatus.FAILED.value]
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+
+def test_each_workspace_posts_its_digest_with_its_own_installation_token(
+    fake_slack: FakeSlack, engine: Engine, database_url: str
+) -> None:
+    """OAuth (multi-workspace) mode: the token comes from the installation store, per team."""
+    from slack_sdk.oauth.installation_store import Installation
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+
+    store = SQLAlchemyInstallationStore(client_id="777.digest", engine=engine)
+    for team, token in (("T0TEAM1", "xoxb-team-one"), ("T0TEAM2", "xoxb-team-two")):
+        store.save(
+            Installation(
+                app_id="A0APP",
+                team_id=team,
+                user_id="U0INSTALLER",
+                bot_token=token,
+                bot_id="B0BOT",
+                bot_user_id="U0BOT",
+                bot_scopes=["chat:write"],
+                installed_at=time.time(),
+            )
+        )
+        with session_scope(engine) as session:
+            add_change(session, workspace_row(session, team), f"Client of {team}", deadline=MONDAY)
+        add_subscription(engine, team_id=team, channel=f"C0{team}")
+    settings = services_for(fake_slack, engine, database_url).settings.model_copy(
+        update={
+            "slack_bot_token": None,
+            "slack_client_id": "777.digest",
+            "slack_client_secret": SecretStr("s"),
+        }
+    )
+
+    outcomes = _tick(Services(settings=settings, engine=engine), MONDAY_NINE)
+
+    assert [o.result for o in outcomes] == [Result.POSTED, Result.POSTED]
+    sent = {
+        c.params["channel"]: (c.headers.get("Authorization"), c.params["text"]) for c in posts_all(fake_slack)
+    }
+    assert sent["C0T0TEAM1"][0] == "Bearer xoxb-team-one" and "Client of T0TEAM1" in sent["C0T0TEAM1"][1]
+    assert sent["C0T0TEAM2"][0] == "Bearer xoxb-team-two" and "Client of T0TEAM2" in sent["C0T0TEAM2"][1]
+    assert "T0TEAM2" not in sent["C0T0TEAM1"][1]
+
+
+def test_a_workspace_without_an_installation_fails_its_digest_and_says_why(
+    fake_slack: FakeSlack, engine: Engine, database_url: str
+) -> None:
+    _seed(engine)
+    add_subscription(engine)
+    # A client ID of its own: slack_sdk's tables are not emptied between PostgreSQL tests.
+    settings = services_for(fake_slack, engine, database_url).settings.model_copy(
+        update={"slack_bot_token": None, "slack_client_id": "999.000", "slack_client_secret": SecretStr("s")}
+    )
+
+    [outcome] = _tick(Services(settings=settings, engine=engine), MONDAY_NINE)
+
+    assert outcome.result is Result.FAILED
+    assert "no bot token for team T0TEAM1" in outcome.detail
+    assert fake_slack.calls_to("chat.postMessage") == []
+    assert [r.status for r in runs(engine)] == ["failed"]
+
+
+def posts_all(fake: FakeSlack) -> list:  # type: ignore[type-arg]
+    return fake.calls_to("chat.postMessage")
