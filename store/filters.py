@@ -62,6 +62,11 @@ def _unwrap_links(text: str) -> str:
     return _LINK.sub(lambda m: m.group(2) or m.group(1), text)
 
 
+def _unescape(text: str) -> str:
+    # Slack sends a typed `&`, `<`, `>` as entities (a real mention or link is the only `<`).
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def parse_filters(text: str) -> Filters:
     """Parse `/renewals` text; raises FilterError for an unknown key or value."""
     words: list[str] = []
@@ -74,9 +79,11 @@ def parse_filters(text: str) -> Filters:
     for token in _TOKEN.findall(_unwrap_links(text or "")):
         match = _FILTER.match(token)
         if match is None:
-            words.append(token)
+            words.append(_unescape(token))
             continue
         key, value = match.group(1).lower(), match.group(2).strip()
+        if not _MENTION.match(value):
+            value = _unescape(value)
         if key not in KEYS:
             raise FilterError(f"`{key}:` is not a filter. Filters: type:, status:, owner:, days:")
         if key in found:

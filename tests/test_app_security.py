@@ -76,6 +76,20 @@ def test_a_client_named_like_a_broadcast_pings_no_one(
     assert "&lt;!channel&gt;" in all_text(message)  # the search words, echoed in the filters line
 
 
+def test_a_broadcast_typed_as_slack_sends_it_finds_the_client_and_is_echoed_escaped(
+    slack_app: SlackAppClient,
+) -> None:
+    # Slack sends typed `<`, `>`, `&` as entities; only real mentions and links keep `<...>`.
+    add_client(slack_app.engine, "<!channel> & co", changes=[{"days": 60}])
+
+    slack_app.command("/renewals", "&lt;!channel&gt; &amp; co")
+    message = slack_app.wait_for("response_url")
+
+    assert client_names(message) == ["<!channel> & co"]
+    assert "<!channel>" not in all_text(message)
+    assert "“&lt;!channel&gt; &amp; co”" in all_text(message)
+
+
 def test_a_search_that_finds_nothing_echoes_the_words_escaped(slack_app: SlackAppClient) -> None:
     add_client(slack_app.engine, "Acme", changes=[{"days": 60}])
 
