@@ -26,6 +26,7 @@ from blocks.text import escape, mrkdwn, truncate
 from store.digests import DeadlineGroup, DigestItem, DigestView
 from store.models import DigestRun, DigestSubscription
 
+APP_NAME = "Renewals"  # the bot's display name in manifest.yml, when its user ID is not known
 MAX_BLOCKS = 50  # per message
 BLOCKS_PER_ITEM = 2  # the row's section and its buttons
 # The first message spends blocks on its header, summary and context, and keeps one for
@@ -209,12 +210,17 @@ def pause_reason_text(error: str) -> str:
     return PAUSE_REASONS.get(error, f"Slack answered `{escape(error)}`")
 
 
-def paused_notice(channel_id: str, error: str) -> DigestMessage:
+def invite_hint(bot_user_id: str | None) -> str:
+    """How to add the app to a channel: '`/invite` @Renewals' (a mention renders the app's real name)."""
+    return f"`/invite` <@{bot_user_id}>" if bot_user_id else f"`/invite @{APP_NAME}`"
+
+
+def paused_notice(channel_id: str, error: str, bot_user_id: str | None = None) -> DigestMessage:
     """The DM to the subscriber when a channel's digest had to pause."""
     reason = pause_reason_text(error)
     text = (
         f"The renewals digest for <#{channel_id}> is paused: {reason}. "
-        "To restart it, invite me to the channel (`/invite @renewals-bot`) "
+        f"To restart it, invite me to the channel ({invite_hint(bot_user_id)}) "
         "and run `/renewals digest on` there."
     )
     return DigestMessage(text=text, blocks=[SectionBlock(text=_md(f":pause_button: {text}"))])
@@ -293,6 +299,7 @@ def status_reply(
     *,
     last_run: DigestRun | None,
     next_at: datetime | None,
+    bot_user_id: str | None = None,
 ) -> DigestMessage:
     if subscription is None or not subscription.active:
         return _message(["This channel has no renewals digest.", USAGE])
@@ -305,7 +312,7 @@ def status_reply(
     if subscription.paused_reason:
         lines.append(
             f":pause_button: *Paused:* {pause_reason_text(subscription.paused_reason)}. Invite me "
-            "(`/invite @renewals-bot`) and run `/renewals digest on` to restart it."
+            f"({invite_hint(bot_user_id)}) and run `/renewals digest on` to restart it."
         )
     elif next_at is not None:
         lines.append(
@@ -315,11 +322,11 @@ def status_reply(
     return _message(lines)
 
 
-def cannot_post_reply(reason: str) -> DigestMessage:
+def cannot_post_reply(reason: str, bot_user_id: str | None = None) -> DigestMessage:
     return _message(
         [
             f":warning: I can't post in this channel: {reason}. "
-            "Invite me with `/invite @renewals-bot`, then run `/renewals digest on` again."
+            f"Invite me with {invite_hint(bot_user_id)}, then run `/renewals digest on` again."
         ]
     )
 

@@ -165,8 +165,9 @@ def _refused(subscription: DigestSubscription, team_id: str, day: date, refusal:
 
 def _tell_subscriber(client: WebClient, subscription: DigestSubscription, error: str) -> None:
     """DM the person who subscribed that the digest paused. Failing to is logged, not fatal."""
-    notice = paused_notice(subscription.channel_id, error)
     try:
+        bot_user_id = client.auth_test().get("user_id")
+        notice = paused_notice(subscription.channel_id, error, bot_user_id)
         opened = client.conversations_open(users=subscription.subscribed_by)
         client.chat_postMessage(
             channel=opened["channel"]["id"],

@@ -171,7 +171,7 @@ def _on(words: list[str], command: dict[str, Any], context: BoltContext, client:
         return usage_reply(str(exc))
     reason = cannot_post_reason(client, command["channel_id"])
     if reason is not None:
-        return cannot_post_reply(reason)
+        return cannot_post_reply(reason, context.bot_user_id)
     options = DigestOptions(
         local_time=typed.local_time,
         timezone=user_time_zone(client, command["user_id"]),
@@ -210,7 +210,7 @@ def _status(command: dict[str, Any], context: BoltContext) -> DigestMessage:
     if subscription is None or not subscription.active:
         return status_reply(None, last_run=None, next_at=None)
     next_at = None if subscription.paused_reason else _next_due(subscription, context=context)
-    return status_reply(subscription, last_run=last, next_at=next_at)
+    return status_reply(subscription, last_run=last, next_at=next_at, bot_user_id=context.bot_user_id)
 
 
 def digest_command(

@@ -118,7 +118,7 @@ def test_a_channel_the_bot_cannot_post_in_says_how_to_fix_it(
     reply = digest(slack_app, "on")
 
     assert reason in reply_text(reply)
-    assert "/invite @renewals-bot" in reply_text(reply)
+    assert "`/invite` <@U0BOT>" in reply_text(reply)
     assert subscription(slack_app) is None
 
 
@@ -130,7 +130,7 @@ def test_a_private_channel_the_bot_is_not_in_says_to_invite_it(
     reply = digest(slack_app, "on")
 
     assert "private channel or conversation I am not in" in reply_text(reply)
-    assert "/invite @renewals-bot" in reply_text(reply)
+    assert "`/invite` <@U0BOT>" in reply_text(reply)
     assert subscription(slack_app) is None
 
 

@@ -489,7 +489,7 @@ def test_a_channel_the_bot_cannot_post_in_pauses_and_the_subscriber_is_told(
     dm = [c for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"].startswith("D")]
     assert len(dm) == 1
     assert f"<#{CHANNEL}> is paused" in dm[0].params["text"]
-    assert "/invite @renewals-bot" in dm[0].params["text"]
+    assert "`/invite` <@U0BOT>" in dm[0].params["text"]
     # Paused: later ticks neither post nor tell the subscriber again.
     assert _tick(lite, utc(2025, 3, 10, 12, 0)) == []
     assert _tick(lite, utc(2025, 3, 11, 9, 0)) == []
