@@ -20,7 +20,7 @@ from bot.errors import UserError
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.terminal import import_progress
-from store.csv_format import CsvFormatError, decode, parse_csv
+from store.csv_format import CsvFormatError, parse_bytes
 from store.db import make_engine, migrate, session_scope
 from store.importer import ImportResult, import_parsed
 from store.members import link_member, unlinked_members
@@ -160,24 +160,22 @@ def run_import(settings: Settings, path: Path, *, team: str | None, skip_invalid
         raise UserError(NO_TEAM)
     team = _check_team(team) if team is not None else None
     data = read_file(path)
-    try:
-        text = decode(data, name=path.name)
-    except CsvFormatError as exc:
-        raise UserError(str(exc)) from None
-    slack = make_web_client(settings) if settings.slack_bot_token is not None else None
-    bot_team = _bot_team(slack) if slack is not None and team is None else None
-    team = team or bot_team
-    assert team is not None
-
-    engine = make_engine(settings.database_url)
-    try:
-        migrate(engine)
-        with import_progress(text.count("\n")) as progress:
-            progress.phase("Reading rows", text.count("\n"))
-            try:
-                parsed = parse_csv(text, name=path.name, progress=progress.reached)
-            except CsvFormatError as exc:
-                raise UserError(str(exc)) from None
+    lines = data.count(b"\n")
+    with import_progress(lines) as progress:
+        # The file first: a bad file is reported before Slack or the database are touched.
+        progress.phase("Reading rows", lines)
+        try:
+            parsed = parse_bytes(data, name=path.name, progress=progress.reached)
+        except CsvFormatError as exc:
+            raise UserError(str(exc)) from None
+        del data  # parsed: a big file's bytes need not stay in memory while the database works
+        slack = make_web_client(settings) if settings.slack_bot_token is not None else None
+        bot_team = _bot_team(slack) if slack is not None and team is None else None
+        team = team or bot_team
+        assert team is not None
+        engine = make_engine(settings.database_url)
+        try:
+            migrate(engine)
             with session_scope(engine) as session:
                 result = import_parsed(
                     parsed,
@@ -188,11 +186,11 @@ def run_import(settings: Settings, path: Path, *, team: str | None, skip_invalid
                     skip_invalid=skip_invalid,
                     progress=progress,
                 )
-    except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise UserError(f"the database refused the import, nothing was written: {reason}") from None
-    finally:
-        engine.dispose()
+        except DBAPIError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise UserError(f"the database refused the import, nothing was written: {reason}") from None
+        finally:
+            engine.dispose()
 
     for line in report_lines(result):
         print(line)

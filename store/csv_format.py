@@ -10,6 +10,7 @@ is one line, even when a quoted cell spans several lines of text.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
+from typing import IO, Any
 
 from store.rules import BillingFrequency, ContractType, OwnerKind, Status, renewal_deadline
 
@@ -86,6 +89,11 @@ MAX_MONEY_INTEGER_DIGITS = 14
 
 # --- cell values ------------------------------------------------------------------------------
 
+# Client data repeats on every row of a client and dates repeat across clients, so the
+# parsers of such cells remember recent answers (parsing is most of a big import's time).
+# They return immutable values; refusals (exceptions) are not remembered.
+_CACHE = 4096
+
 
 class CellError(ValueError):
     """A cell's value is not acceptable; the message says why, for a person."""
@@ -107,6 +115,10 @@ _OTHER_MONTHS = re.compile(r"other\s*\(\s*([0-9]+)\s*months?\s*\)")
 _TERM = re.compile(r"([0-9]+)(?:\s*(?:months?|mo))?")
 _CODE_BEFORE = re.compile(r"([A-Za-z]{3})(?![A-Za-z])\s*(.*)")
 _CODE_AFTER = re.compile(r"(.*?)\s*(?<![A-Za-z])([A-Za-z]{3})")
+# The usual spellings, read with one match: `1200.50`, `$1,200.50`, `USD 1,200.50`, `1200.50 EUR`.
+_PLAIN_MONEY = re.compile(
+    r"(?:([A-Z]{3}) ?)?([$€£])?((?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]{1,4})?)(?: ?([A-Z]{3}))?"
+)
 MINUS_SIGNS = ("-", "−", "–")
 
 # Symbols people type in front of (or after) an amount, longest first so "US$" wins over "$".
@@ -149,6 +161,7 @@ def _word_key(text: str) -> str:
     return " ".join(text.replace("_", " ").split()).casefold()
 
 
+@lru_cache(maxsize=_CACHE)
 def parse_hub_id(text: str) -> str:
     if not _DIGITS.fullmatch(text):
         raise CellError(f"{_shown(text)} is not digits")
@@ -165,6 +178,7 @@ def parse_text(text: str, limit: int) -> str:
     return text
 
 
+@lru_cache(maxsize=_CACHE)
 def parse_domain(text: str) -> str:
     host = _SCHEME.sub("", text.strip().lower())
     host = re.split(r"[/?#]", host, maxsplit=1)[0]
@@ -196,6 +210,7 @@ class Person:
         return f"{self.name} <{self.email}>" if self.name else self.email
 
 
+@lru_cache(maxsize=_CACHE)
 def parse_person(text: str) -> Person:
     text = text.strip()
     named = _NAMED_EMAIL.fullmatch(text)
@@ -209,6 +224,7 @@ def parse_person(text: str) -> Person:
     return Person(email=parse_email(named.group("email")), name=name)
 
 
+@lru_cache(maxsize=_CACHE)
 def parse_people(text: str) -> tuple[Person, ...]:
     """`Name <email>; Name <email>; …` (empty entries ignored, one entry per email, the first wins)."""
     people: dict[str, Person] = {}
@@ -220,11 +236,13 @@ def parse_people(text: str) -> tuple[Person, ...]:
     return tuple(people.values())
 
 
+@lru_cache(maxsize=_CACHE)
 def parse_list(text: str) -> tuple[str, ...]:
     """`a; b; c`, blanks dropped, each name once, in the file's order."""
     return tuple(dict.fromkeys(part.strip() for part in text.split(";") if part.strip()))
 
 
+@lru_cache(maxsize=_CACHE)
 def parse_owner(text: str) -> tuple[OwnerKind, str | None, str | None]:
     """`HubSpot`, `Partner`, or a partner member: `email` or `Name <email>` -> (kind, email, name)."""
     key = _word_key(text)
@@ -256,6 +274,7 @@ def parse_status(text: str) -> Status:
         ) from None
 
 
+@lru_cache(maxsize=_CACHE)
 def parse_date(text: str) -> date:
     if not _DATE.fullmatch(text):
         raise CellError(f"{_shown(text)} is not a date as YYYY-MM-DD")
@@ -267,10 +286,12 @@ def parse_date(text: str) -> date:
 
 def _check_not_negative(text: str) -> None:
     if any(sign in text for sign in MINUS_SIGNS) or (text.startswith("(") and text.endswith(")")):
-        raise CellError(f"{_shown(text)} is negative; it must be 0 or more")
+        raise CellError(f"{_shown(text)} is negative (must be 0 or more)")
 
 
 def parse_whole(text: str) -> int:
+    if text.isascii() and text.isdigit() and len(text) < 10:  # the common case, fast
+        return int(text)
     _check_not_negative(text)
     if not _WHOLE.fullmatch(text):
         raise CellError(f"{_shown(text)} is not a whole number")
@@ -292,6 +313,7 @@ def parse_term(text: str) -> int:
     return value
 
 
+@lru_cache(maxsize=_CACHE)
 def parse_billing(text: str) -> tuple[BillingFrequency, int | None]:
     key = _word_key(text)
     if key in _FREQUENCIES:
@@ -323,6 +345,13 @@ def parse_money(text: str) -> Amount:
     dashboard exports it; anything else (a float's `1e3`, a European `1.200,50`) is refused
     rather than guessed at.
     """
+    fast = _PLAIN_MONEY.fullmatch(text)
+    if fast is not None:
+        code_before, symbol, number, code_after = fast.groups()
+        found = {c for c in (code_before, CURRENCY_BY_SYMBOL.get(symbol or ""), code_after) if c}
+        digits = number.replace(",", "")
+        if len(found) <= 1 and len(digits.partition(".")[0].lstrip("0")) <= MAX_MONEY_INTEGER_DIGITS:
+            return Amount(value=Decimal(digits), currency=next(iter(found), None))
     original = text
     _check_not_negative(text)
     rest = text.strip()
@@ -444,19 +473,33 @@ class ParsedFile:
 # --- the file -------------------------------------------------------------------------------------
 
 
-def decode(data: bytes, *, name: str = "the file") -> str:
-    """The text of a UTF-8 file (a byte-order mark is accepted and dropped)."""
+def _not_utf8(body: bytes, name: str) -> CsvFormatError:
     try:
-        text = data.decode("utf-8-sig")
+        body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CsvFormatError(
-            f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}): "
+        line = body[: exc.start].count(b"\n") + 1
+        return CsvFormatError(
+            f"{name} is not UTF-8 text (byte 0x{body[exc.start]:02x} on line {line}): "
             'save it as "CSV UTF-8" and import it again'
-        ) from None
-    if not text.strip():
+        )
+    return CsvFormatError(f'{name} is not UTF-8 text: save it as "CSV UTF-8" and import it again')
+
+
+def parse_bytes(
+    data: bytes, *, name: str = "the file", progress: Callable[[int], None] | None = None
+) -> ParsedFile:
+    """`parse_csv` for a file's bytes: UTF-8, a byte-order mark accepted and dropped.
+
+    The text is decoded as it is read, so a big file is never held twice in memory.
+    """
+    body = data.removeprefix(codecs.BOM_UTF8)
+    if not body.strip():
         raise CsvFormatError(f"{name} is empty: it needs a header row and one row per contract change")
-    return text
+    stream = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8", newline="")
+    try:
+        return parse_csv(stream, name=name, progress=progress, check_nul=b"\x00" in body)
+    except UnicodeDecodeError:
+        raise _not_utf8(body, name) from None
 
 
 def _map_header(cells: list[str], name: str) -> tuple[dict[int, Col], list[str]]:
@@ -494,55 +537,68 @@ def _map_header(cells: list[str], name: str) -> tuple[dict[int, Col], list[str]]
     return by_index, unknown
 
 
-# Value parsers for the optional cells: column -> (parser, ImportRow attribute).
-_SIMPLE: dict[Col, tuple[Callable[[str], object], str]] = {
+def parse_client_name(text: str) -> str:
+    return parse_text(text, MAX_NAME)
+
+
+# Column -> (parser, ImportRow attribute). Owner, billing, deadline and money go through
+# a temporary name and are unpacked in _parse_row.
+_PARSERS: dict[Col, tuple[Callable[[str], Any], str]] = {
+    Col.CLIENT_NAME: (parse_client_name, "client_name"),
+    Col.HUB_ID: (parse_hub_id, "hub_id"),
     Col.WEBSITE: (parse_domain, "domain"),
+    Col.OWNER: (parse_owner, "_owner"),
     Col.PRIMARY_CONTACT: (parse_person, "primary_contact"),
+    Col.CONTRACT_TYPE: (parse_contract_type, "contract_type"),
+    Col.STATUS: (parse_status, "status"),
+    Col.START_DATE: (parse_date, "renewal_start_date"),
+    Col.DEADLINE: (parse_date, "_deadline"),
+    Col.MAX_CONTACTS: (parse_whole, "max_contacts"),
+    Col.EMAIL_LIMIT: (parse_whole, "email_limit"),
+    Col.BILLING_FREQUENCY: (parse_billing, "_billing"),
+    Col.SUBSCRIPTION_TERM: (parse_term, "subscription_term_months"),
+    Col.CURRENT_MRR: (parse_money, "_current"),
+    Col.ESTIMATED_NEW_MRR: (parse_money, "_estimated"),
     Col.CONTACTS: (parse_people, "contacts"),
     Col.PRODUCTS: (parse_list, "products"),
     Col.CONTACTS_USED: (parse_whole, "contacts_used"),
     Col.EMAILS_SENT: (parse_whole, "emails_sent"),
-    Col.MAX_CONTACTS: (parse_whole, "max_contacts"),
-    Col.EMAIL_LIMIT: (parse_whole, "email_limit"),
-    Col.SUBSCRIPTION_TERM: (parse_term, "subscription_term_months"),
 }
 
+# What _parse_row does for each header cell it knows: (index, column, parser, attribute, required).
+_Plan = list[tuple[int, Col, Callable[[str], Any], str, bool]]
 
-def _parse_row(values: dict[Col, str], line: int) -> tuple[ImportRow | None, list[str], list[str]]:
-    """A row's values -> (row or None, reasons it is invalid, warnings)."""
+
+def _plan(by_index: dict[int, Col]) -> _Plan:
+    return [
+        (index, column, *_PARSERS[column], column in REQUIRED) for index, column in sorted(by_index.items())
+    ]
+
+
+def _nul_columns(cells: list[str], plan: _Plan) -> list[str]:
+    """The columns whose cell has a NUL character (PostgreSQL cannot store one)."""
+    return [column.value for index, column, *_ in plan if index < len(cells) and "\x00" in cells[index]]
+
+
+def _parse_row(cells: list[str], plan: _Plan, line: int) -> tuple[ImportRow | None, list[str], list[str]]:
+    """A row's cells -> (row or None, reasons it is invalid, warnings). Called once per row: kept lean."""
     reasons: list[str] = []
-    warnings: list[str] = []
 
-    def cell(column: Col, parse: Callable[[str], object]) -> object:
-        text = values.get(column, "")
+    got: dict[str, Any] = {}
+    width = len(cells)
+    for index, column, parse, attr, required in plan:
+        text = cells[index].strip() if index < width else ""
         if not text:
-            if column in REQUIRED:
+            if required:
                 reasons.append(f"{column.value} is empty")
-            return None
+            continue
         try:
-            return parse(text)
+            got[attr] = parse(text)
         except CellError as exc:
             reasons.append(f"{column.value}: {exc}")
-            return None
-
-    nul = [column.value for column, text in values.items() if "\x00" in text]
-    if nul:
-        return None, [f"{', '.join(nul)}: contains a NUL character"], []
-
-    name = cell(Col.CLIENT_NAME, lambda t: parse_text(t, MAX_NAME))
-    hub_id = cell(Col.HUB_ID, parse_hub_id)
-    contract_type = cell(Col.CONTRACT_TYPE, parse_contract_type)
-    status = cell(Col.STATUS, parse_status)
-    start = cell(Col.START_DATE, parse_date)
-    deadline = cell(Col.DEADLINE, parse_date)
-    owner = cell(Col.OWNER, parse_owner)
-    billing = cell(Col.BILLING_FREQUENCY, parse_billing)
-    current = cell(Col.CURRENT_MRR, parse_money)
-    estimated = cell(Col.ESTIMATED_NEW_MRR, parse_money)
-    simple = {attr: cell(column, parse) for column, (parse, attr) in _SIMPLE.items()}
-    simple["contacts"] = simple["contacts"] or ()
-
-    currencies = {a.currency for a in (current, estimated) if isinstance(a, Amount) and a.currency}
+    current: Amount | None = got.pop("_current", None)
+    estimated: Amount | None = got.pop("_estimated", None)
+    currencies = {a.currency for a in (current, estimated) if a is not None and a.currency}
     if len(currencies) > 1:
         reasons.append(
             f"{Col.CURRENT_MRR.value} and {Col.ESTIMATED_NEW_MRR.value} are in different currencies "
@@ -550,33 +606,28 @@ def _parse_row(values: dict[Col, str], line: int) -> tuple[ImportRow | None, lis
         )
     if reasons:
         return None, reasons, []
-    assert isinstance(name, str) and isinstance(hub_id, str) and isinstance(start, date)
-    assert isinstance(contract_type, ContractType) and isinstance(status, Status)
 
+    warnings: list[str] = []
+    deadline: date | None = got.pop("_deadline", None)
+    start: date = got["renewal_start_date"]
     derived = renewal_deadline(start)
-    if isinstance(deadline, date) and deadline != derived:
+    if deadline is not None and deadline != derived:
         warnings.append(
             f"renewal deadline {deadline.isoformat()} is not 45 days before the renewal start date "
             f"{start.isoformat()}; imported with {derived.isoformat()}"
         )
-    row = ImportRow(
-        line=line,
-        hub_id=hub_id,
-        client_name=name,
-        contract_type=contract_type,
-        status=status,
-        renewal_start_date=start,
-        currency=next(iter(currencies), None),
-        **simple,  # type: ignore[arg-type]
-    )
+    owner = got.pop("_owner", None)
+    billing = got.pop("_billing", None)
+    row = ImportRow(line=line, **got)
     if owner is not None:
-        row.owner_kind, row.owner_email, row.owner_name = owner  # type: ignore[misc]
+        row.owner_kind, row.owner_email, row.owner_name = owner
     if billing is not None:
-        row.billing_frequency, row.billing_months = billing  # type: ignore[misc]
-    if isinstance(current, Amount):
+        row.billing_frequency, row.billing_months = billing
+    if current is not None:
         row.current_mrr = current.value
-    if isinstance(estimated, Amount):
+    if estimated is not None:
         row.estimated_new_mrr = estimated.value
+    row.currency = next(iter(currencies), None)
     primary = row.primary_contact
     if primary is not None:
         # The primary contact is always one of the client's contacts (named, if either cell names them).
@@ -588,9 +639,9 @@ def _parse_row(values: dict[Col, str], line: int) -> tuple[ImportRow | None, lis
     return row, [], warnings
 
 
-def _records(text: str) -> Iterator[tuple[int, int, list[str]]]:
+def _records(source: str | IO[str]) -> Iterator[tuple[int, int, list[str]]]:
     """(spreadsheet line, first text line, cells) for every record, blank ones included."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(source, newline="") if isinstance(source, str) else source)
     line = 0
     while True:
         first_text_line = reader.line_num + 1
@@ -605,13 +656,17 @@ def _records(text: str) -> Iterator[tuple[int, int, list[str]]]:
 
 
 def parse_csv(
-    text: str, *, name: str = "the file", progress: Callable[[int], None] | None = None
+    source: str | IO[str],
+    *,
+    name: str = "the file",
+    progress: Callable[[int], None] | None = None,
+    check_nul: bool | None = None,
 ) -> ParsedFile:
     """Validate every row of an export. File-level problems raise `CsvFormatError`.
 
     `progress` is called now and then with the number of records read so far.
     """
-    records = _records(text)
+    records = _records(source)
     header: list[str] | None = None
     for _line, _text_line, cells in records:
         if any(c.strip() for c in cells):
@@ -622,19 +677,23 @@ def parse_csv(
     by_index, unknown = _map_header(header, name)
     parsed = ParsedFile(columns=frozenset(by_index.values()), unknown_columns=unknown)
     width = len(header)
+    plan = _plan(by_index)
+    # Checked cell by cell only when the file has one at all (unknown for a stream: every row).
+    has_nul = check_nul if check_nul is not None else not isinstance(source, str) or "\x00" in source
     first_line: dict[tuple[str, ContractType, date], int] = {}
     for line, text_line, cells in records:
         if progress is not None and line % 2000 == 0:
             progress(line)
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue  # a blank line is not a contract change
-        reasons: list[str] = []
-        extra = [c for c in cells[width:] if c.strip()]
-        if extra:
+        nul = _nul_columns(cells, plan) if has_nul else None
+        if nul:
+            problem = f"{', '.join(nul)}: contains a NUL character"
+            parsed.problems.append(RowProblem(line=line, reasons=(problem,), text_line=text_line))
+            continue
+        row, reasons, warnings = _parse_row(cells, plan, line)
+        if len(cells) > width and "".join(cells[width:]).strip():
             reasons.append(f"has {len(cells)} cells but the header names {width} columns")
-        values = {column: cells[i].strip() for i, column in by_index.items() if i < len(cells)}
-        row, row_reasons, warnings = _parse_row(values, line)
-        reasons.extend(row_reasons)
         if row is not None and not reasons:
             earlier = first_line.get(row.key)
             if earlier is not None:
@@ -649,5 +708,6 @@ def parse_csv(
             continue
         assert row is not None
         parsed.rows.append(row)
-        parsed.warnings.extend(RowWarning(line, message) for message in warnings)
+        if warnings:
+            parsed.warnings.extend(RowWarning(line, message) for message in warnings)
     return parsed

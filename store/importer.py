@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from itertools import islice
 from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select, update
-from sqlmodel import Session, col
+from sqlalchemy import bindparam, delete, select, update
+from sqlmodel import Session, SQLModel, col
 
 from store.csv_format import Col, ImportRow, ParsedFile, Person, RowProblem, RowWarning
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember, Workspace
@@ -226,22 +227,23 @@ def _load_contacts(
     return contacts
 
 
+_STORED_CHANGE = ("id", *_CHANGE_FIELDS)
+
+
 def _load_changes(
     session: Session, workspace_id: int, client_ids: Sequence[int]
-) -> dict[tuple[int, ContractType, date], dict[str, Any]]:
+) -> dict[tuple[int, ContractType, date], tuple[Any, ...]]:
+    """Stored changes by key, as (id, *values in _CHANGE_FIELDS order): tuples, for memory."""
     query = select(
-        col(ContractChange.id),
         col(ContractChange.client_id),
         col(ContractChange.contract_type),
         col(ContractChange.renewal_start_date),
+        col(ContractChange.id),
         *(getattr(ContractChange, f) for f in _CHANGE_FIELDS),
     ).where(ContractChange.workspace_id == workspace_id)
     if len(client_ids) <= SMALL_FILE_CLIENTS:
         query = query.where(col(ContractChange.client_id).in_(client_ids))
-    return {
-        (row.client_id, row.contract_type, row.renewal_start_date): row._asdict()
-        for row in session.execute(query)
-    }
+    return {tuple(row[:3]): tuple(row[3:]) for row in session.execute(query)}
 
 
 def _load_members(session: Session, workspace_id: int) -> dict[str, tuple[int, str | None]]:
@@ -254,10 +256,36 @@ def _load_members(session: Session, workspace_id: int) -> dict[str, tuple[int, s
 # --- writing -------------------------------------------------------------------------------------
 
 
-def _bulk(session: Session, statement: Any, rows: list[dict[str, Any]], progress: ImportProgress) -> None:
+def _insert(
+    session: Session, model: type[SQLModel], rows: Iterable[dict[str, Any]], progress: ImportProgress
+) -> None:
+    """Core INSERTs, many rows per statement call (the ORM's bulk path is several times slower).
+
+    `rows` may be a generator: only one chunk of dicts exists at a time.
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    rows = iter(rows)
+    while chunk := list(islice(rows, CHUNK)):
+        session.execute(table.insert(), chunk)
+        progress.advance(len(chunk))
+
+
+def _update(
+    session: Session, model: type[SQLModel], rows: list[dict[str, Any]], progress: ImportProgress
+) -> None:
+    """Core UPDATEs by primary key; every dict has `id` and the same other keys."""
+    if not rows:
+        return
+    table = model.__table__  # type: ignore[attr-defined]
+    names = [name for name in rows[0] if name != "id"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("p_id"))
+        .values({name: bindparam(f"p_{name}") for name in names})
+    )
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        session.execute(statement, chunk)
+        session.execute(statement, [{f"p_{key}": value for key, value in row.items()} for row in chunk])
         progress.advance(len(chunk))
 
 
@@ -349,8 +377,8 @@ def import_parsed(
     ]
     if new_members or named_members:
         progress.phase("Saving partner members", len(new_members) + len(named_members))
-        _bulk(session, insert(PartnerMember), new_members, progress)
-        _bulk(session, update(PartnerMember), named_members, progress)
+        _insert(session, PartnerMember, new_members, progress)
+        _update(session, PartnerMember, named_members, progress)
         members = _load_members(session, ws)
         result.members_added = len(new_members)
         result.members_named = len(named_members)
@@ -362,7 +390,7 @@ def import_parsed(
     fresh = [c for c in inputs.values() if c.hub_id not in stored]
     if fresh:
         progress.phase("Adding clients", len(fresh))
-        _bulk(session, insert(Client), [_new_client(c, ws, member_ids, now) for c in fresh], progress)
+        _insert(session, Client, [_new_client(c, ws, member_ids, now) for c in fresh], progress)
         result.clients_created = len(fresh)
     client_ids = _load_client_ids(session, ws, hub_ids) if fresh else {h: c["id"] for h, c in stored.items()}
     ids = [client_ids[h] for h in hub_ids]
@@ -392,8 +420,8 @@ def import_parsed(
             audits.setdefault(client_id, _Audit()).note("contacts added", None, added)
     if contact_inserts or contact_updates:
         progress.phase("Saving contacts", len(contact_inserts) + len(contact_updates))
-        _bulk(session, insert(Contact), contact_inserts, progress)
-        _bulk(session, update(Contact), contact_updates, progress)
+        _insert(session, Contact, contact_inserts, progress)
+        _update(session, Contact, contact_updates, progress)
         result.contacts_added = len(contact_inserts)
         if contact_inserts:
             contacts = _load_contacts(session, ws, ids)
@@ -417,19 +445,41 @@ def import_parsed(
             _note_client(audit, changed, old, new, member_emails, contacts.get(client_id, {}))
     if client_updates or primary_updates:
         progress.phase("Saving clients", len(client_updates) + len(primary_updates))
-        _bulk(session, update(Client), client_updates, progress)
-        _bulk(session, update(Client), primary_updates, progress)
+        _update(session, Client, client_updates, progress)
+        _update(session, Client, primary_updates, progress)
 
     # Contract changes, keyed by (client, contract type, renewal start date).
     changes = _load_changes(session, ws, ids)
-    change_inserts: list[dict[str, Any]] = []
+    fresh_changes: list[tuple[ImportRow, int, dict[str, Any]]] = []
     change_updates: list[dict[str, Any]] = []
     for row in parsed.rows:
         client_id = client_ids[row.hub_id]
-        old_change = changes.get((client_id, row.contract_type, row.renewal_start_date))
+        stored_change = changes.get((client_id, row.contract_type, row.renewal_start_date))
+        old_change = None
+        if stored_change is not None:
+            old_change = dict(zip(_STORED_CHANGE, stored_change, strict=True))
         values = _change_values(row, old_change, parsed.columns, result.warnings)
         if old_change is None:
-            change_inserts.append(
+            fresh_changes.append((row, client_id, values))
+            if row.hub_id in stored:
+                audits.setdefault(client_id, _Audit()).note(_change_label(row), None, "added")
+            continue
+        changed = [f for f in _CHANGE_FIELDS if values[f] != old_change[f]]
+        if not changed:
+            result.unchanged += 1
+            continue
+        change_updates.append({"id": old_change["id"], **values, "updated_at": now})
+        audit = audits.setdefault(client_id, _Audit())
+        for name in changed:
+            audit.note(f"{_change_label(row)} {name.replace('_', ' ')}", old_change[name], values[name])
+    del changes
+    result.created, result.updated = len(fresh_changes), len(change_updates)
+    if fresh_changes or change_updates:
+        progress.phase("Saving contract changes", len(fresh_changes) + len(change_updates))
+        _insert(
+            session,
+            ContractChange,
+            (
                 {
                     "workspace_id": ws,
                     "client_id": client_id,
@@ -439,24 +489,11 @@ def import_parsed(
                     "created_at": now,
                     "updated_at": now,
                 }
-            )
-            result.created += 1
-            if row.hub_id in stored:
-                audits.setdefault(client_id, _Audit()).note(_change_label(row), None, "added")
-            continue
-        changed = [f for f in _CHANGE_FIELDS if values[f] != old_change[f]]
-        if not changed:
-            result.unchanged += 1
-            continue
-        change_updates.append({"id": old_change["id"], **values, "updated_at": now})
-        result.updated += 1
-        audit = audits.setdefault(client_id, _Audit())
-        for name in changed:
-            audit.note(f"{_change_label(row)} {name.replace('_', ' ')}", old_change[name], values[name])
-    if change_inserts or change_updates:
-        progress.phase("Saving contract changes", len(change_inserts) + len(change_updates))
-        _bulk(session, insert(ContractChange), change_inserts, progress)
-        _bulk(session, update(ContractChange), change_updates, progress)
+                for row, client_id, values in fresh_changes
+            ),
+            progress,
+        )
+        _update(session, ContractChange, change_updates, progress)
     result.clients_updated = len(audits)  # only existing clients get an audit entry
 
     # History: one event per existing client the import changed, and one for the import itself.
@@ -485,7 +522,7 @@ def import_parsed(
             }
         )
         progress.phase("Recording history", len(events))
-        _bulk(session, insert(AuditEvent), events, progress)
+        _insert(session, AuditEvent, events, progress)
     result.warnings.sort(key=lambda w: w.line)
     return result
 
