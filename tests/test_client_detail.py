@@ -154,6 +154,18 @@ def test_several_matches_offer_one_button_each_and_picking_one_shows_it(
     assert shown["blocks"][0]["text"]["text"] == "Acme Labs"
 
 
+def test_slacks_html_escaping_of_the_command_text_is_undone_before_searching(
+    slack_app: SlackAppClient,
+) -> None:
+    with db(slack_app.engine) as session:
+        add_client(session, "Smith & Sons <UK>", "3003")
+
+    reply = ask(slack_app, "smith &amp; sons &lt;uk&gt;")
+
+    assert reply["blocks"][0]["text"]["text"] == "Smith & Sons <UK>"
+    assert reply["text"].startswith("Smith &amp; Sons &lt;UK&gt;")
+
+
 def test_no_match_names_the_closest_clients(slack_app: SlackAppClient) -> None:
     seed_acme(slack_app)
 
