@@ -14,6 +14,7 @@ class ActionId(StrEnum):
     PREVIOUS_PAGE = "renewals_previous"
     SHARE = "renewals_share"
     CHOOSE_COLUMNS = "renewals_columns"  # opens the columns modal from a /renewals table
+    OPEN_CLIENT = "renewals_open_client"  # select under a /renewals table: one client's detail
     # a client's buttons (in /renewal, /renewals and digests)
     REASSIGN_CONTACT = "client_reassign_contact"
     CHANGE_OWNER = "client_change_owner"

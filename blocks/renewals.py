@@ -20,9 +20,11 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     PlainTextObject,
     RawTextObject,
     SectionBlock,
+    StaticSelectElement,
     TableBlock,
 )
 from slack_sdk.models.blocks.basic_components import TableBlockColumnSettings
@@ -31,7 +33,7 @@ from blocks import format as fmt
 from blocks.client import Message, notice
 from blocks.ids import ActionId, BlockId
 from blocks.text import escape, mrkdwn, truncate
-from blocks.values import PageRef, encode
+from blocks.values import ClientRef, PageRef, encode
 from store.columns import Column
 from store.filters import Filters
 from store.rules import UPCOMING_WINDOW_DAYS
@@ -47,6 +49,9 @@ NEXT_LABEL = "Next"
 PREVIOUS_LABEL = "Previous"
 SHARE_LABEL = "Share to channel"
 COLUMNS_LABEL = "Columns"
+OPEN_CLIENT_PLACEHOLDER = "Open a client…"
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
 
 _RIGHT = frozenset({Column.MAX_CONTACTS, Column.EMAIL_LIMIT, Column.CURRENT_MRR, Column.ESTIMATED_NEW_MRR})
 _WRAPPED = frozenset({Column.CLIENT, Column.PRIMARY_CONTACT})
@@ -77,11 +82,13 @@ def renewals_table(view: UpcomingView, columns: Sequence[Column]) -> TableBlock:
     text_rows = [[column.label for column in columns]]
     text_rows += [[fmt.cell_text(column, row) or fmt.EMPTY for column in columns] for row in view.rows]
     text_rows = fit_cells(text_rows[:MAX_TABLE_ROWS])
-    settings = [
-        TableBlockColumnSettings(
-            align="right" if column in _RIGHT else None,
-            is_wrapped=True if column in _WRAPPED else None,
-        )
+    # `None` leaves a column at Slack's defaults (left-aligned, not wrapped).
+    settings: list[TableBlockColumnSettings | None] = [
+        TableBlockColumnSettings(align="right")
+        if column in _RIGHT
+        else TableBlockColumnSettings(is_wrapped=True)
+        if column in _WRAPPED
+        else None
         for column in columns
     ]
     return TableBlock(
@@ -160,7 +167,27 @@ def _actions(view: UpcomingView, *, text: str, team_id: str) -> ActionsBlock:
             value=_page_value(text, view.offset, team_id),
         )
     )
-    return ActionsBlock(block_id=BlockId.PAGING.value, elements=buttons)
+    return ActionsBlock(block_id=BlockId.PAGING.value, elements=[*buttons, _client_picker(view, team_id)])
+
+
+def _client_picker(view: UpcomingView, team_id: str) -> StaticSelectElement:
+    """The clients on this page: picking one shows its detail with its buttons (Reassign
+    contact, Change owner, End association), which a table cell cannot hold."""
+    seen: dict[int, str] = {}
+    for row in view.rows:
+        seen.setdefault(row.client_id, row.client_name)
+    options = [
+        Option(
+            value=encode(ClientRef(client_id=client_id, team_id=team_id), limit=MAX_OPTION_VALUE),
+            text=PlainTextObject(text=truncate(name, MAX_OPTION_TEXT)),
+        )
+        for client_id, name in seen.items()
+    ]
+    return StaticSelectElement(
+        action_id=ActionId.OPEN_CLIENT.value,
+        placeholder=PlainTextObject(text=OPEN_CLIENT_PLACEHOLDER),
+        options=options,
+    )
 
 
 def _range(view: UpcomingView) -> str:

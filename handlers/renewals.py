@@ -29,6 +29,7 @@ from blocks.renewals import (
 )
 from blocks.values import PageRef, StaleValueError, decode
 from bot.workspace_context import services_of, workspace_of
+from handlers.client_detail import client_for_ref, current_workspace, decode_ref, detail_message
 from store.db import session_scope
 from store.filters import FilterError, parse_filters
 from store.models import Workspace
@@ -168,8 +169,20 @@ def share_clicked(
     respond(response_type="in_channel", replace_original=False, **message.as_kwargs())
 
 
+def client_chosen(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """ "Open a client…" under the table: that client's detail, as a new ephemeral message."""
+    ack()
+    ref = decode_ref((action.get("selected_option") or {}).get("value"))
+    with session_scope(services_of(context).engine) as session:
+        workspace = current_workspace(context, session=session)
+        client = client_for_ref(ref, session=session, workspace=workspace)  # checks the team
+        message = detail_message(client, session=session, workspace=workspace)
+    respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
+
+
 def register(app: App) -> None:
     app.command("/renewals")(renewals_command)
     app.action(ActionId.NEXT_PAGE.value)(page_clicked)
     app.action(ActionId.PREVIOUS_PAGE.value)(page_clicked)
     app.action(ActionId.SHARE.value)(share_clicked)
+    app.action(ActionId.OPEN_CLIENT.value)(client_chosen)

@@ -101,13 +101,13 @@ def client_names(call: Call) -> list[str]:
     return [row[0] for row in rows[1:]]
 
 
-def all_text(call: Call) -> str:
+def all_text(call: Call, kinds: tuple[str, ...] = ("mrkdwn", "plain_text")) -> str:
     """Every mrkdwn/plain text in the message (not the table cells), and the fallback."""
     texts = [str(call.params.get("text") or "")]
 
     def walk(value: Any) -> None:
         if isinstance(value, dict):
-            if value.get("type") in ("mrkdwn", "plain_text"):
+            if value.get("type") in kinds:
                 texts.append(value.get("text", ""))
             for key, inner in value.items():
                 if key != "rows":
@@ -118,3 +118,8 @@ def all_text(call: Call) -> str:
 
     walk(blocks_of(call))
     return "\n".join(texts)
+
+
+def mrkdwn_text(call: Call) -> str:
+    """What Slack parses for mentions and links: mrkdwn texts and the fallback `text`."""
+    return all_text(call, kinds=("mrkdwn",))

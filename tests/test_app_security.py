@@ -11,10 +11,10 @@ import time_machine
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from blocks.values import PageRef, encode
+from blocks.values import ClientRef, PageRef, encode
 from store.models import Workspace
 from tests.fake_slack import FakeSlack, SlackAppClient, block_actions_payload, start_slack_app
-from tests.renewals_data import NOON, add_client, all_text, client_names, table_rows
+from tests.renewals_data import NOON, add_client, all_text, client_names, mrkdwn_text, table_rows
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +63,30 @@ def test_a_page_button_naming_another_team_is_refused(
     assert fake_slack.calls_to("views.open") == []
 
 
+def test_a_client_picked_with_another_teams_reference_is_refused(
+    slack_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    secret = add_client(slack_app.engine, "Secret Client One", team_id="T0TEAM1", changes=[{"days": 60}])
+    add_client(slack_app.engine, "Their Own Client", team_id="T0TEAM2", changes=[{"days": 70}])
+
+    for claimed_team in ("T0TEAM1", "T0TEAM2"):  # whatever team the value claims
+        value = encode(ClientRef(client_id=secret, team_id=claimed_team))
+        payload = block_actions_payload(
+            "renewals_open_client",
+            None,
+            action_type="static_select",
+            extra_action={"selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value}},
+            team_id="T0TEAM2",
+            fake=fake_slack,
+        )
+        assert slack_app.action(payload).status == 200
+    slack_app.wait_for("response_url", count=2)
+    slack_app.settle()
+
+    assert "Secret Client One" not in _everything_sent(fake_slack)
+    assert len(fake_slack.calls_to("response_url")) == 2
+
+
 def test_a_client_named_like_a_broadcast_pings_no_one(
     slack_app: SlackAppClient, fake_slack: FakeSlack
 ) -> None:
@@ -72,7 +96,7 @@ def test_a_client_named_like_a_broadcast_pings_no_one(
     message = slack_app.wait_for("response_url")
 
     assert table_rows(message)[1][0] == "<!channel> & co"  # raw_text cells are never parsed as mrkdwn
-    assert "<!channel>" not in all_text(message)
+    assert "<!channel>" not in mrkdwn_text(message)
     assert "&lt;!channel&gt;" in all_text(message)  # the search words, echoed in the filters line
 
 
@@ -86,7 +110,7 @@ def test_a_broadcast_typed_as_slack_sends_it_finds_the_client_and_is_echoed_esca
     message = slack_app.wait_for("response_url")
 
     assert client_names(message) == ["<!channel> & co"]
-    assert "<!channel>" not in all_text(message)
+    assert "<!channel>" not in mrkdwn_text(message)
     assert "“&lt;!channel&gt; &amp; co”" in all_text(message)
 
 
@@ -96,7 +120,7 @@ def test_a_search_that_finds_nothing_echoes_the_words_escaped(slack_app: SlackAp
     slack_app.command("/renewals", "<!here> <@U0BOB>")
     message = slack_app.wait_for("response_url")
 
-    assert "<!here>" not in all_text(message) and "<@U0BOB>" not in all_text(message)
+    assert "<!here>" not in mrkdwn_text(message) and "<@U0BOB>" not in mrkdwn_text(message)
 
 
 def test_a_bad_filter_value_is_echoed_escaped(slack_app: SlackAppClient) -> None:
@@ -104,7 +128,7 @@ def test_a_bad_filter_value_is_echoed_escaped(slack_app: SlackAppClient) -> None
     message = slack_app.wait_for("response_url")
 
     assert "&lt;!everyone&gt;" in all_text(message)
-    assert "<!everyone>" not in all_text(message)
+    assert "<!everyone>" not in mrkdwn_text(message)
 
 
 def test_enterprise_grid_click_without_a_team_is_served_for_the_users_team(

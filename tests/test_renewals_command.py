@@ -393,3 +393,46 @@ def test_every_column_with_long_names_stays_within_slacks_table_limits(
     assert rows[1][1] == "HubSpot"  # short cells are left whole
     assert len(json.dumps(blocks_of(message))) < 40_000
     # fake_slack fails the test at teardown if anything broke Slack's limits
+
+
+# --- from the table to a client --------------------------------------------------------------
+
+
+def _choose(slack_app: SlackAppClient, message, option: dict, **kwargs: object):  # type: ignore[no-untyped-def,type-arg]
+    before = len(slack_app.fake.calls_to("response_url"))
+    payload = block_actions_payload(
+        "renewals_open_client",
+        None,
+        action_type="static_select",
+        extra_action={"selected_option": option},
+        block_id="renewals_paging",
+        fake=slack_app.fake,
+        **kwargs,
+    )
+    assert slack_app.action(payload).status == 200
+    return slack_app.wait_for("response_url", count=before + 1)
+
+
+def test_choosing_a_client_under_the_table_shows_its_detail_with_its_buttons(
+    slack_app: SlackAppClient,
+) -> None:
+    add_client(
+        slack_app.engine, "Acme", changes=[{"days": 60}, {"days": 70, "type": ContractType.EMAIL_OVERAGE}]
+    )
+    add_client(slack_app.engine, "Globex", changes=[{"days": 65}])
+    table = ask(slack_app)
+    picker = find_element(blocks_of(table), "renewals_open_client")
+    assert [o["text"]["text"] for o in picker["options"]] == ["Acme", "Globex"]  # one per client
+
+    detail = _choose(slack_app, table, picker["options"][1])
+
+    assert detail.params.get("replace_original") is False  # the table stays
+    labels = {
+        element["text"]["text"]
+        for block in blocks_of(detail)
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["type"] == "button"
+    }
+    assert {"Reassign contact", "Change owner", "End association"} <= labels
+    assert "Globex" in all_text(detail) and "Acme" not in all_text(detail)
