@@ -190,10 +190,11 @@ def _client_picker(view: UpcomingView, team_id: str) -> StaticSelectElement:
     )
 
 
-def _range(view: UpcomingView) -> str:
-    first = view.offset + 1
-    last = view.offset + len(view.rows)
-    return f"{first:,}–{last:,} of {view.total:,}" if view.total > len(view.rows) else f"all {view.total:,}"
+def _range(view: UpcomingView) -> str | None:
+    """'21–40 of 57' when the matches span several pages."""
+    if view.total <= len(view.rows):
+        return None
+    return f"{view.offset + 1:,}–{view.offset + len(view.rows):,} of {view.total:,}"
 
 
 def renewals_message(
@@ -212,9 +213,10 @@ def renewals_message(
     """
     count = _plural(view.total, "contract change")
     at_stake = fmt.money_totals(view.mrr_at_stake)
-    summary = (
-        f"*{count}* · *{at_stake}* MRR at stake on those that still need action · showing {_range(view)}"
-    )
+    shown = _range(view)
+    summary = f"*{count}* · *{at_stake}* MRR at stake on those that still need action"
+    if shown:
+        summary += f" · showing {shown}"
     shared = shared_by is not None
     context = [f"{filters_text(filters, live_mentions=not shared)} · as of {fmt.day(view.today)}"]
     if shared:
@@ -229,7 +231,7 @@ def renewals_message(
     ]
     if not shared:
         blocks.append(_actions(view, text=text, team_id=team_id))
-    fallback = f"{HEADER_TEXT}: {count} ({_range(view)}), {at_stake} MRR at stake"
+    fallback = f"{HEADER_TEXT}: {count}{f' ({shown})' if shown else ''}, {at_stake} MRR at stake"
     if shared:
         fallback += f", shared by <@{shared_by}>"
     return Message(text=fallback, blocks=blocks)

@@ -305,6 +305,7 @@ def test_paging_visits_every_row_once_and_previous_goes_back(slack_app: SlackApp
     assert seen == [f"Client {n:02d}" for n in range(45)]
     assert [len(client_names(m)) for m in (first, second, third)] == [20, 20, 5]
     assert second.params["replace_original"] is True
+    assert "showing 21–40 of 45" in all_text(second)
     with pytest.raises(AssertionError):
         find_element(blocks_of(third), "renewals_next")
     assert find_element(blocks_of(third), "renewals_previous")["text"]["text"] == "Previous"
