@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltContext
+from sqlalchemy.exc import IntegrityError
 
 from bot.services import Services
 from store.db import session_scope
@@ -74,11 +75,20 @@ def workspace_middleware(services: Services) -> Callable[..., Any]:
         team_id, enterprise_id = request_team(body, context)
         context[WORKSPACE] = None
         if team_id is not None:
-            with session_scope(services.engine) as session:
-                context[WORKSPACE] = ensure_workspace(team_id, session=session, enterprise_id=enterprise_id)
+            context[WORKSPACE] = _ensure(services, team_id, enterprise_id)
         return next()
 
     return inject
+
+
+def _ensure(services: Services, team_id: str, enterprise_id: str | None) -> Workspace:
+    try:
+        with session_scope(services.engine) as session:
+            return ensure_workspace(team_id, session=session, enterprise_id=enterprise_id)
+    except IntegrityError:
+        # Two first requests from a new team raced to create its row: the other one won.
+        with session_scope(services.engine) as session:
+            return ensure_workspace(team_id, session=session, enterprise_id=enterprise_id)
 
 
 def services_of(context: BoltContext) -> Services:

@@ -242,3 +242,20 @@ def test_a_listener_failing_right_after_ack_still_acks_and_tells_the_person(
     assert statuses == [200] * 5
     slack_app.wait_for("response_url", count=5)
     assert all("something went wrong" in c.params["text"] for c in fake_slack.calls_to("response_url"))
+
+
+def test_simultaneous_first_requests_from_a_new_workspace_all_get_answers(
+    slack_app: SlackAppClient, fake_slack: FakeSlack, session: Session
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(
+            pool.map(lambda _: slack_app.command("/renewals", "", team_id="T0BRANDNEW").status, range(8))
+        )
+
+    assert statuses == [200] * 8
+    slack_app.wait_for("response_url", count=8)
+    replies = fake_slack.calls_to("response_url")
+    assert all("No contract changes start" in r.params["text"] for r in replies)
+    assert len(session.exec(select(Workspace).where(Workspace.team_id == "T0BRANDNEW")).all()) == 1
