@@ -29,7 +29,7 @@ _RIGHT = {Column.MAX_CONTACTS, Column.EMAIL_LIMIT, Column.CURRENT_MRR, Column.ES
 
 def make_console(*, stderr: bool = False) -> Console:
     probe = Console(stderr=stderr)
-    return probe if probe.is_terminal else Console(stderr=stderr, width=PLAIN_WIDTH, soft_wrap=False)
+    return probe if probe.is_terminal else Console(stderr=stderr, width=PLAIN_WIDTH, soft_wrap=True)
 
 
 class ImportProgressBar:
