@@ -72,6 +72,9 @@ def run(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        # Alembic announces every check at INFO; an up-to-date database is not news.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     from bot.settings import load_settings
 
     settings = load_settings()
