@@ -264,6 +264,22 @@ class Money:
             raise TypeError("money is a Decimal, never a float")
 
 
+def mrr_at_stake(contract_type: ContractType, current: Money | None, new: Money | None) -> Money | None:
+    """The monthly revenue that rides on one contract change.
+
+    A renewal puts the whole current MRR at stake (the estimated new one when the current
+    is unknown). An upgrade or overage puts only the increase at stake: counting its full
+    MRR would add the client's base MRR twice when a renewal is due too.
+    """
+    if contract_type is ContractType.RENEWAL:
+        return current or new
+    if new is None:
+        return None
+    if current is None or current.currency != new.currency:
+        return new
+    return Money(max(new.amount - current.amount, Decimal(0)), new.currency)
+
+
 def totals_by_currency(amounts: Iterable[Money | None]) -> dict[str, Decimal]:
     """Sum money per currency (different currencies never add up)."""
     totals: dict[str, Decimal] = {}

@@ -25,6 +25,7 @@ from store.rules import (
     effective_owner,
     effective_status,
     match_client,
+    mrr_at_stake,
     needs_action,
     owner_matches,
     sort_key,
@@ -61,8 +62,8 @@ class RenewalRow:
 
     @property
     def mrr_at_stake(self) -> Money | None:
-        """What the partner could lose or win: the current MRR, else the estimated new one."""
-        return self.current_mrr or self.estimated_new_mrr
+        """What rides on this change (store.rules.mrr_at_stake)."""
+        return mrr_at_stake(self.contract_type, self.current_mrr, self.estimated_new_mrr)
 
 
 @dataclass(frozen=True)

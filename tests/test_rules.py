@@ -19,6 +19,7 @@ from store.rules import (
     fold,
     in_upcoming_window,
     match_client,
+    mrr_at_stake,
     needs_action,
     owner_matches,
     renewal_deadline,
@@ -208,3 +209,17 @@ def test_money_sums_per_currency_exactly() -> None:
 def test_money_refuses_floats() -> None:
     with pytest.raises(TypeError):
         Money(0.1, "USD")  # type: ignore[arg-type]
+
+
+def test_a_renewal_puts_its_current_mrr_at_stake() -> None:
+    current, new = Money(Decimal("100"), "USD"), Money(Decimal("120"), "USD")
+    assert mrr_at_stake(ContractType.RENEWAL, current, new) == current
+    assert mrr_at_stake(ContractType.RENEWAL, None, new) == new
+
+
+@pytest.mark.parametrize("contract_type", [ContractType.CONTACT_TIER_UPGRADE, ContractType.EMAIL_OVERAGE])
+def test_an_upgrade_or_overage_puts_only_the_increase_at_stake(contract_type: ContractType) -> None:
+    current, new = Money(Decimal("100.10"), "USD"), Money(Decimal("150.30"), "USD")
+    assert mrr_at_stake(contract_type, current, new) == Money(Decimal("50.20"), "USD")
+    assert mrr_at_stake(contract_type, None, new) == new
+    assert mrr_at_stake(contract_type, current, None) is None

@@ -31,6 +31,7 @@ def add_change(
     status: Status = Status.PENDING,
     mrr: str | None = None,
     currency: str = "USD",
+    new_mrr: str | None = None,
 ) -> ContractChange:
     change = ContractChange(
         workspace_id=client.workspace_id,
@@ -40,7 +41,8 @@ def add_change(
         renewal_start_date=start,
         renewal_deadline=renewal_deadline(start),
         current_mrr=Decimal(mrr) if mrr else None,
-        currency=currency if mrr else None,
+        estimated_new_mrr=Decimal(new_mrr) if new_mrr else None,
+        currency=currency if mrr or new_mrr else None,
     )
     session.add(change)
     session.flush()
@@ -124,15 +126,11 @@ def test_mrr_at_stake_counts_only_changes_that_need_action_per_currency(
 ) -> None:
     client = add_client(session, workspace, "Acme", "1")
     add_change(session, client, TODAY + timedelta(days=70), mrr="1000.10")
-    add_change(session, client, TODAY + timedelta(days=70), ContractType.EMAIL_OVERAGE, mrr="0.20")
-    add_change(
-        session,
-        client,
-        TODAY + timedelta(days=71),
-        ContractType.CONTACT_TIER_UPGRADE,
-        mrr="50",
-        currency="EUR",
-    )
+    # An overage adds only its increase, not the client's base MRR a second time.
+    overage = ContractType.EMAIL_OVERAGE
+    add_change(session, client, TODAY + timedelta(days=70), overage, mrr="1000.10", new_mrr="1000.30")
+    upgrade = ContractType.CONTACT_TIER_UPGRADE
+    add_change(session, client, TODAY + timedelta(days=71), upgrade, new_mrr="50", currency="EUR")
     add_change(session, client, TODAY + timedelta(days=80), status=Status.CONFIRMED, mrr="999")
     session.commit()
     view = upcoming_view(workspace, RenewalQuery(), session=session, today=TODAY)
