@@ -18,12 +18,12 @@ Rules (contract.md "Import format"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, delete, select, update
@@ -259,12 +259,16 @@ def _load_members(session: Session, workspace_id: int) -> dict[str, tuple[int, s
 def _insert(
     session: Session, model: type[SQLModel], rows: Iterable[dict[str, Any]], progress: ImportProgress
 ) -> None:
-    """Core INSERTs, many rows per statement call (the ORM's bulk path is several times slower).
+    """Insert many rows fast: COPY on PostgreSQL, executemany (many rows per call) elsewhere.
 
-    `rows` may be a generator: only one chunk of dicts exists at a time.
+    `rows` may be a generator: only one chunk of dicts exists at a time. Every dict has the
+    same keys.
     """
     table = model.__table__  # type: ignore[attr-defined]
     rows = iter(rows)
+    if session.get_bind().dialect.name == "postgresql":
+        _copy_in(session, table, table.name, rows, progress)
+        return
     while chunk := list(islice(rows, CHUNK)):
         session.execute(table.insert(), chunk)
         progress.advance(len(chunk))
@@ -273,11 +277,31 @@ def _insert(
 def _update(
     session: Session, model: type[SQLModel], rows: list[dict[str, Any]], progress: ImportProgress
 ) -> None:
-    """Core UPDATEs by primary key; every dict has `id` and the same other keys."""
+    """Update rows by primary key; every dict has `id` and the same other keys.
+
+    On PostgreSQL the new values are COPYed into a temporary table and applied with one
+    UPDATE … FROM (row-by-row statements cost a round trip each).
+    """
     if not rows:
         return
     table = model.__table__  # type: ignore[attr-defined]
     names = [name for name in rows[0] if name != "id"]
+    if session.get_bind().dialect.name == "postgresql":
+        connection = session.connection()
+        scratch = f"import_{table.name}"
+        columns = ", ".join(f'"{name}"' for name in ["id", *names])
+        connection.exec_driver_sql(
+            f'CREATE TEMPORARY TABLE "{scratch}" ON COMMIT DROP AS '
+            f'SELECT {columns} FROM "{table.name}" WITH NO DATA'
+        )
+        _copy_in(session, table, scratch, iter(rows), progress)
+        assignments = ", ".join(f'"{name}" = scratch."{name}"' for name in names)
+        connection.exec_driver_sql(
+            f'UPDATE "{table.name}" SET {assignments} FROM "{scratch}" AS scratch '
+            f'WHERE "{table.name}".id = scratch.id'
+        )
+        connection.exec_driver_sql(f'DROP TABLE "{scratch}"')
+        return
     statement = (
         update(table)
         .where(table.c.id == bindparam("p_id"))
@@ -287,6 +311,30 @@ def _update(
         chunk = rows[start : start + CHUNK]
         session.execute(statement, [{f"p_{key}": value for key, value in row.items()} for row in chunk])
         progress.advance(len(chunk))
+
+
+def _copy_in(
+    session: Session, table: Any, target: str, rows: Iterator[dict[str, Any]], progress: ImportProgress
+) -> None:
+    """COPY dicts into `target` (PostgreSQL), converted by `table`'s column types as SQLAlchemy would."""
+    first = next(rows, None)
+    if first is None:
+        return
+    names = list(first)
+    dialect = session.get_bind().dialect
+    convert = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    pairs = list(zip(names, convert, strict=True))
+    command = f'COPY "{target}" ({", ".join(f"{chr(34)}{name}{chr(34)}" for name in names)}) FROM STDIN'
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    done = 0
+    with driver.cursor() as cursor, cursor.copy(command) as copy:
+        for row in chain((first,), rows):
+            copy.write_row([row[name] if fn is None else fn(row[name]) for name, fn in pairs])
+            done += 1
+            if done % CHUNK == 0:
+                progress.advance(CHUNK)
+    progress.advance(done % CHUNK)
 
 
 def _plain(value: Any) -> Any:
