@@ -48,3 +48,5 @@ class ViewId(StrEnum):
     CHANGE_OWNER = "change_owner_modal"
     COLUMNS = "columns_modal"
     END_ASSOCIATION = "end_association_modal"
+    HOME = "renewals_home"  # the App Home tab (a `home` view, not a modal)
+    HOME_NOTICE = "home_notice_modal"  # an answer to a click on the Home tab (it has no response_url)

@@ -24,6 +24,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.workspace_context import workspace_middleware
+from handlers.home import from_home, tell_on_home
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "handlers.client_detail",
     "handlers.client_actions",
     "handlers.owners",
+    "handlers.home",
 )
 
 # The bot scopes the app asks for on install (keep in step with manifest.yml).
@@ -104,7 +106,12 @@ def _on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> N
         logger.error("%s failed (team %s, user %s)", kind, context.team_id, context.user_id, exc_info=error)
         message = SOMETHING_WENT_WRONG
     respond: Respond | None = context.respond
-    if respond is not None:  # view submissions and the like have no response_url
+    if from_home(body or {}) and context.client is not None:  # no response_url: answer in a modal
+        try:
+            tell_on_home(context.client, body, message)
+        except Exception:
+            logger.warning("%s: could not tell the person about the error", kind, exc_info=True)
+    elif respond is not None:  # view submissions and the like have no response_url
         try:
             respond(text=message, response_type="ephemeral", replace_original=False)
         except Exception:

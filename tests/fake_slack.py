@@ -401,6 +401,7 @@ USER_ID = "U0ALICE"
 CHANNEL_ID = "C0CHANNEL"
 _trigger_ids = itertools.count(1)
 _response_keys = itertools.count(1)
+_event_ids = itertools.count(1)
 
 
 @dataclass
@@ -504,6 +505,39 @@ class SlackAppClient:
 
     def suggestion(self, payload: dict[str, Any]) -> Reply:
         return self.interactive(payload)
+
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        team_id: str = TEAM_ID,
+        enterprise_id: str | None = None,
+        timestamp: int | None = None,
+    ) -> Reply:
+        """An Events API delivery as Slack sends it: a signed JSON `event_callback` wrapping `event`."""
+        body = {
+            "token": "deprecated",
+            "team_id": team_id,
+            "enterprise_id": enterprise_id,
+            "api_app_id": "A0APP",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{next(_event_ids):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": enterprise_id,
+                    "team_id": team_id,
+                    "user_id": "U0BOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+        raw = json.dumps(body).encode()
+        headers = {"Content-Type": "application/json", **sign(SIGNING_SECRET, raw, timestamp)}
+        return self.post(raw, headers)
 
     # --- waiting for what the app sent ------------------------------------------------------
 

@@ -191,6 +191,11 @@ def test_manifest_declares_the_commands_scopes_and_urls_the_app_serves() -> None
     assert interactivity["is_enabled"] is True
     assert interactivity["request_url"].endswith("/slack/events")
     assert interactivity["message_menu_options_url"].endswith("/slack/events")
+    # The Home tab is published on app_home_opened (handlers.home), which needs no scope.
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    events = manifest["settings"]["event_subscriptions"]
+    assert events["request_url"].endswith("/slack/events")
+    assert events["bot_events"] == ["app_home_opened"]
     info = manifest["display_information"]
     assert len(info["name"]) <= 35 and len(info["description"]) <= 140
     assert 175 <= len(info["long_description"]) <= 4000
