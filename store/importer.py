@@ -509,14 +509,14 @@ def import_parsed(
     fresh = [c for c in inputs.values() if c.hub_id not in stored]
     if fresh:
         progress.phase("Adding clients", len(fresh))
-        _insert(session, Client, [_new_client(c, ws, member_ids, now) for c in fresh], progress)
+        _insert(session, Client, (_new_client(c, ws, member_ids, now) for c in fresh), progress)
         result.clients_created = len(fresh)
     client_ids = _load_client_ids(session, ws, hub_ids) if fresh else {h: c["id"] for h, c in stored.items()}
     ids = [client_ids[h] for h in hub_ids]
 
     # Contacts: add the missing, rename the renamed; never remove.
     contacts = _load_contacts(session, ws, ids)
-    contact_inserts: list[dict[str, Any]] = []
+    contact_inserts: list[tuple[int, Person]] = []  # tuples: dicts are made a chunk at a time
     contact_updates: list[dict[str, Any]] = []
     for client in inputs.values():
         client_id = client_ids[client.hub_id]
@@ -525,9 +525,7 @@ def import_parsed(
         for person in client.contacts.values():
             current = known.get(person.email)
             if current is None:
-                contact_inserts.append(
-                    {"workspace_id": ws, "client_id": client_id, "email": person.email, "name": person.name}
-                )
+                contact_inserts.append((client_id, person))
                 added.append(person.label)
             elif person.name and person.name != current[1]:
                 contact_updates.append({"id": current[0], "name": person.name})
@@ -539,7 +537,15 @@ def import_parsed(
             audits.setdefault(client_id, _Audit()).note("contacts added", None, added)
     if contact_inserts or contact_updates:
         progress.phase("Saving contacts", len(contact_inserts) + len(contact_updates))
-        _insert(session, Contact, contact_inserts, progress)
+        _insert(
+            session,
+            Contact,
+            (
+                {"workspace_id": ws, "client_id": client_id, "email": person.email, "name": person.name}
+                for client_id, person in contact_inserts
+            ),
+            progress,
+        )
         _update(session, Contact, contact_updates, progress)
         result.contacts_added = len(contact_inserts)
         if contact_inserts:
@@ -569,7 +575,7 @@ def import_parsed(
 
     # Contract changes, keyed by (client, contract type, renewal start date).
     changes = _load_changes(session, ws, ids)
-    fresh_changes: list[tuple[ImportRow, int, dict[str, Any]]] = []
+    fresh_changes: list[tuple[ImportRow, int, tuple[Any, ...]]] = []  # values in _CHANGE_FIELDS order
     change_updates: list[dict[str, Any]] = []
     for row in parsed.rows:
         client_id = client_ids[row.hub_id]
@@ -579,7 +585,7 @@ def import_parsed(
             old_change = dict(zip(_STORED_CHANGE, stored_change, strict=True))
         values = _change_values(row, old_change, parsed.columns, result.warnings)
         if old_change is None:
-            fresh_changes.append((row, client_id, values))
+            fresh_changes.append((row, client_id, tuple(values[f] for f in _CHANGE_FIELDS)))
             if row.hub_id in stored:
                 audits.setdefault(client_id, _Audit()).note(_change_label(row), None, "added")
             continue
@@ -604,7 +610,7 @@ def import_parsed(
                     "client_id": client_id,
                     "contract_type": row.contract_type,
                     "renewal_start_date": row.renewal_start_date,
-                    **values,
+                    **dict(zip(_CHANGE_FIELDS, values, strict=True)),
                     "created_at": now,
                     "updated_at": now,
                 }
