@@ -202,10 +202,13 @@ def run_import(settings: Settings, path: Path, *, team: str | None, skip_invalid
             "nothing was imported; fix them, or pass --skip-invalid to import the valid rows"
         )
     if slack is not None and result.member_emails:
-        if bot_team is None:
-            bot_team = _team_or_none(slack)
+        try:
+            bot_team = bot_team or _bot_team(slack)
+        except UserError as exc:
+            print(f"  warning: partner members not linked to Slack: {exc}")
+            return 0
         if bot_team != team:
-            print(f"  partner members not linked to Slack: the bot token is not for workspace {team}")
+            print(f"  partner members not linked to Slack: the bot token is for {bot_team}, not {team}")
         else:
             links = link_partner_members(settings, slack, result)
             if links.linked:
@@ -213,10 +216,3 @@ def run_import(settings: Settings, path: Path, *, team: str | None, skip_invalid
             for problem in links.problems:
                 print(f"  warning: {problem}")
     return 0
-
-
-def _team_or_none(client: WebClient) -> str | None:
-    try:
-        return _bot_team(client)
-    except UserError:
-        return None

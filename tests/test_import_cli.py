@@ -218,3 +218,12 @@ def test_no_lookups_for_another_workspace_than_the_tokens(
     assert cli("import", write(folder, GOOD), "--team", "T0ELSEWHERE") == 0
     assert "not linked to Slack" in capsys.readouterr().out
     assert slack_env.calls_to("users.lookupByEmail") == []
+
+
+def test_with_team_given_a_refused_token_only_skips_linking(
+    slack_env: FakeSlack, folder: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slack_env.fail("auth.test", error="invalid_auth")
+    assert cli("import", write(folder, GOOD), "--team", "T0TEAM1") == 0
+    assert "warning: partner members not linked to Slack" in capsys.readouterr().out
+    assert count(database_url, ContractChange) == 2
