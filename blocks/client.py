@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import format as fmt
-from blocks.client_actions import client_action_buttons
+from blocks.client_actions import add_end_reason_button, client_action_buttons
 from blocks.ids import ActionId, BlockId
 from blocks.text import escape, mrkdwn, truncate
 from blocks.values import ClientRef, encode
@@ -44,6 +44,8 @@ MAX_BLOCKS = 50
 MAX_CHANGES_SHOWN = 30
 MAX_PICKS = 10
 HISTORY_LINE_CHARS = 400
+
+NO_REASON = "no reason recorded"
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
@@ -116,10 +118,23 @@ def _usage(used: int | None, limit: int | None, what: str) -> str:
 def _association(client: Client) -> str:
     if client.association_ended_at is None:
         return "Active"
-    text = f"Ended {slack_date(client.association_ended_at)} by {who(client.association_ended_by)}"
-    if client.association_end_reason:
-        text += f"\nReason: {mrkdwn(client.association_end_reason, 1000)}"
-    return text
+    reason = mrkdwn(client.association_end_reason, 1000) if client.association_end_reason else NO_REASON
+    return f"Ended {slack_date(client.association_ended_at)} by {who(client.association_ended_by)}: {reason}"
+
+
+def _end_reason_prompt(client: Client, *, team_id: str, text: str) -> SectionBlock:
+    """`text` (mrkdwn, escaped by the caller) with the "Add a reason" button beside it."""
+    assert client.id is not None
+    return SectionBlock(
+        block_id=BlockId.END_REASON_PROMPT.value,
+        text=MarkdownTextObject(text=truncate(text, SECTION_CHARS)),
+        accessory=add_end_reason_button(client.id, team_id, client_name=client.name),
+    )
+
+
+def ended_notice(text: str, client: Client, *, team_id: str) -> Message:
+    """The ephemeral reply after ending an association outside its detail: `text` + "Add a reason"."""
+    return Message(text=truncate(text, 3000), blocks=[_end_reason_prompt(client, team_id=team_id, text=text)])
 
 
 def _lines_within(lines: Sequence[str], budget: int, more: str) -> str:
@@ -210,6 +225,17 @@ def _generic_change(before: dict[str, Any] | None, after: dict[str, Any] | None)
     return "; ".join(parts)
 
 
+def _ended_text(before: dict[str, Any]) -> str:
+    """' (ended <date> by <@U>: reason)': the ending a restore undid, as its audit event keeps it."""
+    try:
+        ended_at = datetime.fromisoformat(str(before["ended_at"]))
+    except (KeyError, ValueError):
+        return ""
+    reason = before.get("reason")
+    why = _value_text(reason) if reason else NO_REASON
+    return f" (ended {slack_date(ended_at)} by {who(before.get('ended_by'))}: {why})"
+
+
 def history_line(event: AuditEvent) -> str:
     """'• <date> <@U1> changed the communication owner: HubSpot → <@U2>'."""
     before, after = event.before or {}, event.after or {}
@@ -227,8 +253,16 @@ def history_line(event: AuditEvent) -> str:
         case "end_association":
             reason = after.get("reason")
             what = "ended the association" + (f" (reason: {_value_text(reason)})" if reason else "")
+        case "end_association_reason":
+            if before.get("reason"):
+                what = (
+                    f"changed why the association ended: {_value_text(before.get('reason'))} "
+                    f"→ {_value_text(after.get('reason'))}"
+                )
+            else:
+                what = f"said why the association ended: {_value_text(after.get('reason'))}"
         case "restore_association":
-            what = "restored the association"
+            what = "restored the association" + _ended_text(before)
         case _:
             action = escape(event.action.replace("_", " "))
             change = _generic_change(event.before, event.after)
@@ -272,9 +306,15 @@ def client_detail_message(detail: ClientDetail, *, team_id: str) -> Message:
                 _field("Emails sent", _usage(client.emails_sent, detail.email_limit, "email limit")),
             ]
         ),
-        _contacts_block(detail.contacts, client.primary_contact_id),
-        DividerBlock(),
     ]
+    if not client.association_active:
+        prompt = (
+            "_Admins can change the recorded reason._"
+            if client.association_end_reason
+            else "_Admins can record why the association ended._"
+        )
+        blocks.append(_end_reason_prompt(client, team_id=team_id, text=prompt))
+    blocks += [_contacts_block(detail.contacts, client.primary_contact_id), DividerBlock()]
     changes = detail.changes
     if changes:
         blocks.append(_section(f"*Upcoming contract changes* ({len(changes)})"))

@@ -9,6 +9,9 @@ which checks the team against the request's own before touching anything. Put se
 clients' buttons in one message by giving each a distinct `block_id_suffix` (the client ID
 is a good one): Slack needs block IDs unique within a message, and action IDs unique within
 a block, so the action IDs stay the same everywhere and one listener serves them all.
+
+`add_end_reason_button` is "Add a reason", offered next to an ended association (the
+confirm dialog of "End association" has no input, so the why comes after the fact).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ REASSIGN_CONTACT_LABEL = "Reassign contact"
 CHANGE_OWNER_LABEL = "Change owner"
 END_ASSOCIATION_LABEL = "End association"
 RESTORE_ASSOCIATION_LABEL = "Restore association"
+ADD_END_REASON_LABEL = "Add a reason"
 
 _CONFIRM_TITLE_CHARS = 100
 _CONFIRM_TEXT_CHARS = 300
@@ -93,3 +97,13 @@ def client_action_buttons(
     else:
         elements.append(button(RESTORE_ASSOCIATION_LABEL, ActionId.RESTORE_ASSOCIATION))
     return ActionsBlock(block_id=client_actions_block_id(block_id_suffix), elements=elements)
+
+
+def add_end_reason_button(client_id: int, team_id: str, *, client_name: str | None = None) -> ButtonElement:
+    """The "Add a reason" button: say why an ended association ended (admins; opens a modal)."""
+    return ButtonElement(
+        text=PlainTextObject(text=ADD_END_REASON_LABEL),
+        action_id=ActionId.ADD_END_REASON.value,
+        value=encode(ClientRef(client_id=client_id, team_id=team_id)),
+        accessibility_label=truncate(f"{ADD_END_REASON_LABEL}: {client_name}", 75) if client_name else None,
+    )

@@ -21,6 +21,7 @@ class ActionId(StrEnum):
     END_ASSOCIATION = "client_end_association"
     RESTORE_ASSOCIATION = "client_restore_association"
     PICK_CLIENT = "client_pick"  # several matches for /renewal: pick one
+    ADD_END_REASON = "client_add_end_reason"  # "Add a reason" to an ended association (admins)
     # inputs inside modals
     CONTACT_SELECT = "contact_select"
     OWNER_SELECT = "owner_select"
@@ -39,6 +40,7 @@ class BlockId(StrEnum):
     OWNER_KIND_INPUT = "owner_kind_input"
     CLIENT_DETAIL = "client_detail"  # the header of a /renewal detail message: buttons there refresh it
     CLIENT_PICK = "client_pick"  # suffixed with the client ID: one per match when /renewal finds several
+    END_REASON_PROMPT = "end_reason_prompt"  # the section holding the "Add a reason" button
 
 
 class ViewId(StrEnum):
@@ -48,5 +50,6 @@ class ViewId(StrEnum):
     CHANGE_OWNER = "change_owner_modal"
     COLUMNS = "columns_modal"
     END_ASSOCIATION = "end_association_modal"
+    END_REASON = "end_reason_modal"  # why an association ended, recorded after the fact
     HOME = "renewals_home"  # the App Home tab (a `home` view, not a modal)
     HOME_NOTICE = "home_notice_modal"  # an answer to a click on the Home tab (it has no response_url)

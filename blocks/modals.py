@@ -1,4 +1,4 @@
-"""The modals behind a client's buttons: "Reassign contact" and "Change owner".
+"""The modals behind a client's buttons: "Reassign contact", "Change owner" and "Add a reason".
 
 Builders (store objects -> `View`) and readers (a submitted view's state -> what was
 chosen). Both sides use the IDs in blocks.ids, so a modal and its listener cannot drift.
@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
+    PlainTextInputElement,
     PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
@@ -23,9 +24,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from blocks.client import owner_text
+from blocks.client import owner_text, slack_date, who
 from blocks.ids import ActionId, BlockId, ViewId
 from blocks.text import mrkdwn, truncate
+from store.clients import MAX_END_REASON_CHARS
 from store.models import Client, Contact
 from store.rules import Owner, OwnerKind
 
@@ -145,6 +147,37 @@ def change_owner_modal(client: Client, *, owner: Owner, private_metadata: str) -
     )
 
 
+def end_reason_modal(client: Client, *, private_metadata: str) -> View:
+    """Why an ended association ended: one required text, pre-filled with the recorded reason."""
+    assert client.association_ended_at is not None
+    intro = (
+        f"The association with *{mrkdwn(client.name, 1500)}* ended {slack_date(client.association_ended_at)} "
+        f"by {who(client.association_ended_by)}. Why? The reason shows in its detail and history."
+    )
+    return View(
+        type="modal",
+        callback_id=ViewId.END_REASON.value,
+        title=PlainTextObject(text="Why it ended"),
+        submit=PlainTextObject(text="Save reason"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=private_metadata,
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=intro)),
+            InputBlock(
+                block_id=BlockId.END_REASON_INPUT.value,
+                label=PlainTextObject(text="Reason"),
+                element=PlainTextInputElement(
+                    action_id=ActionId.END_REASON.value,
+                    multiline=True,
+                    max_length=MAX_END_REASON_CHARS,
+                    initial_value=truncate(client.association_end_reason or "", MAX_END_REASON_CHARS) or None,
+                    placeholder=PlainTextObject(text="e.g. Moved to another agency"),
+                ),
+            ),
+        ],
+    )
+
+
 # --- reading a submitted view -----------------------------------------------------------------
 
 
@@ -183,3 +216,9 @@ def read_owner_choice(values: dict[str, Any]) -> OwnerChoice:
         # owner is pre-filled) does not count once "HubSpot" is chosen.
         return OwnerChoice(kind=OwnerKind.HUBSPOT)
     return OwnerChoice(errors={BlockId.OWNER_KIND_INPUT.value: "Choose HubSpot or a partner team member."})
+
+
+def read_end_reason(values: dict[str, Any]) -> str:
+    """The reason typed in the end-reason modal, stripped ("" when none)."""
+    value = _state_value(values, BlockId.END_REASON_INPUT.value, ActionId.END_REASON.value).get("value")
+    return value.strip() if isinstance(value, str) else ""

@@ -7,6 +7,7 @@ cleanly with `StaleValueError`), never crash a listener.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -53,6 +54,8 @@ class ClientModalRef(_Value):
     team_id: str
     response_url: str | None = Field(default=None, max_length=2000)
     refresh: bool = False
+    # "Add a reason": the ending the person was looking at, so a reason never lands on a later one.
+    ended_at: datetime | None = None
 
 
 V = TypeVar("V", bound=_Value)

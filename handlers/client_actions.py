@@ -5,6 +5,8 @@
   response_url. On submission: validate (errors shown in the modal), change the database
   (audited), close the modal, then refresh the detail message or confirm ephemerally.
 - "End association" (behind Slack's confirm dialog) / "Restore association": admins only.
+  A confirm dialog has no input, so the reply to ending carries "Add a reason": a modal
+  where an admin records why, while the association is still ended (that same ending).
 - block_suggestion for the contact select of a client with more than 100 contacts.
 
 Every value is checked against the request's own workspace before anything is read.
@@ -13,19 +15,22 @@ Every value is checked against the request's own workspace before anything is re
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from blocks.client import STALE_TEXT, Message, notice, owner_text
+from blocks.client import STALE_TEXT, Message, ended_notice, notice, owner_text
 from blocks.ids import ActionId, BlockId, ViewId
 from blocks.modals import (
     MAX_STATIC_OPTIONS,
     change_owner_modal,
     contact_options,
+    end_reason_modal,
     read_contact_choice,
+    read_end_reason,
     read_owner_choice,
     reassign_contact_modal,
 )
@@ -54,6 +59,7 @@ from store.clients import (
     member_for_user,
     primary_contact,
     reassign_contact,
+    record_end_reason,
     restore_association,
     search_contacts,
     set_owner,
@@ -65,7 +71,9 @@ from store.rules import OwnerKind
 # --- opening the modals ---------------------------------------------------------------------
 
 
-def _modal_ref(client: Client, workspace: Workspace, body: dict[str, Any]) -> str:
+def _modal_ref(
+    client: Client, workspace: Workspace, body: dict[str, Any], *, ended_at: datetime | None = None
+) -> str:
     assert client.id is not None
     response_url = body.get("response_url")
     if response_url and len(response_url) > 2000:  # never seen; keep the metadata within its limit
@@ -75,6 +83,7 @@ def _modal_ref(client: Client, workspace: Workspace, body: dict[str, Any]) -> st
         team_id=workspace.team_id,
         response_url=response_url,
         refresh=is_detail_message(body),
+        ended_at=ended_at,
     )
     return encode(ref, limit=MAX_METADATA_CHARS)
 
@@ -336,9 +345,94 @@ def _association_listener(checker: AdminCheck, *, end: bool) -> Callable[..., No
                 if changed
                 else f"The association with *{name}* is active. Nothing changed."
             )
-        respond(**notice(text).as_kwargs(), response_type="ephemeral", replace_original=False)
+        # Still ended: offer "Add a reason" (the confirm dialog could not ask why).
+        still_ended = end and target.association_ended_at is not None
+        message = ended_notice(text, target, team_id=requester.team_id) if still_ended else notice(text)
+        respond(**message.as_kwargs(), response_type="ephemeral", replace_original=False)
 
     return listener
+
+
+# --- why an association ended (admins) -------------------------------------------------------
+
+ADD_REASON_REFUSAL = refusal("end an association or say why it ended")
+
+
+def _end_reason_opener(checker: AdminCheck) -> Callable[..., None]:
+    """The "Add a reason" listener: open the modal for an ended association; admins only."""
+
+    def listener(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        ref = decode_ref(action.get("value"))
+        requester = workspace_of(context)
+        check_team(ref, requester)
+        if not _is_admin(checker, context, client, body["user"]["id"]):
+            raise UserError(ADD_REASON_REFUSAL)
+        with session_scope(services_of(context).engine) as session:
+            workspace = current_workspace(context, session=session)
+            target = client_for_ref(ref, session=session, workspace=workspace)
+            if target.association_ended_at is None:
+                raise UserError(
+                    f"The association with *{mrkdwn(target.name, 1000)}* is active: there is no ending "
+                    "to explain. Nothing changed."
+                )
+            view = end_reason_modal(
+                target,
+                private_metadata=_modal_ref(target, workspace, body, ended_at=target.association_ended_at),
+            )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    return listener
+
+
+def _end_reason_submitter(checker: AdminCheck) -> Callable[..., None]:
+    """The end-reason modal's submission: checked again (admin, still the same ending), then saved."""
+
+    def listener(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        block_id = BlockId.END_REASON_INPUT.value
+        user_id = body["user"]["id"]
+        try:
+            ref = _read_modal_ref(view, workspace_of(context), block_id)
+            # Checked before the transaction: it may ask Slack (users.info).
+            if not _is_admin(checker, context, client, user_id):
+                raise _InvalidSubmissionError({block_id: ADD_REASON_REFUSAL})
+            reason = read_end_reason(view.get("state", {}).get("values", {}))
+            with session_scope(services_of(context).engine) as session:
+                workspace = current_workspace(context, session=session)
+                target = _modal_client(ref, workspace, session, block_id)
+                try:
+                    record_end_reason(target, reason, session=session, actor=user_id, ended_at=ref.ended_at)
+                except ClientChangeError as exc:
+                    raise _InvalidSubmissionError({block_id: str(exc)}) from None
+                refreshed = (
+                    detail_message(target, session=session, workspace=workspace) if ref.refresh else None
+                )
+                confirmation = notice(
+                    f"Recorded why the association with *{mrkdwn(target.name, 1000)}* ended: "
+                    f"{mrkdwn(reason, 1000)}"
+                )
+        except _InvalidSubmissionError as invalid:
+            ack(response_action="errors", errors=invalid.errors)
+            return
+        ack()
+        _report(ref, refreshed, confirmation)
+
+    return listener
+
+
+def _is_admin(checker: AdminCheck, context: BoltContext, client: WebClient, user_id: str) -> bool:
+    requester = workspace_of(context)
+    return checker.is_admin(
+        settings=services_of(context).settings,
+        client=client,
+        team_id=requester.team_id,
+        user_id=user_id,
+        enterprise_id=requester.enterprise_id,
+    )
 
 
 # --- contact type-ahead ---------------------------------------------------------------------
@@ -376,6 +470,8 @@ def register(app: App) -> None:
     app.action(ActionId.CHANGE_OWNER.value)(open_change_owner)
     app.action(ActionId.END_ASSOCIATION.value)(_association_listener(checker, end=True))
     app.action(ActionId.RESTORE_ASSOCIATION.value)(_association_listener(checker, end=False))
+    app.action(ActionId.ADD_END_REASON.value)(_end_reason_opener(checker))
     app.view(ViewId.REASSIGN_CONTACT.value)(submit_reassign_contact)
     app.view(ViewId.CHANGE_OWNER.value)(submit_change_owner)
+    app.view(ViewId.END_REASON.value)(_end_reason_submitter(checker))
     app.options(ActionId.CONTACT_SELECT.value)(suggest_contacts)

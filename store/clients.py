@@ -7,7 +7,7 @@ Every function takes the workspace and never reaches a row of another one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -239,6 +239,57 @@ def end_association(client: Client, *, session: Session, actor: str, reason: str
         client_id=client.id,
         before={"association": "active"},
         after={"association": "ended", "reason": client.association_end_reason},
+    )
+    return True
+
+
+MAX_END_REASON_CHARS = 1000  # the column's size
+
+
+def record_end_reason(
+    client: Client, reason: str, *, session: Session, actor: str, ended_at: datetime | None = None
+) -> bool:
+    """Say why the association ended, after the fact (admins only; the caller checks).
+
+    Only while it is still ended, and, when `ended_at` is given (the ending the person was
+    looking at), only for that same ending: a reason never lands on a restored client or on
+    a later ending. Returns False when the reason is the one already recorded.
+    """
+    text = reason.strip()
+    if not text:
+        raise ClientChangeError("Write why the association ended.")
+    if len(text) > MAX_END_REASON_CHARS:
+        raise ClientChangeError(
+            f"Keep the reason to {MAX_END_REASON_CHARS:,} characters (this one has {len(text):,})."
+        )
+    # Lock the row (PostgreSQL) so a restore committed meanwhile is seen, not overwritten;
+    # flush first, or the refresh would throw away this session's own pending changes.
+    session.flush()
+    session.refresh(client, with_for_update=True)
+    if client.association_ended_at is None:
+        raise ClientChangeError(
+            f"The association with {client.name} was restored since this form was opened: "
+            "there is no ending to explain. Nothing was saved."
+        )
+    if ended_at is not None and client.association_ended_at != ended_at:
+        raise ClientChangeError(
+            f"The association with {client.name} was restored and ended again since this form was "
+            "opened. Nothing was saved: use “Add a reason” on its current detail."
+        )
+    if text == client.association_end_reason:
+        return False
+    before = client.association_end_reason
+    client.association_end_reason = text
+    client.updated_at = utcnow()
+    session.add(client)
+    record_change(
+        session=session,
+        workspace_id=client.workspace_id,
+        actor=actor,
+        action="end_association_reason",
+        client_id=client.id,
+        before={"reason": before},
+        after={"reason": text},
     )
     return True
 

@@ -194,7 +194,7 @@ def test_an_ended_association_says_when_by_whom_and_why_and_offers_restore(slack
     text = blocks_text(blocks)
     assert "*Association*\nEnded <!date^" in text
     assert "by <@U0BOSS>" in text
-    assert "Reason: Moved to &lt;another&gt; agency" in text
+    assert "by <@U0BOSS>: Moved to &lt;another&gt; agency" in text
     assert [e["text"]["text"] for e in blocks[-1]["elements"]][-1] == "Restore association"
     assert "<@U0BOSS> ended the association (reason: Moved to &lt;another&gt; agency)" in text
 

@@ -20,6 +20,7 @@ from store.clients import (
     member_for_user,
     primary_contact,
     reassign_contact,
+    record_end_reason,
     restore_association,
     search_contacts,
     set_owner,
@@ -257,6 +258,40 @@ def test_end_and_restore_are_recorded_and_idempotent(session: Session, ws: Works
     events = audit(session)
     assert [e.action for e in events] == ["end_association", "restore_association"]
     assert events[1].before["reason"] == "moved agency" and events[1].before["ended_by"] == "U0BOSS"
+
+
+def test_a_reason_is_recorded_only_for_the_ending_it_explains(session: Session, ws: Workspace) -> None:
+    acme = add_client(session, "Acme", "1")
+    with pytest.raises(ClientChangeError, match="restored since this form was opened"):
+        record_end_reason(acme, "why", session=session, actor="U0BOSS")
+    end_association(acme, session=session, actor="U0BOSS")
+    session.commit()
+    ended_at = acme.association_ended_at
+
+    with pytest.raises(ClientChangeError, match="Write why"):
+        record_end_reason(acme, "  \n ", session=session, actor="U0BOSS")
+    with pytest.raises(ClientChangeError, match="1,000 characters"):
+        record_end_reason(acme, "x" * 1001, session=session, actor="U0BOSS")
+    assert record_end_reason(acme, " moved agency ", session=session, actor="U0BOSS", ended_at=ended_at)
+    assert not record_end_reason(acme, "moved agency", session=session, actor="U0BOSS", ended_at=ended_at)
+    session.commit()
+    restore_association(acme, session=session, actor="U0BOSS")
+    end_association(acme, session=session, actor="U0BOSS")
+    session.commit()
+    with pytest.raises(ClientChangeError, match="restored and ended again"):
+        record_end_reason(acme, "stale", session=session, actor="U0BOSS", ended_at=ended_at)
+    session.commit()
+
+    assert acme.association_end_reason is None  # the new ending has no reason yet
+    events = audit(session)
+    assert [e.action for e in events] == [
+        "end_association",
+        "end_association_reason",
+        "restore_association",
+        "end_association",
+    ]
+    assert (events[1].before, events[1].after) == ({"reason": None}, {"reason": "moved agency"})
+    assert events[2].before["reason"] == "moved agency"
 
 
 # --- detail -------------------------------------------------------------------------------
