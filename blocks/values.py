@@ -56,6 +56,9 @@ class ClientModalRef(_Value):
     refresh: bool = False
     # "Add a reason": the ending the person was looking at, so a reason never lands on a later one.
     ended_at: datetime | None = None
+    # Opened from the App Home tab (which has no response_url): publish it again after the change.
+    # None rather than False, so metadata from anywhere else is not even a few characters longer.
+    home: bool | None = None
 
 
 V = TypeVar("V", bound=_Value)

@@ -49,6 +49,7 @@ from handlers.client_detail import (
     detail_message,
     is_detail_message,
 )
+from handlers.home import from_home, publish_home, tell_on_home
 from store.clients import (
     ClientChangeError,
     client_contacts,
@@ -84,6 +85,7 @@ def _modal_ref(
         response_url=response_url,
         refresh=is_detail_message(body),
         ended_at=ended_at,
+        home=from_home(body) or None,
     )
     return encode(ref, limit=MAX_METADATA_CHARS)
 
@@ -168,8 +170,16 @@ def _modal_client(ref: ClientModalRef, workspace: Workspace, session: Any, block
     return target
 
 
-def _report(ref: ClientModalRef, refreshed: Message | None, confirmation: Message) -> None:
-    """After a change: replace the detail message it came from, or confirm ephemerally."""
+def _report(
+    ref: ClientModalRef, refreshed: Message | None, confirmation: Message, *, context: BoltContext
+) -> None:
+    """After a change: replace the detail message it came from, or confirm ephemerally.
+
+    A change made from the Home tab (no response_url) publishes the person's Home tab again.
+    """
+    if ref.home and context.client is not None and context.user_id:
+        publish_home(context.client, context, context.user_id)
+        return
     if not ref.response_url:
         return
     respond = Respond(response_url=ref.response_url)
@@ -204,7 +214,7 @@ def submit_reassign_contact(
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
-    _report(ref, refreshed, confirmation)
+    _report(ref, refreshed, confirmation, context=context)
 
 
 def _partner_member_profile(client: WebClient, user_id: str, workspace: Workspace) -> dict[str, Any]:
@@ -284,7 +294,7 @@ def submit_change_owner(
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
-    _report(ref, refreshed, confirmation)
+    _report(ref, refreshed, confirmation, context=context)
 
 
 # --- end and restore (admins) ---------------------------------------------------------------
@@ -347,6 +357,12 @@ def _association_listener(checker: AdminCheck, *, end: bool) -> Callable[..., No
             )
         # Still ended: offer "Add a reason" (the confirm dialog could not ask why).
         still_ended = end and target.association_ended_at is not None
+        if from_home(body):  # no response_url: answer in a modal, then publish the Home tab again
+            if still_ended:
+                text += " `/renewal` shows it with *Add a reason*, to record why."
+            tell_on_home(client, body, text)
+            publish_home(client, context, user_id)
+            return
         message = ended_notice(text, target, team_id=requester.team_id) if still_ended else notice(text)
         respond(**message.as_kwargs(), response_type="ephemeral", replace_original=False)
 
@@ -419,7 +435,7 @@ def _end_reason_submitter(checker: AdminCheck) -> Callable[..., None]:
             ack(response_action="errors", errors=invalid.errors)
             return
         ack()
-        _report(ref, refreshed, confirmation)
+        _report(ref, refreshed, confirmation, context=context)
 
     return listener
 

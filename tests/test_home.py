@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from sqlmodel import Session
 
+from blocks.client_actions import client_action_buttons
 from store.models import Client, DigestSubscription, Workspace
 from store.rules import ContractType, OwnerKind, Status
 from tests.client_support import (
@@ -26,6 +27,7 @@ from tests.client_support import (
     add_member,
     days,
     db,
+    events,
     mrkdwn_text,
     reload,
     set_partner,
@@ -38,6 +40,8 @@ from tests.fake_slack import (
     block_actions_payload,
     find_element,
     start_slack_app,
+    static_select,
+    view_submission_payload,
 )
 
 ALICE = "U0ALICE"
@@ -342,3 +346,75 @@ def test_a_refused_home_click_is_answered_in_a_modal(slack_app: SlackAppClient) 
     assert modal["type"] == "modal" and modal["callback_id"] == "home_notice_modal"
     assert "admin" in mrkdwn_text(modal["blocks"])
     assert acme_id is not None and reload(slack_app.engine, acme_id).association_ended_at is None
+
+
+def test_a_home_button_opens_its_modal_and_the_submission_publishes_the_home_again(
+    slack_app: SlackAppClient,
+) -> None:
+    with db(slack_app.engine) as session:
+        alice = add_member(session, user_id=ALICE)
+        acme = client_with(session, "Acme", owner=alice, start=days(60))
+        client_with(session, "Beta", owner=alice, start=days(80))
+        acme_id = acme.id
+    blocks = home_blocks(open_home(slack_app))
+
+    click_on_home(slack_app, CHANGE_OWNER, blocks)  # Acme's, the first row
+    modal = slack_app.wait_for("views.open").params["view"]
+    assert modal["callback_id"] == "change_owner_modal"
+    hubspot = {"owner_kind": {"type": "radio_buttons", "selected_option": {"value": "hubspot"}}}
+    reply = slack_app.view_submission(view_submission_payload(modal, {"owner_kind_input": hubspot}))
+
+    assert reply.json() == {}  # the modal closes
+    again = slack_app.wait_for("views.publish", count=2, where=lambda c: c.params["user_id"] == ALICE)
+    assert row_names(home_blocks(again)) == ["Beta"]  # Acme is HubSpot's now
+    assert acme_id is not None and reload(slack_app.engine, acme_id).owner_kind is OwnerKind.HUBSPOT
+    assert [event.actor for event in events(slack_app.engine, "change_owner")] == [ALICE]
+    assert slack_app.fake.calls_to("response_url") == []
+
+
+def test_reassigning_a_contact_from_the_home_tab_publishes_it_again(slack_app: SlackAppClient) -> None:
+    with db(slack_app.engine) as session:
+        client_with(session, "Acme", owner=add_member(session, user_id=ALICE), contacts=2)
+    blocks = home_blocks(open_home(slack_app))
+
+    click_on_home(slack_app, REASSIGN, blocks)
+    modal = slack_app.wait_for("views.open").params["view"]
+    select = next(b["element"] for b in modal["blocks"] if b["type"] == "input")
+    contact = select["options"][1]["value"]
+    state = {"contact_input": {"contact_select": static_select(contact)}}
+    assert slack_app.view_submission(view_submission_payload(modal, state)).json() == {}
+
+    slack_app.wait_for("views.publish", count=2, where=lambda c: c.params["user_id"] == ALICE)
+    assert [event.actor for event in events(slack_app.engine, "reassign_contact")] == [ALICE]
+
+
+def test_an_admin_ending_an_association_from_the_home_tab_sees_it_gone(admin_app: SlackAppClient) -> None:
+    with db(admin_app.engine) as session:
+        alice = add_member(session, user_id=ALICE)
+        acme = client_with(session, "Acme", owner=alice, start=days(60))
+        client_with(session, "Beta", owner=alice, start=days(80))
+        acme_id = acme.id
+    blocks = home_blocks(open_home(admin_app))
+
+    click_on_home(admin_app, END, blocks)
+
+    again = admin_app.wait_for("views.publish", count=2, where=lambda c: c.params["user_id"] == ALICE)
+    assert row_names(home_blocks(again)) == ["Beta"]
+    notice = admin_app.wait_for("views.open").params["view"]
+    assert "Ended the association with *Acme*" in mrkdwn_text(notice["blocks"])
+    assert acme_id is not None and reload(admin_app.engine, acme_id).association_ended_at is not None
+    assert admin_app.fake.calls_to("response_url") == []
+
+
+def test_a_home_button_naming_another_workspace_changes_nothing(slack_app: SlackAppClient) -> None:
+    with db(slack_app.engine) as session:
+        theirs = client_with(session, "Theirs", team_id=OTHER_TEAM)
+        theirs_id = theirs.id
+    assert theirs_id is not None
+    forged = [client_action_buttons(theirs_id, OTHER_TEAM, association_active=True).to_dict()]
+
+    click_on_home(slack_app, CHANGE_OWNER, forged)
+
+    notice = slack_app.wait_for("views.open").params["view"]
+    assert notice["callback_id"] == "home_notice_modal"
+    assert "another Slack workspace" in mrkdwn_text(notice["blocks"])
