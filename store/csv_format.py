@@ -583,7 +583,6 @@ def _nul_columns(cells: list[str], plan: _Plan) -> list[str]:
 def _parse_row(cells: list[str], plan: _Plan, line: int) -> tuple[ImportRow | None, list[str], list[str]]:
     """A row's cells -> (row or None, reasons it is invalid, warnings). Called once per row: kept lean."""
     reasons: list[str] = []
-
     got: dict[str, Any] = {}
     width = len(cells)
     for index, column, parse, attr, required in plan:

@@ -382,6 +382,9 @@ def _update(
             f'SELECT {_quoted(["id", *names])} FROM "{table.name}" WITH NO DATA'
         )
         _copy(session, scratch, ["id", *names], _driver_rows(session, table, ["id", *names], rows), progress)
+        # Fresh statistics, or the planner may take the just-filled tables for empty ones
+        # and join them row by row.
+        connection.exec_driver_sql(f'ANALYZE "{scratch}"')
         assignments = ", ".join(f'"{name}" = scratch."{name}"' for name in names)
         connection.exec_driver_sql(
             f'UPDATE "{table.name}" SET {assignments} FROM "{scratch}" AS scratch '
