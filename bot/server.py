@@ -1,7 +1,7 @@
 """`renewals-bot serve`: the Slack app over HTTP (waitress) or Socket Mode.
 
 HTTP routes (see `make_wsgi_app`):
-- POST /slack/events: slash commands, interactivity and options loads (signed by Slack);
+- POST /slack/events: slash commands, interactivity, options loads and events (signed by Slack);
 - GET  /healthz: 200 when the database answers, 503 otherwise;
 - GET  /slack/install and /slack/oauth_redirect: only with OAuth settings.
 """
