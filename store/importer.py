@@ -197,20 +197,25 @@ _CHANGE_FIELDS = (
 )
 
 
+def _streamed(session: Session, query: Any) -> Any:
+    """Rows a few thousand at a time: a big workspace is never buffered whole as raw rows too."""
+    return session.execute(query.execution_options(yield_per=CHUNK))
+
+
 def _load_clients(session: Session, workspace_id: int, hub_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     query = select(col(Client.id), col(Client.hub_id), *(getattr(Client, f) for f in _CLIENT_FIELDS)).where(
         Client.workspace_id == workspace_id
     )
     if len(hub_ids) <= SMALL_FILE_CLIENTS:
         query = query.where(col(Client.hub_id).in_(hub_ids))
-    return {row.hub_id: row._asdict() for row in session.execute(query)}
+    return {row.hub_id: row._asdict() for row in _streamed(session, query)}
 
 
 def _load_client_ids(session: Session, workspace_id: int, hub_ids: Sequence[str]) -> dict[str, int]:
     query = select(col(Client.hub_id), col(Client.id)).where(Client.workspace_id == workspace_id)
     if len(hub_ids) <= SMALL_FILE_CLIENTS:
         query = query.where(col(Client.hub_id).in_(hub_ids))
-    return {hub_id: client_id for hub_id, client_id in session.execute(query)}
+    return {hub_id: client_id for hub_id, client_id in _streamed(session, query)}
 
 
 def _load_contacts(
@@ -222,7 +227,7 @@ def _load_contacts(
     if len(client_ids) <= SMALL_FILE_CLIENTS:
         query = query.where(col(Contact.client_id).in_(client_ids))
     contacts: dict[int, dict[str, tuple[int, str | None]]] = {}
-    for client_id, contact_id, email, name in session.execute(query):
+    for client_id, contact_id, email, name in _streamed(session, query):
         contacts.setdefault(client_id, {})[email.lower()] = (contact_id, name)
     return contacts
 
@@ -243,7 +248,7 @@ def _load_changes(
     ).where(ContractChange.workspace_id == workspace_id)
     if len(client_ids) <= SMALL_FILE_CLIENTS:
         query = query.where(col(ContractChange.client_id).in_(client_ids))
-    return {tuple(row[:3]): tuple(row[3:]) for row in session.execute(query)}
+    return {tuple(row[:3]): tuple(row[3:]) for row in _streamed(session, query)}
 
 
 def _load_members(session: Session, workspace_id: int) -> dict[str, tuple[int, str | None]]:
