@@ -94,15 +94,11 @@ def import_progress(lines: int) -> Iterator[ImportProgressBar | _Silent]:
 
 def renewals_header(view: UpcomingView) -> str:
     """The summary line above the table, in the Slack message's words (blocks.renewals)."""
-    noun = "contract change" if view.total == 1 else "contract changes"
-    first, last = view.offset + 1, view.offset + len(view.rows)
-    showing = (
-        f"{first:,}–{last:,} of {view.total:,}" if view.total > len(view.rows) else f"all {view.total:,}"
-    )
-    return (
-        f"{view.total:,} {noun} · {money_totals(view.mrr_at_stake)} MRR at stake on those that still "
-        f"need action · showing {showing} · as of {view.today.isoformat()}"
-    )
+    count = f"{view.total:,} contract change{'' if view.total == 1 else 's'}"
+    summary = f"{count} · {money_totals(view.mrr_at_stake)} MRR at stake on those that still need action"
+    if view.total > len(view.rows):
+        summary += f" · showing {view.offset + 1:,}–{view.offset + len(view.rows):,} of {view.total:,}"
+    return f"{summary} · as of {view.today.isoformat()}"
 
 
 def renewals_table(view: UpcomingView, columns: list[Column]) -> Table:
