@@ -546,7 +546,8 @@ class SlackAppClient:
         method: str,
         *,
         count: int = 1,
-        timeout: float = 5.0,
+        # Generous: only a failing test waits this long, and CI shares two cores.
+        timeout: float = 15.0,
         where: Callable[[Call], bool] | None = None,
     ) -> Call:
         """The `count`-th call of `method` (matching `where`) the app made; fails after `timeout` s."""

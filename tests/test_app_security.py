@@ -33,11 +33,11 @@ def test_another_workspace_never_sees_this_workspaces_rows(
     add_client(slack_app.engine, "Secret Client One", team_id="T0TEAM1", changes=[{"days": 60}])
     add_client(slack_app.engine, "Their Own Client", team_id="T0TEAM2", changes=[{"days": 70}])
 
+    # One at a time: replies to concurrent commands may arrive in either order.
     slack_app.command("/renewals", "", team_id="T0TEAM2")
-    slack_app.command("/renewals", "secret", team_id="T0TEAM2")
-
     first = slack_app.wait_for("response_url")
     assert client_names(first) == ["Their Own Client"]
+    slack_app.command("/renewals", "secret", team_id="T0TEAM2")
     second = slack_app.wait_for("response_url", count=2)
     assert "No contract changes match" in all_text(second)
     assert "Secret Client One" not in _everything_sent(fake_slack)
