@@ -202,7 +202,8 @@ def match_client(query: str, *, name: str, domain: str | None, hub_id: str) -> i
     q = fold(query)
     if not q:
         return None
-    if q == hub_id:
+    # Imports store Hub IDs without leading zeros; a person may still type them.
+    if q == hub_id or (q.isdigit() and q.lstrip("0") == hub_id.lstrip("0")):
         return 0
     folded_name = fold(name)
     if folded_name == q:

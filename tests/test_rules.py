@@ -182,6 +182,10 @@ def test_search_finds_a_client_by_name_typo_hub_id_or_domain(query: str) -> None
 
 
 @pytest.mark.parametrize("query", ["zebra", "cafe zebra", "99999", "acme"])
+def test_search_finds_a_hub_id_typed_with_leading_zeros() -> None:
+    assert match_client("0012345", name="Café Núñez", domain=None, hub_id="12345") == 0
+
+
 def test_search_does_not_find_unrelated_clients(query: str) -> None:
     assert match_client(query, name="Café Núñez", domain="cafenunez.es", hub_id="12345") is None
 
