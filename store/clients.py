@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -114,6 +115,29 @@ def _contact_label(contact_id: int | None, *, session: Session) -> str | None:
     return contact.label if contact else None
 
 
+def _record_client_change(
+    client: Client,
+    *,
+    session: Session,
+    actor: str,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """Stamp and stage a client a person changed, and write the audit event for it."""
+    client.updated_at = utcnow()
+    session.add(client)
+    record_change(
+        session=session,
+        workspace_id=client.workspace_id,
+        actor=actor,
+        action=action,
+        client_id=client.id,
+        before=before,
+        after=after,
+    )
+
+
 def reassign_contact(client: Client, contact_id: int, *, session: Session, actor: str) -> Contact:
     """Make one of the client's own contacts its primary contact."""
     contact = session.exec(
@@ -128,14 +152,11 @@ def reassign_contact(client: Client, contact_id: int, *, session: Session, actor
     before = _contact_label(client.primary_contact_id, session=session)
     if client.primary_contact_id != contact.id:
         client.primary_contact_id = contact.id
-        client.updated_at = utcnow()
-        session.add(client)
-        record_change(
+        _record_client_change(
+            client,
             session=session,
-            workspace_id=client.workspace_id,
             actor=actor,
             action="reassign_contact",
-            client_id=client.id,
             before={"primary_contact": before},
             after={"primary_contact": contact.label},
         )
@@ -205,14 +226,11 @@ def set_owner(
     client.owner_member_id = member.id if member is not None and kind is OwnerKind.PARTNER else None
     after = _owner_snapshot(client, session=session)
     if before != after:
-        client.updated_at = utcnow()
-        session.add(client)
-        record_change(
+        _record_client_change(
+            client,
             session=session,
-            workspace_id=client.workspace_id,
             actor=actor,
             action="change_owner",
-            client_id=client.id,
             before=before,
             after=after,
         )
@@ -225,18 +243,14 @@ def end_association(client: Client, *, session: Session, actor: str, reason: str
     """
     if client.association_ended_at is not None:
         return False
-    now = utcnow()
-    client.association_ended_at = now
+    client.association_ended_at = utcnow()
     client.association_ended_by = actor
     client.association_end_reason = (reason or "").strip()[:1000] or None
-    client.updated_at = now
-    session.add(client)
-    record_change(
+    _record_client_change(
+        client,
         session=session,
-        workspace_id=client.workspace_id,
         actor=actor,
         action="end_association",
-        client_id=client.id,
         before={"association": "active"},
         after={"association": "ended", "reason": client.association_end_reason},
     )
@@ -280,14 +294,11 @@ def record_end_reason(
         return False
     before = client.association_end_reason
     client.association_end_reason = text
-    client.updated_at = utcnow()
-    session.add(client)
-    record_change(
+    _record_client_change(
+        client,
         session=session,
-        workspace_id=client.workspace_id,
         actor=actor,
         action="end_association_reason",
-        client_id=client.id,
         before={"reason": before},
         after={"reason": text},
     )
@@ -307,14 +318,11 @@ def restore_association(client: Client, *, session: Session, actor: str) -> bool
     client.association_ended_at = None
     client.association_ended_by = None
     client.association_end_reason = None
-    client.updated_at = utcnow()
-    session.add(client)
-    record_change(
+    _record_client_change(
+        client,
         session=session,
-        workspace_id=client.workspace_id,
         actor=actor,
         action="restore_association",
-        client_id=client.id,
         before=before,
         after={"association": "active"},
     )
