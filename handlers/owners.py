@@ -32,9 +32,10 @@ from bot.errors import UserError
 from bot.permissions import AdminCheck, admin_check, refusal
 from bot.workspace_context import services_of, workspace_of
 from handlers.client_actions import set_partner_owner
-from handlers.client_detail import command_text, current_workspace
+from handlers.client_detail import current_workspace
 from store.clients import ClientChangeError, client_owner, find_clients, set_owner, set_partner_owns_all
 from store.db import session_scope
+from store.filters import command_words
 from store.rules import UPCOMING_WINDOW_DAYS, OwnerKind
 from store.types import utcnow
 from store.upcoming import RenewalQuery, Viewer, filter_rows, load_rows
@@ -172,7 +173,7 @@ def _listener(checker: AdminCheck) -> Any:
     ) -> None:
         ack()
         user_id = command["user_id"]
-        words = command_text(command).split()
+        words = command_words(str(command.get("text") or ""))
         if not words:
             _show_owned(client, respond, context, user_id)
         elif words[0].lower() == "default":

@@ -29,7 +29,8 @@ KEYS = ("type", "status", "owner", "days")
 # A token is a run of non-spaces, but a Slack mention or link `<...>` stays whole even
 # if its label has spaces (`owner:<@U123|Ana María>`).
 _TOKEN = re.compile(r"(?:[^\s<]*<[^>]*>)+[^\s<]*|\S+")
-_FILTER = re.compile(r"^([A-Za-z_]+):(.*)$")
+# `key:value`, but not a pasted web address (`https://acme.com` is words to search).
+_FILTER = re.compile(r"^([A-Za-z_]+):(?!//)(.*)$")
 # With should_escape on, Slack sends mentions as <@U123|name> (or <@U123>).
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
 _BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -65,6 +66,21 @@ def _unwrap_links(text: str) -> str:
 def _unescape(text: str) -> str:
     # Slack sends a typed `&`, `<`, `>` as entities (a real mention or link is the only `<`).
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def command_words(text: str) -> list[str]:
+    """Slash-command text as Slack sends it -> the words the person typed.
+
+    A link Slack made of a typed domain (`<http://acme.com|acme.com>`) becomes its label, a
+    mention (`<@U123|Ana María>`) stays one word even with spaces in its label, and the
+    entities `&amp;`, `&lt;`, `&gt;` become the characters typed.
+    """
+    return [_unescape(token) for token in _TOKEN.findall(_unwrap_links(text or ""))]
+
+
+def command_text(text: str) -> str:
+    """Slash-command text as the person typed it: links as their labels, entities unescaped."""
+    return _unescape(_unwrap_links(text or "")).strip()
 
 
 def parse_filters(text: str) -> Filters:

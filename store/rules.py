@@ -6,6 +6,7 @@ lives here, so the Slack surface, the digest and the terminal can never disagree
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -193,6 +194,16 @@ def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
     return OSA.distance(a, b, score_cutoff=limit) <= limit
 
 
+_URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+
+
+def website_host(text: str) -> str:
+    """A website as people paste it, reduced to its host: 'https://www.Acme.com/x' -> 'acme.com'."""
+    host = _URL_SCHEME.sub("", text.strip().lower())
+    host = re.split(r"[/?#]", host, maxsplit=1)[0].rstrip(".")
+    return host.removeprefix("www.")
+
+
 def match_client(query: str, *, name: str, domain: str | None, hub_id: str) -> int | None:
     """How well `query` finds a client (lower is better), or None when it does not.
 
@@ -208,8 +219,8 @@ def match_client(query: str, *, name: str, domain: str | None, hub_id: str) -> i
     folded_name = fold(name)
     if folded_name == q:
         return 0
-    bare_domain = (domain or "").lower().removeprefix("www.")
-    if bare_domain and (q == bare_domain or q.removeprefix("www.") == bare_domain):
+    bare_domain = website_host(domain or "")
+    if bare_domain and website_host(q) == bare_domain:
         return 0
     if folded_name.startswith(q):
         return 1

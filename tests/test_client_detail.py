@@ -166,6 +166,24 @@ def test_slacks_html_escaping_of_the_command_text_is_undone_before_searching(
     assert reply["text"].startswith("Smith &amp; Sons &lt;UK&gt;")
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "<http://acme.com|acme.com>",  # a typed domain, as Slack sends it with should_escape
+        "<https://www.acme.com/pricing|https://www.acme.com/pricing>",
+        "https://www.acme.com/",  # a pasted address, as Slack sends it without should_escape
+    ],
+)
+def test_a_domain_sent_as_a_link_or_an_address_finds_the_client(
+    slack_app: SlackAppClient, typed: str
+) -> None:
+    seed_acme(slack_app)
+
+    reply = ask(slack_app, typed)
+
+    assert reply["blocks"][0]["text"]["text"] == "Acme Corp"
+
+
 def test_no_match_names_the_closest_clients(slack_app: SlackAppClient) -> None:
     seed_acme(slack_app)
 

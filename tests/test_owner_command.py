@@ -150,6 +150,34 @@ def test_sets_a_clients_owner_to_a_mentioned_user(
     assert event.actor == "U0ALICE" and event.after["member_user"] == "U0BOB"
 
 
+def test_a_mention_whose_label_has_spaces_still_names_the_owner(
+    slack_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0BOB", email="bob@agency.com", name="Bob Agent")
+    with db(slack_app.engine) as session:
+        client_id = add_client(session, "Acme Corp", "1001").id
+        assert client_id is not None
+
+    reply = owner_cmd(slack_app, "Acme Corp <@U0BOB|Bob Agent>")
+
+    assert "now <@U0BOB>" in reply["text"]
+    assert reload(slack_app.engine, client_id).owner_kind is OwnerKind.PARTNER
+
+
+def test_a_client_named_by_its_linked_domain_gets_the_owner(
+    slack_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0ALICE", email="alice@agency.com", name="Alice")
+    with db(slack_app.engine) as session:
+        client_id = add_client(session, "Acme Corp", "1001", domain="acme.com").id
+        assert client_id is not None
+
+    reply = owner_cmd(slack_app, "<http://acme.com|acme.com> me")
+
+    assert "now <@U0ALICE>" in reply["text"]
+    assert reload(slack_app.engine, client_id).owner_kind is OwnerKind.PARTNER
+
+
 def test_me_makes_the_caller_the_owner_and_hubspot_gives_it_back(
     slack_app: SlackAppClient, fake_slack: FakeSlack
 ) -> None:

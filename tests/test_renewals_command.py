@@ -265,6 +265,13 @@ def test_search_for_a_linked_domain_uses_the_links_label(slack_app: SlackAppClie
     assert client_names(ask(slack_app, "<http://acme.example|acme.example>")) == ["Acme"]
 
 
+def test_a_pasted_web_address_is_a_search_not_an_unknown_filter(slack_app: SlackAppClient) -> None:
+    add_client(slack_app.engine, "Acme", domain="acme.example", changes=[{"days": 60}])
+    add_client(slack_app.engine, "Globex", changes=[{"days": 60}])
+
+    assert client_names(ask(slack_app, "https://www.acme.example/ type:renewal")) == ["Acme"]
+
+
 # --- empty results ---------------------------------------------------------------------------
 
 

@@ -186,6 +186,13 @@ def test_search_does_not_find_unrelated_clients(query: str) -> None:
     assert match_client(query, name="Café Núñez", domain="cafenunez.es", hub_id="12345") is None
 
 
+@pytest.mark.parametrize(
+    "query", ["https://www.cafenunez.es/", "http://cafenunez.es/contact", "WWW.CafeNunez.es"]
+)
+def test_search_finds_a_website_typed_as_an_address_as_an_exact_match(query: str) -> None:
+    assert match_client(query, name="Café Núñez", domain="cafenunez.es", hub_id="12345") == 0
+
+
 def test_search_ranks_exact_before_prefix_before_typo() -> None:
     exact = match_client("acme", name="Acme", domain=None, hub_id="1")
     prefix = match_client("acme", name="Acme Corporation", domain=None, hub_id="2")
