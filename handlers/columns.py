@@ -56,10 +56,10 @@ def columns_clicked(
     try:
         origin = decode(PageRef, action.get("value"))
     except StaleValueError:
-        respond(replace_original=False, **stale_page_message().as_kwargs())
+        respond(response_type="ephemeral", replace_original=False, **stale_page_message().as_kwargs())
         return
     if origin.team_id != workspace_of(context).team_id:
-        respond(replace_original=False, text=OTHER_WORKSPACE_TEXT)
+        respond(response_type="ephemeral", replace_original=False, text=OTHER_WORKSPACE_TEXT)
         return
     _open_modal(context, client, user_id=body["user"]["id"], trigger_id=body["trigger_id"], origin=origin)
 

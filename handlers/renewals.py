@@ -105,7 +105,7 @@ def _page_ref(action: dict[str, Any], context: BoltContext, respond: Respond) ->
     try:
         ref = decode(PageRef, action.get("value"))
     except StaleValueError:
-        respond(replace_original=False, **stale_page_message().as_kwargs())
+        respond(response_type="ephemeral", replace_original=False, **stale_page_message().as_kwargs())
         return None
     workspace = workspace_of(context)
     if ref.team_id != workspace.team_id:
@@ -115,7 +115,7 @@ def _page_ref(action: dict[str, Any], context: BoltContext, respond: Respond) ->
             ref.team_id,
             workspace.team_id,
         )
-        respond(replace_original=False, **notice(OTHER_WORKSPACE_TEXT).as_kwargs())
+        respond(response_type="ephemeral", replace_original=False, **notice(OTHER_WORKSPACE_TEXT).as_kwargs())
         return None
     return ref
 

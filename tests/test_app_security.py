@@ -59,6 +59,7 @@ def test_a_page_button_naming_another_team_is_refused(
     replies = fake_slack.calls_to("response_url")
     assert all("another workspace" in all_text(reply) for reply in replies)
     assert all(reply.params.get("replace_original") is False for reply in replies)
+    assert all(reply.params.get("response_type") == "ephemeral" for reply in replies)
     assert "Secret Client One" not in _everything_sent(fake_slack)
     assert fake_slack.calls_to("views.open") == []
 

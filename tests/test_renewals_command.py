@@ -339,6 +339,7 @@ def test_a_stale_page_button_says_so(slack_app: SlackAppClient, fake_slack: Fake
     reply = slack_app.wait_for("response_url")
     assert "out of date" in all_text(reply)
     assert reply.params.get("replace_original") is False
+    assert reply.params.get("response_type") == "ephemeral"
 
 
 # --- sharing ---------------------------------------------------------------------------------
