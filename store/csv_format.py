@@ -108,7 +108,8 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WHOLE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+")
 _AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+")
 _EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+")
-_NAMED_EMAIL = re.compile(r"(?P<name>.*?)\s*<(?P<email>[^<>]*)>")
+# A name holds no `<` or `>`: "Jane <jane@…>, Bob <bob@…>" is two people, not one named "Jane <jane@…>, Bob".
+_NAMED_EMAIL = re.compile(r"(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>")
 _LABEL = re.compile(r"(?!-)[^\W_](?:[^\W_]|-){0,62}(?<!-)")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _OTHER_MONTHS = re.compile(r"other\s*\(\s*([0-9]+)\s*months?\s*\)")
@@ -213,6 +214,8 @@ class Person:
 @lru_cache(maxsize=_CACHE)
 def parse_person(text: str) -> Person:
     text = text.strip()
+    if text.count("@") > 1:
+        raise CellError(f"{_shown(text)} holds more than one email address (separate them with ';')")
     named = _NAMED_EMAIL.fullmatch(text)
     if named is None:
         if "<" in text or ">" in text:

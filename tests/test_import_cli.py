@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot.cli import main
 from store.db import make_engine
-from store.models import Client, ContractChange, PartnerMember, Workspace
+from store.models import Client, Contact, ContractChange, PartnerMember, Workspace
 from tests.fake_slack import FakeSlack
 
 GOOD = (
@@ -227,3 +227,34 @@ def test_with_team_given_a_refused_token_only_skips_linking(
     assert cli("import", write(folder, GOOD), "--team", "T0TEAM1") == 0
     assert "warning: partner members not linked to Slack" in capsys.readouterr().out
     assert count(database_url, ContractChange) == 2
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["Jane Doe <jane@acme.example>, Bob Roe <bob@acme.example>", "jane@acme.example, bob@acme.example"],
+    ids=["named", "bare"],
+)
+def test_contacts_separated_by_commas_are_refused_not_run_together(
+    folder: Path, database_url: str, capsys: pytest.CaptureFixture[str], cell: str
+) -> None:
+    # A name may not hold `<`: "Jane Doe <jane@…>, Bob Roe" is two people, not one named so.
+    text = (
+        "Client name,Hub ID,Contract type,Status,Renewal start date,Contacts\n"
+        f'Acme,1001,Renewal,Pending,2027-03-01,"{cell}"\n'
+    )
+    assert cli("import", write(folder, text), "--team", "T0TEAM1") == 1
+    out = capsys.readouterr().out
+    assert "line 2: Contacts:" in out and "separate them with ';'" in out
+    assert count(database_url, ContractChange) == 0 and count(database_url, Contact) == 0
+
+
+def test_a_primary_contact_name_cannot_hold_another_address(
+    folder: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (
+        "Client name,Hub ID,Contract type,Status,Renewal start date,Primary client contact\n"
+        "Acme,1001,Renewal,Pending,2027-03-01,Jane <jane@acme.example> <bob@acme.example>\n"
+    )
+    assert cli("import", write(folder, text), "--team", "T0TEAM1") == 1
+    assert "line 2: Primary client contact:" in capsys.readouterr().out
+    assert count(database_url, Contact) == 0
