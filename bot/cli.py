@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.errors import UserError
 from store.db import SchemaError
 
@@ -98,12 +100,23 @@ def run(argv: list[str] | None = None) -> int:
     raise AssertionError(args.command)
 
 
+def _first_line(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     try:
         code = run(argv)
     except (UserError, SchemaError) as exc:
         print(f"renewals-bot: {exc}", file=sys.stderr)
         code = getattr(exc, "exit_code", 1)
+    except SQLAlchemyError as exc:
+        # The commands turn the database failures they expect into their own line; this is the
+        # net for the rest (a database that vanished or changed under a running command).
+        print(f"renewals-bot: the database failed: {_first_line(exc)}", file=sys.stderr)
+        code = 1
     except KeyboardInterrupt:
         code = 130
     sys.exit(code)

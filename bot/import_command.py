@@ -169,7 +169,7 @@ def run_import(settings: Settings, path: Path, *, team: str | None, skip_invalid
         except CsvFormatError as exc:
             raise UserError(str(exc)) from None
         del data  # parsed: a big file's bytes need not stay in memory while the database works
-        slack = make_web_client(settings) if settings.slack_bot_token is not None else None
+        slack = make_web_client(settings, quiet=True) if settings.slack_bot_token is not None else None
         bot_team = _bot_team(slack) if slack is not None and team is None else None
         team = team or bot_team
         assert team is not None

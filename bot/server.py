@@ -99,7 +99,7 @@ def check_bot_token(settings: Settings) -> None:
     """Ask Slack whether the bot token works, so a bad one stops `serve` with one clear line."""
     if settings.oauth_enabled or settings.slack_bot_token is None:
         return  # OAuth: each installation brings its own token
-    client = make_web_client(settings)
+    client = make_web_client(settings, quiet=True)
     try:
         client.auth_test()
     except SlackApiError as exc:

@@ -61,6 +61,10 @@ def load_settings() -> Settings:
     """Read the settings, turning a validation failure into one readable line."""
     try:
         return Settings()
+    except UnicodeDecodeError:
+        raise UserError(".env in the working folder is not UTF-8 text: save it as UTF-8") from None
+    except OSError as exc:
+        raise UserError(f".env in the working folder cannot be read ({exc.strerror or exc})") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "setting"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -26,9 +28,21 @@ def retry_handlers() -> list:  # type: ignore[type-arg]
     ]
 
 
-def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A WebClient for `token` (default: the bot token) with retries on 429, 5xx and lost connections."""
+# slack_sdk logs every failed attempt and every retry. A command that reports a failure in
+# its own one line (a start-up check, a CLI command) uses this silent logger instead, so a
+# Slack that cannot be reached is one line on stderr, not a page of log records.
+_SILENT = logging.getLogger("bot.slack_client.silent")
+_SILENT.addHandler(logging.NullHandler())
+_SILENT.propagate = False
+
+
+def make_web_client(settings: Settings, token: str | None = None, *, quiet: bool = False) -> WebClient:
+    """A WebClient for `token` (default: the bot token) with retries on 429, 5xx and lost connections.
+
+    `quiet`: slack_sdk logs nothing; the caller reports failures itself.
+    """
     if token is None and settings.slack_bot_token is not None:
         token = settings.slack_bot_token.get_secret_value()
     kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
-    return WebClient(token=token, retry_handlers=retry_handlers(), **kwargs)
+    logger = _SILENT if quiet else None  # None: slack_sdk's own logger
+    return WebClient(token=token, retry_handlers=retry_handlers(), logger=logger, **kwargs)

@@ -16,8 +16,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session
 
 # Any constant works: it only has to be the same in every copy of the app.
@@ -32,8 +32,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`, with SQLite set up for several threads and enforced foreign keys."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise SchemaError(f"DATABASE_URL is not a database URL: {url!r}") from None
+    try:
+        return _create_engine(parsed, **kwargs)
+    except ArgumentError as exc:  # NoSuchModuleError too: a database kind SQLAlchemy does not know
+        raise SchemaError(f"DATABASE_URL names a database renewals-bot cannot use: {exc}") from None
+    except ImportError as exc:  # a known kind whose driver is not installed (mysql://, oracle://…)
+        raise SchemaError(
+            f"DATABASE_URL needs the {exc.name or 'database'} driver, which is not installed; "
+            "use sqlite:///FILE or postgresql://…"
+        ) from None
+
+
+def _create_engine(parsed: URL, **kwargs: Any) -> Engine:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
@@ -91,7 +103,7 @@ def migrate(engine: Engine) -> None:
                     f"(newest {script.get_current_head()}): upgrade renewals-bot"
                 )
             command.upgrade(config, "head")
-    except OperationalError as exc:
+    except DBAPIError as exc:  # no server, no such file, or a file that is not a database at all
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise SchemaError(f"cannot open the database: {reason}") from None
 
