@@ -31,6 +31,7 @@ from slack_sdk.models.blocks.basic_components import TableBlockColumnSettings
 
 from blocks import format as fmt
 from blocks.client import Message, notice
+from blocks.client_actions import client_action_buttons
 from blocks.ids import ActionId, BlockId
 from blocks.text import escape, mrkdwn, truncate
 from blocks.values import ClientRef, PageRef, encode
@@ -190,6 +191,21 @@ def _client_picker(view: UpcomingView, team_id: str) -> StaticSelectElement:
     )
 
 
+def _single_client_actions(view: UpcomingView, team_id: str) -> list[Block]:
+    """When every match is one client's (a search for it), its buttons right under the table.
+
+    With several clients a table row cannot hold buttons; "Open a client…" leads to them.
+    """
+    clients = {row.client_id: row.client_name for row in view.rows}
+    if view.total != len(view.rows) or len(clients) != 1:
+        return []
+    ((client_id, name),) = clients.items()
+    return [
+        SectionBlock(text=MarkdownTextObject(text=f"*{mrkdwn(name, 2900)}*")),
+        client_action_buttons(client_id, team_id, association_active=True, client_name=name),
+    ]
+
+
 def _range(view: UpcomingView) -> str | None:
     """'21–40 of 57' when the matches span several pages."""
     if view.total <= len(view.rows):
@@ -231,6 +247,7 @@ def renewals_message(
     ]
     if not shared:
         blocks.append(_actions(view, text=text, team_id=team_id))
+        blocks.extend(_single_client_actions(view, team_id))
     fallback = f"{HEADER_TEXT}: {count}{f' ({shown})' if shown else ''}, {at_stake} MRR at stake"
     if shared:
         fallback += f", shared by <@{shared_by}>"

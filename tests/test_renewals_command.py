@@ -445,3 +445,35 @@ def test_choosing_a_client_under_the_table_shows_its_detail_with_its_buttons(
     }
     assert {"Reassign contact", "Change owner", "End association"} <= labels
     assert "Globex" in all_text(detail) and "Acme" not in all_text(detail)
+
+
+def _button_labels(message) -> set[str]:  # type: ignore[no-untyped-def]
+    return {
+        element["text"]["text"]
+        for block in blocks_of(message)
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["type"] == "button"
+    }
+
+
+def test_a_search_that_finds_one_client_shows_its_buttons_under_the_table(slack_app: SlackAppClient) -> None:
+    add_client(
+        slack_app.engine, "Acme", changes=[{"days": 60}, {"days": 70, "type": ContractType.EMAIL_OVERAGE}]
+    )
+    add_client(slack_app.engine, "Globex", changes=[{"days": 65}])
+
+    message = ask(slack_app, "acme")
+
+    assert {"Reassign contact", "Change owner", "End association"} <= _button_labels(message)
+    value = json.loads(find_element(blocks_of(message), "client_change_owner")["value"])
+    assert value["team_id"] == "T0TEAM1" and value["client_id"] > 0
+
+
+def test_a_table_of_several_clients_has_no_client_buttons(slack_app: SlackAppClient) -> None:
+    add_client(slack_app.engine, "Acme", changes=[{"days": 60}])
+    add_client(slack_app.engine, "Globex", changes=[{"days": 65}])
+
+    message = ask(slack_app)
+
+    assert not {"Reassign contact", "Change owner", "End association"} & _button_labels(message)
