@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -117,10 +118,29 @@ def _build(settings: Settings, engine: Engine) -> App:
         raise UserError(f"cannot start the Slack app: {exc}") from None
 
 
+def check_address(host: str, port: int) -> None:
+    """Refuse a port that is taken (or a host that is not this machine's) before anything starts.
+
+    A trial bind, with the SO_REUSEADDR waitress sets too, so a port in TIME_WAIT is not refused.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as trial:
+            trial.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            trial.bind(address)
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def _serve_http(app: App, engine: Engine, host: str, port: int) -> None:
     from waitress import create_server
 
-    server = create_server(make_wsgi_app(app, engine), host=host, port=port, threads=HTTP_THREADS)
+    try:
+        server = create_server(make_wsgi_app(app, engine), host=host, port=port, threads=HTTP_THREADS)
+    except OSError as exc:  # the port is taken, or the host is not an address of this machine
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     logger.info("listening on http://%s:%s (POST %s, GET %s)", host, port, EVENTS_PATH, HEALTH_PATH)
     # waitress stops its loop (and drains its worker threads) on KeyboardInterrupt/SystemExit,
     # which the SIGTERM handler raises in the main thread.
@@ -147,6 +167,8 @@ def _serve_socket_mode(app: App, settings: Settings, stop: threading.Event) -> N
 def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -> int:
     """Run until SIGTERM or Ctrl-C; 0 on a clean stop."""
     check_settings(settings)
+    if not settings.socket_mode:
+        check_address(host, port)
     engine = make_engine(settings.database_url)
     migrate(engine)
     check_bot_token(settings)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_slack import FakeSlack
+
 CLI = [sys.executable, "-c", "from bot.cli import main; main()"]
 EXPORT = "Client name,Hub ID,Contract type,Status,Renewal start date\nAcme,1001,Renewal,Pending,2027-03-01\n"
 COMMANDS = {
@@ -90,3 +92,18 @@ def test_import_with_slack_unreachable_and_no_team_is_one_line(tmp_path: Path) -
     )
     assert "cannot reach Slack" in one_line(done)
     assert not (tmp_path / "renewals.db").exists()  # the file is checked, nothing is written
+
+
+def test_serve_on_a_port_already_taken_is_one_line(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run(
+            tmp_path,
+            ["serve", "--no-scheduler", "--host", "127.0.0.1", "--port", str(port)],
+            SLACK_BOT_TOKEN="xoxb-1",
+            SLACK_SIGNING_SECRET="s",
+            SLACK_API_URL=fake_slack.api_url,
+        )
+    assert f"cannot listen on 127.0.0.1:{port}" in one_line(done)
