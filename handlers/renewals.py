@@ -7,6 +7,7 @@ request's own workspace; a page button whose value names another team is refused
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,7 +32,7 @@ from blocks.values import PageRef, StaleValueError, decode
 from bot.workspace_context import services_of, workspace_of
 from handlers.client_detail import client_for_ref, current_workspace, decode_ref, detail_message
 from store.db import session_scope
-from store.filters import FilterError, parse_filters
+from store.filters import OWNER_WORDS, FilterError, parse_filters
 from store.models import Workspace
 from store.preferences import columns_for
 from store.upcoming import RenewalQuery, Viewer, upcoming_view
@@ -83,11 +84,15 @@ def table_reply(
     assert workspace.id is not None
     viewer, zone = viewer_for(client, user_id)
     today: date = datetime.now(zone).date()
+    query = filters.query
+    if query.owner is not None and query.owner not in OWNER_WORDS:
+        # A mentioned owner may be known here only by the email an import gave.
+        query = replace(query, owner_email=viewer_for(client, query.owner)[0].email)
     with session_scope(services_of(context).engine) as session:
         columns = columns_for(workspace.id, user_id, session=session)
         view = upcoming_view(
             workspace,
-            filters.query,
+            query,
             session=session,
             today=today,
             viewer=viewer,

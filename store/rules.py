@@ -152,9 +152,18 @@ def effective_owner(
 
 
 def owner_matches(
-    owner: Owner, wanted: str, *, me_user_id: str | None = None, me_email: str | None = None
+    owner: Owner,
+    wanted: str,
+    *,
+    me_user_id: str | None = None,
+    me_email: str | None = None,
+    wanted_email: str | None = None,
 ) -> bool:
-    """The `owner:` filter: `hubspot`, `partner`, `me`, or a Slack user ID."""
+    """The `owner:` filter: `hubspot`, `partner`, `me`, or a Slack user ID.
+
+    A person is matched by Slack user ID or by email (`me_email` for `me`, `wanted_email`
+    for a mention), because an import names owners by email before they use the app.
+    """
     if wanted == "hubspot":
         return owner.kind is OwnerKind.HUBSPOT
     if wanted == "partner":
@@ -166,7 +175,9 @@ def owner_matches(
             (me_user_id and owner.slack_user_id == me_user_id)
             or (me_email and owner.email and owner.email.lower() == me_email.lower())
         )
-    return owner.slack_user_id == wanted
+    return owner.slack_user_id == wanted or bool(
+        wanted_email and owner.email and owner.email.lower() == wanted_email.lower()
+    )
 
 
 # --- search ---------------------------------------------------------------------------------

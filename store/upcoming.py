@@ -74,6 +74,7 @@ class RenewalQuery:
     contract_type: ContractType | None = None
     status: Status | None = None  # compared with the *effective* status
     owner: str | None = None  # "me", "hubspot", "partner" or a Slack user ID
+    owner_email: str | None = None  # that user's Slack email, when `owner` is a user ID
     days: int = UPCOMING_WINDOW_DAYS
     needs_action_only: bool = False
 
@@ -206,7 +207,11 @@ def filter_rows(rows: Iterable[RenewalRow], query: RenewalQuery, *, viewer: View
         if query.needs_action_only and not row.needs_action:
             continue
         if query.owner is not None and not owner_matches(
-            row.owner, query.owner, me_user_id=viewer.user_id, me_email=viewer.email
+            row.owner,
+            query.owner,
+            me_user_id=viewer.user_id,
+            me_email=viewer.email,
+            wanted_email=query.owner_email,
         ):
             continue
         if (

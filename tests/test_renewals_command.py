@@ -192,6 +192,15 @@ def test_owner_me_matches_a_partner_member_by_the_viewers_slack_email(
     assert client_names(ask(slack_app, "owner:me", user_id="U0CAROL")) == ["Carol Co"]
 
 
+def test_owner_mention_matches_a_partner_member_known_only_by_imported_email(
+    slack_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    _owners(slack_app)
+    fake_slack.add_user("U0CAROL", email="carol@agency.example", name="Carol")
+
+    assert client_names(ask(slack_app, "owner:<@U0CAROL|carol>", user_id="U0ALICE")) == ["Carol Co"]
+
+
 def test_days_filter_shortens_the_window(slack_app: SlackAppClient) -> None:
     add_client(slack_app.engine, "Ten", changes=[{"days": 10}])
     add_client(slack_app.engine, "Thirty", changes=[{"days": 30}])

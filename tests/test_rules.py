@@ -234,3 +234,10 @@ def test_an_upgrade_or_overage_puts_only_the_increase_at_stake(contract_type: Co
 
 def test_search_finds_a_hub_id_typed_with_leading_zeros() -> None:
     assert match_client("0012345", name="Café Núñez", domain=None, hub_id="12345") == 0
+
+
+def test_owner_mention_matches_by_slack_user_or_by_that_users_email() -> None:
+    by_email = effective_owner(OwnerKind.PARTNER, partner_owns_all=False, email="carol@agency.example")
+    assert owner_matches(by_email, "U0CAROL", wanted_email="Carol@Agency.example")
+    assert not owner_matches(by_email, "U0CAROL", wanted_email="someone@else.example")
+    assert not owner_matches(by_email, "U0CAROL")
