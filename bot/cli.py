@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     digest = commands.add_parser("digest", help="post (or print) the daily digests due today")
     digest.add_argument("--channel", help="only this channel ID")
-    digest.add_argument("--date", type=_iso_date, dest="day", help="act as if today were YYYY-MM-DD")
+    digest.add_argument(
+        "--date", type=_iso_date, dest="day", metavar="YYYY-MM-DD", help="act as if today were this date"
+    )
     digest.add_argument("--dry-run", action="store_true", help="print instead of posting; records nothing")
 
     commands.add_parser("demo", help="fill the database with a sample and show what Slack would show")

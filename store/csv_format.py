@@ -15,7 +15,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -515,7 +515,7 @@ def _map_header(cells: list[str], name: str) -> tuple[dict[int, Col], list[str]]
             continue
         column = HEADERS.get(_header_key(label))
         if column is None:
-            if label not in unknown:
+            if _header_key(label) not in {_header_key(u) for u in unknown}:
                 unknown.append(label)
             continue
         if column in seen:
@@ -583,6 +583,10 @@ def _nul_columns(cells: list[str], plan: _Plan) -> list[str]:
     return [column.value for index, column, *_ in plan if index < len(cells) and "\x00" in cells[index]]
 
 
+# What spreadsheets and exports put in an optional cell that has no value.
+_PLACEHOLDERS = frozenset({"-", "--", "–", "—", "n/a", "na", "none", "null"})
+
+
 def _parse_row(cells: list[str], plan: _Plan, line: int) -> tuple[ImportRow | None, list[str], list[str]]:
     """A row's cells -> (row or None, reasons it is invalid, warnings). Called once per row: kept lean."""
     reasons: list[str] = []
@@ -590,7 +594,7 @@ def _parse_row(cells: list[str], plan: _Plan, line: int) -> tuple[ImportRow | No
     width = len(cells)
     for index, column, parse, attr, required in plan:
         text = cells[index].strip() if index < width else ""
-        if not text:
+        if not text or (not required and len(text) <= 4 and text.casefold() in _PLACEHOLDERS):
             if required:
                 reasons.append(f"{column.value} is empty")
             continue
@@ -616,7 +620,7 @@ def _parse_row(cells: list[str], plan: _Plan, line: int) -> tuple[ImportRow | No
     if deadline is not None and deadline != derived:
         warnings.append(
             f"renewal deadline {deadline.isoformat()} is not 45 days before the renewal start date "
-            f"{start.isoformat()}; imported with {derived.isoformat()}"
+            f"{start.isoformat()}; the derived deadline {derived.isoformat()} is used"
         )
     owner = got.pop("_owner", None)
     billing = got.pop("_billing", None)
@@ -682,7 +686,7 @@ def parse_csv(
     plan = _plan(by_index)
     # Checked cell by cell only when the file has one at all (unknown for a stream: every row).
     has_nul = check_nul if check_nul is not None else not isinstance(source, str) or "\x00" in source
-    first_line: dict[tuple[str, ContractType, date], int] = {}
+    first_rows: dict[tuple[str, ContractType, date], ImportRow] = {}
     for line, text_line, cells in records:
         if progress is not None and line % 2000 == 0:
             progress(line)
@@ -697,14 +701,19 @@ def parse_csv(
         if len(cells) > width and "".join(cells[width:]).strip():
             reasons.append(f"has {len(cells)} cells but the header names {width} columns")
         if row is not None and not reasons:
-            earlier = first_line.get(row.key)
-            if earlier is not None:
+            earlier = first_rows.get(row.key)
+            if earlier is None:
+                first_rows[row.key] = row
+            elif replace(row, line=earlier.line) == earlier:
+                # A repeated line (a copy-paste, an export glitch) is the same change: once is enough.
+                parsed.warnings.append(RowWarning(line, f"the same as line {earlier.line}; imported once"))
+                continue
+            else:
                 reasons.append(
                     f"the same contract change (Hub ID {row.hub_id}, {row.contract_type.label}, "
-                    f"{row.renewal_start_date.isoformat()}) is already on line {earlier}"
+                    f"{row.renewal_start_date.isoformat()}) is already on line {earlier.line}, "
+                    "with other values"
                 )
-            else:
-                first_line[row.key] = line
         if reasons:
             parsed.problems.append(RowProblem(line=line, reasons=tuple(reasons), text_line=text_line))
             continue

@@ -33,7 +33,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        raise SchemaError(f"DATABASE_URL is not a database URL: {url!r}") from None
+        # The URL is not echoed: it may hold a password.
+        raise SchemaError(
+            "DATABASE_URL is not a database URL (like sqlite:///renewals.db or postgresql://user@host/db)"
+        ) from None
     try:
         return _create_engine(parsed, **kwargs)
     except ArgumentError as exc:  # NoSuchModuleError too: a database kind SQLAlchemy does not know

@@ -276,11 +276,52 @@ def test_line_numbers_are_spreadsheet_rows_even_with_multi_line_cells(
     assert str(problem).startswith("line 4 (text line 5): Hub ID")
 
 
-def test_the_same_contract_change_twice_in_a_file_is_invalid(session: Session, workspace: Workspace) -> None:
+def test_the_same_contract_change_twice_with_other_values_is_invalid(
+    session: Session, workspace: Workspace
+) -> None:
     result = run(csv_text(row(), row(Status="Renewed")), session, skip_invalid=True)
     (problem,) = result.problems
     assert problem.line == 3 and "already on line 2" in problem.reasons[0]
     assert [c.status for c in changes_of(session, "1001")] == [Status.PENDING]
+
+
+def test_a_repeated_identical_row_is_imported_once_with_a_warning(
+    session: Session, workspace: Workspace
+) -> None:
+    result = run(csv_text(row(), row()), session)
+    assert result.problems == []
+    assert [(w.line, "same as line 2" in str(w)) for w in result.warnings] == [(3, True)]
+    assert len(changes_of(session, "1001")) == 1
+
+
+@pytest.mark.parametrize("placeholder", ["-", "—", "n/a", "N/A", "none"])
+def test_a_placeholder_in_an_optional_cell_means_no_value(
+    session: Session, workspace: Workspace, placeholder: str
+) -> None:
+    text_ = csv_text(
+        row(Max_contacts=placeholder, Current_MRR=placeholder, Website=placeholder),
+        header=[
+            *HEADER[:1],
+            "Hub ID",
+            "Contract type",
+            "Status",
+            "Renewal start date",
+            "Website",
+            "Max contacts",
+            "Current MRR",
+        ],
+    )
+    result = run(text_, session)
+    assert result.problems == []
+    (change,) = changes_of(session, "1001")
+    assert change.max_contacts is None and change.current_mrr is None
+    assert client_of(session, "1001").domain is None
+
+
+def test_a_placeholder_in_a_required_cell_is_still_invalid(session: Session, workspace: Workspace) -> None:
+    result = run(csv_text(row(Status="-")), session, skip_invalid=True)
+    (problem,) = result.problems
+    assert "Status" in problem.reasons[0]
 
 
 def test_importing_the_same_file_twice_changes_nothing(
@@ -422,7 +463,7 @@ def test_unknown_columns_are_ignored_and_named_once(session: Session, workspace:
     for hub in ("1", "2"):
         writer.writerow(["Acme", hub, "", "", "", "Renewal", "Pending", "2027-01-01", "EU", "x", "y", "z"])
     result = run(out.getvalue(), session)
-    assert result.unknown_columns == ["Region", "Notes", "region"]
+    assert result.unknown_columns == ["Region", "Notes"]  # headers match ignoring case and spaces
     assert result.created == 2
 
 
