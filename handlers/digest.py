@@ -141,7 +141,8 @@ def cannot_post_reason(client: WebClient, channel_id: str) -> str | None:
         return "the channel is archived"
     if channel.get("is_im"):
         return None  # the bot only ever sees its own direct messages
-    if not channel.get("is_member", False):
+    # Only a definite "no": Slack always says, and an answer that does not is no reason to refuse.
+    if channel.get("is_member") is False:
         return "I am not a member of this channel"
     return None
 

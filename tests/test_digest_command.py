@@ -122,6 +122,21 @@ def test_a_channel_the_bot_cannot_post_in_says_how_to_fix_it(
     assert subscription(slack_app) is None
 
 
+@pytest.mark.parametrize("channel", [{"id": CHANNEL_ID}, None])
+def test_a_channel_slack_does_not_describe_fully_is_subscribed_unchecked(
+    slack_app: SlackAppClient, fake_slack: FakeSlack, channel: dict | None
+) -> None:
+    if channel is None:
+        fake_slack.fail("conversations.info", error="missing_scope")
+    else:
+        fake_slack.channels[CHANNEL_ID] = channel
+
+    digest(slack_app, "on")
+
+    saved = subscription(slack_app)
+    assert saved is not None and saved.active
+
+
 def test_a_private_channel_the_bot_is_not_in_says_to_invite_it(
     slack_app: SlackAppClient, fake_slack: FakeSlack
 ) -> None:
