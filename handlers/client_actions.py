@@ -14,6 +14,7 @@ Every value is checked against the request's own workspace before anything is re
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -70,6 +71,8 @@ from store.models import Client, Workspace
 from store.rules import OwnerKind
 
 # --- opening the modals ---------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
 
 
 def _modal_ref(
@@ -225,9 +228,12 @@ def _partner_member_profile(client: WebClient, user_id: str, workspace: Workspac
     try:
         user = client.users_info(user=user_id)["user"]
     except SlackApiError as exc:
-        if exc.response.get("error") in ("user_not_found", "user_not_visible"):
-            raise ClientChangeError("Slack does not know that person. Choose someone else.") from None
-        raise
+        # The person was picked in Slack's own user select (or mentioned), so Slack knows them;
+        # without their profile they still own the client, only their email is not linked yet.
+        logger.warning(
+            "users.info for %s failed (%s): owner set by user ID only", user_id, exc.response.get("error")
+        )
+        return {"id": user_id}
     if user.get("is_bot") or user.get("id") == "USLACKBOT":
         raise ClientChangeError("Choose a person, not a bot.")
     if user.get("deleted"):

@@ -322,6 +322,34 @@ def test_change_owner_to_a_slack_user_links_their_imported_email(
     assert "*Communication owner*\n<@U0BOB>" in blocks_text(refreshed["blocks"])
 
 
+def test_change_owner_to_a_user_slack_gives_no_profile_for_still_sets_them(
+    slack_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    client_id = seed(slack_app)
+    click(slack_app, CHANGE_OWNER, detail(slack_app))
+    view = opened_view(slack_app)
+    fake_slack.fail("users.info", error="user_not_found")
+
+    reply = slack_app.view_submission(
+        view_submission_payload(
+            view,
+            {
+                "owner_kind_input": {
+                    "owner_kind": {"type": "radio_buttons", "selected_option": {"value": "partner"}}
+                },
+                "owner_input": {"owner_select": users_select("U0NOPROFILE")},
+            },
+        )
+    )
+
+    assert reply.json() == {}
+    client = reload(slack_app.engine, client_id)
+    assert client.owner_kind is OwnerKind.PARTNER
+    with Session(slack_app.engine) as session:
+        member = session.get(PartnerMember, client.owner_member_id)
+        assert member is not None and member.slack_user_id == "U0NOPROFILE"
+
+
 def test_change_owner_to_hubspot(slack_app: SlackAppClient, fake_slack: FakeSlack) -> None:
     client_id = seed(slack_app)
     click(slack_app, CHANGE_OWNER, detail(slack_app))
