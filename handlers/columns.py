@@ -12,10 +12,9 @@ from slack_sdk.models.views import View
 
 from blocks.columns import TITLE, columns_modal
 from blocks.ids import ActionId, BlockId, ViewId
-from blocks.renewals import stale_page_message
 from blocks.values import MAX_METADATA_CHARS, PageRef, StaleValueError, decode
 from bot.workspace_context import services_of, workspace_of
-from handlers.renewals import OTHER_WORKSPACE_TEXT
+from handlers.renewals import page_ref
 from store.db import session_scope
 from store.preferences import columns_for, save_columns
 
@@ -53,13 +52,8 @@ def columns_clicked(
     respond: Respond,
 ) -> None:
     ack()
-    try:
-        origin = decode(PageRef, action.get("value"))
-    except StaleValueError:
-        respond(response_type="ephemeral", replace_original=False, **stale_page_message().as_kwargs())
-        return
-    if origin.team_id != workspace_of(context).team_id:
-        respond(response_type="ephemeral", replace_original=False, text=OTHER_WORKSPACE_TEXT)
+    origin = page_ref(action, context, respond)
+    if origin is None:
         return
     _open_modal(context, client, user_id=body["user"]["id"], trigger_id=body["trigger_id"], origin=origin)
 

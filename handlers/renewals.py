@@ -105,7 +105,7 @@ def table_reply(
     return renewals_message(view, filters, columns, team_id=workspace.team_id, text=text, shared_by=shared_by)
 
 
-def _page_ref(action: dict[str, Any], context: BoltContext, respond: Respond) -> PageRef | None:
+def page_ref(action: dict[str, Any], context: BoltContext, respond: Respond) -> PageRef | None:
     """The button's page, or None (the person is told why) when stale or from another workspace."""
     try:
         ref = decode(PageRef, action.get("value"))
@@ -147,7 +147,7 @@ def page_clicked(
 ) -> None:
     """Next / Previous: the same search from another offset, replacing the message in place."""
     ack()
-    ref = _page_ref(action, context, respond)
+    ref = page_ref(action, context, respond)
     if ref is None:
         return
     message = table_reply(context, client, user_id=body["user"]["id"], text=ref.text, offset=ref.offset)
@@ -164,7 +164,7 @@ def share_clicked(
 ) -> None:
     """Post this page to the channel for everyone, naming who shared it; the private copy stays."""
     ack()
-    ref = _page_ref(action, context, respond)
+    ref = page_ref(action, context, respond)
     if ref is None:
         return
     user_id = body["user"]["id"]
