@@ -8,12 +8,16 @@ cleanly with `StaleValueError`), never crash a listener.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MAX_VALUE_CHARS = 2000  # Slack's limit for a button value
 MAX_METADATA_CHARS = 3000  # ... and for a view's private_metadata
+# Row IDs are 32-bit on PostgreSQL (SERIAL): a larger one names no row, and the driver would
+# refuse it with an error rather than find nothing.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class StaleValueError(Exception):
@@ -28,7 +32,7 @@ class ClientRef(_Value):
     """Which client a button or modal acts on. The team is checked against the request's own."""
 
     v: Literal[1] = 1
-    client_id: int
+    client_id: RowId
     team_id: str
 
 
@@ -50,7 +54,7 @@ class ClientModalRef(_Value):
     """
 
     v: Literal[1] = 1
-    client_id: int
+    client_id: RowId
     team_id: str
     response_url: str | None = Field(default=None, max_length=2000)
     refresh: bool = False

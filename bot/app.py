@@ -14,11 +14,12 @@ import logging
 import time
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy import Engine
 
+from bot.acks import ack_in_modal, ack_without_answer
 from bot.errors import UserError
 from bot.services import Services
 from bot.settings import Settings
@@ -96,8 +97,16 @@ def request_kind(body: dict[str, Any]) -> str:
     return kind
 
 
-def _on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
-    """The one error handler: log with the request's kind, tell the person briefly, leak nothing."""
+def _on_error(
+    error: Exception, body: dict[str, Any], context: BoltContext, response: BoltResponse | None
+) -> BoltResponse | None:
+    """The one error handler: log with the request's kind, tell the person briefly, leak nothing.
+
+    Only verified requests get here (bot.server refuses the rest with 401 before Bolt), so the
+    payload's response_url and user can be trusted. `response` is None when the listener had
+    already acked; otherwise Slack is still waiting, and gets a 200 that answers the person
+    (a database outage before the ack must not become an HTTP 500 that Slack shows as its own error).
+    """
     kind = request_kind(body or {})
     if isinstance(error, UserError):
         logger.info("%s: %s", kind, error)
@@ -105,18 +114,25 @@ def _on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> N
     else:
         logger.error("%s failed (team %s, user %s)", kind, context.team_id, context.user_id, exc_info=error)
         message = SOMETHING_WENT_WRONG
-    respond: Respond | None = context.respond
-    if from_home(body or {}) and context.client is not None:  # no response_url: answer in a modal
-        try:
-            tell_on_home(context.client, body, message)
-        except Exception:
-            logger.warning("%s: could not tell the person about the error", kind, exc_info=True)
-    elif respond is not None:  # view submissions and the like have no response_url
-        try:
-            respond(text=message, response_type="ephemeral", replace_original=False)
-        except Exception:
-            logger.warning("%s: could not tell the person about the error", kind, exc_info=True)
+    not_acked = response is not None
+    in_modal = ack_in_modal(body or {}, message) if not_acked else None
+    if in_modal is None:
+        _tell(kind, body or {}, context, message)
     _let_bolt_send_the_ack(context)
+    if not_acked:
+        return BoltResponse(status=200, body=in_modal or ack_without_answer(body or {}))
+    return None
+
+
+def _tell(kind: str, body: dict[str, Any], context: BoltContext, message: str) -> None:
+    respond: Respond | None = context.respond
+    try:
+        if from_home(body) and context.client is not None:  # no response_url: answer in a modal
+            tell_on_home(context.client, body, message)
+        elif respond is not None:  # view submissions and the like have no response_url
+            respond(text=message, response_type="ephemeral", replace_original=False)
+    except Exception:
+        logger.warning("%s: could not tell the person about the error", kind, exc_info=True)
 
 
 def _let_bolt_send_the_ack(context: BoltContext) -> None:

@@ -8,6 +8,7 @@ HTTP routes (see `make_wsgi_app`):
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import signal
@@ -24,8 +25,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot.errors import UserError
+from bot.request_shape import check_request
 from bot.services import Services
 from bot.settings import Settings
+from bot.signature import is_signed_by_slack
 from bot.slack_client import make_web_client
 from store.db import check_database, make_engine, migrate
 
@@ -68,15 +71,53 @@ def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> l
     return [data]
 
 
-def make_wsgi_app(app: App, engine: Engine) -> WsgiApp:
-    """The WSGI application: Bolt's handler for Slack, plus /healthz."""
+def _read_body(environ: WSGIEnvironment) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _header(environ: WSGIEnvironment, name: str) -> str | None:
+    value = environ.get(name)
+    return value if isinstance(value, str) else None
+
+
+def make_wsgi_app(app: App, engine: Engine, settings: Settings) -> WsgiApp:
+    """The WSGI application: Bolt's handler for Slack, plus /healthz.
+
+    Every POST to /slack/events is verified here, before Bolt sees it: an unsigned request gets
+    401 and nothing else happens (no listener, no error handler, no outbound call); a signed one
+    whose shape Slack never sends gets 400 (or 200 for an interaction type the app does not use).
+    """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    # check_settings refuses HTTP mode without it; an empty secret would verify nothing.
+    assert settings.slack_signing_secret is not None
+    signing_secret = settings.slack_signing_secret.get_secret_value()
 
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
             if check_database(engine):
                 return _json(start_response, "200 OK", {"ok": True, "database": "ok"})
             return _json(start_response, "503 Service Unavailable", {"ok": False, "database": "unreachable"})
+        if path == EVENTS_PATH and method == "POST":
+            body = _read_body(environ)
+            timestamp = _header(environ, "HTTP_X_SLACK_REQUEST_TIMESTAMP")
+            signature = _header(environ, "HTTP_X_SLACK_SIGNATURE")
+            if not is_signed_by_slack(signing_secret, body, timestamp, signature):
+                logger.info("refused a request to %s that Slack did not sign", EVENTS_PATH)
+                return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
+            verdict = check_request(body, environ.get("CONTENT_TYPE") or "")
+            if verdict.status is not None:
+                logger.warning("ignored a signed request: %s", verdict.reason)
+                status = "400 Bad Request" if verdict.status == 400 else "200 OK"
+                return _json(
+                    start_response, status, {"error": verdict.reason} if verdict.status == 400 else {}
+                )
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
         return slack(environ, start_response)
 
     return wsgi
@@ -134,11 +175,13 @@ def check_address(host: str, port: int) -> None:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
-def _serve_http(app: App, engine: Engine, host: str, port: int) -> None:
+def _serve_http(app: App, engine: Engine, settings: Settings, host: str, port: int) -> None:
     from waitress import create_server
 
     try:
-        server = create_server(make_wsgi_app(app, engine), host=host, port=port, threads=HTTP_THREADS)
+        server = create_server(
+            make_wsgi_app(app, engine, settings), host=host, port=port, threads=HTTP_THREADS
+        )
     except OSError as exc:  # the port is taken, or the host is not an address of this machine
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     logger.info("listening on http://%s:%s (POST %s, GET %s)", host, port, EVENTS_PATH, HEALTH_PATH)
@@ -186,7 +229,7 @@ def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -
             if settings.socket_mode:
                 _serve_socket_mode(app, settings, stop)
             else:
-                _serve_http(app, engine, host, port)
+                _serve_http(app, engine, settings, host, port)
     except KeyboardInterrupt:
         pass
     finally:

@@ -4,7 +4,8 @@ A global middleware puts two things into Bolt's context before any listener runs
 
 - `context["services"]`: the `Services` (settings and database engine);
 - `context["workspace"]`: the request's own `Workspace` row (created on first sight),
-  or None when the request names no team (Bolt's built-in checks answer those).
+  read from the database the first time a listener asks for it (`workspace_of`), which is
+  after its ack(): a database outage must never keep Slack from getting its ack.
 
 Listeners must take the workspace from here and nowhere else: IDs inside a payload
 (button values, modal metadata) are checked against it, never trusted on their own.
@@ -24,6 +25,7 @@ from store.models import Workspace
 from store.workspaces import ensure_workspace
 
 SERVICES = "services"
+TEAM = "request_team"  # (team_id, enterprise_id) as the request names them
 WORKSPACE = "workspace"
 
 
@@ -72,10 +74,7 @@ def workspace_middleware(services: Services) -> Callable[..., Any]:
 
     def inject(body: dict[str, Any], context: BoltContext, next: Callable[[], Any]) -> Any:
         context[SERVICES] = services
-        team_id, enterprise_id = request_team(body, context)
-        context[WORKSPACE] = None
-        if team_id is not None:
-            context[WORKSPACE] = _ensure(services, team_id, enterprise_id)
+        context[TEAM] = request_team(body, context)
         return next()
 
     return inject
@@ -96,8 +95,15 @@ def services_of(context: BoltContext) -> Services:
 
 
 def workspace_of(context: BoltContext) -> Workspace:
-    """The request's workspace (a detached row: read it, or `session.merge` it to change it)."""
+    """The request's workspace (a detached row: read it, or `session.merge` it to change it).
+
+    Looked up (or created) on the first call, so call it only after ack().
+    """
     workspace = context.get(WORKSPACE)
     if workspace is None:
-        raise NoWorkspaceError("this request names no Slack team")
+        team_id, enterprise_id = context.get(TEAM) or (None, None)
+        if team_id is None:
+            raise NoWorkspaceError("this request names no Slack team")
+        workspace = _ensure(services_of(context), team_id, enterprise_id)
+        context[WORKSPACE] = workspace
     return workspace

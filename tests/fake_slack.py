@@ -810,7 +810,7 @@ def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tupl
     built = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     engine = make_engine(built.database_url)
     app = build_app(built, engine)
-    base_url, stop_server = serve_wsgi(make_wsgi_app(app, engine))
+    base_url, stop_server = serve_wsgi(make_wsgi_app(app, engine, built))
     client = SlackAppClient(base_url, fake, app, engine, built)
 
     def stop() -> None:

@@ -28,7 +28,7 @@ def test_healthz_is_200_when_the_database_answers(slack_app: SlackAppClient) -> 
 
 def test_healthz_is_503_when_the_database_does_not_answer(slack_app: SlackAppClient, tmp_path: Path) -> None:
     broken = make_engine(f"sqlite:///{tmp_path}/no/such/folder/renewals.db")
-    base_url, stop = serve_wsgi(make_wsgi_app(slack_app.app, broken))
+    base_url, stop = serve_wsgi(make_wsgi_app(slack_app.app, broken, slack_app.settings))
     try:
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(f"{base_url}/healthz", timeout=5)
