@@ -13,20 +13,29 @@ from __future__ import annotations
 from datetime import date
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from blocks.client_actions import CHANGE_OWNER_LABEL, END_ASSOCIATION_LABEL, REASSIGN_CONTACT_LABEL
 from blocks.digest import all_clear_line, day_heading, digest_messages, pause_reason_text, summary_line
-from blocks.format import money, relative_days
+from blocks.format import cell_text, money, relative_days
 from bot.digest_runner import Outcome, Result, run_subscription
 from bot.errors import UserError
 from bot.services import Services
 from bot.settings import Settings
+from bot.terminal import make_console, print_table
+from store.columns import Column
 from store.db import make_engine, migrate, session_scope
-from store.digests import DONE, DigestView, build_digest, get_run, subscription_digest, subscriptions
+from store.digests import (
+    DONE,
+    DigestItem,
+    DigestView,
+    build_digest,
+    get_run,
+    subscription_digest,
+    subscriptions,
+)
 from store.models import DigestSubscription, Workspace
 from store.rules import DEFAULT_DIGEST_DAYS
 from store.schedule import is_digest_day, local_date, zone
@@ -34,6 +43,24 @@ from store.types import utcnow
 from store.workspaces import get_workspace
 
 # --- the terminal preview ---------------------------------------------------------------------
+
+# The /renewals table's columns a digest item shows (their cell texts too), then its MRR at stake.
+_COLUMNS = (
+    Column.CLIENT,
+    Column.CONTRACT_TYPE,
+    Column.STATUS,
+    Column.DEADLINE,
+    Column.OWNER,
+    Column.PRIMARY_CONTACT,
+)
+MRR_HEADER = "MRR"
+
+
+def _digest_cells(item: DigestItem, view: DigestView) -> list[str]:
+    row = item.row
+    when = f" ({relative_days(row.renewal_deadline, view.day)})"  # how far off, as the Slack digest says
+    cells = [cell_text(column, row) + (when if column is Column.DEADLINE else "") for column in _COLUMNS]
+    return [*cells, money(row.mrr_at_stake)]
 
 
 def render_digest(view: DigestView, console: Console, *, title: str, note: str | None = None) -> None:
@@ -56,30 +83,13 @@ def render_digest(view: DigestView, console: Console, *, title: str, note: str |
     console.print(Text(f"Renewals digest · {day_heading(view.day)}", style="bold"))
     console.print(Text(summary_line(view)))
     for group, items in view.groups():
-        table = Table(title=Text(f"{group.title} ({len(items)})", style="bold"), title_justify="left")
-        for header in (
-            "Client name",
-            "Contract type",
-            "Status",
-            "Renewal deadline",
-            "Communication owner",
-            "Primary client contact",
-            "MRR",
-        ):
-            table.add_column(header, justify="right" if header == "MRR" else "left", overflow="fold")
-        for item in items:
-            row = item.row
-            # Text() cells: a client named "[bold]" is shown as typed, never read as markup.
-            table.add_row(
-                Text(row.client_name),
-                Text(row.contract_type.label),
-                Text(row.status.label),
-                Text(f"{row.renewal_deadline.isoformat()} ({relative_days(row.renewal_deadline, view.day)})"),
-                Text(row.owner.label),
-                Text(row.primary_contact or "–"),
-                Text(money(row.mrr_at_stake)),
-            )
-        console.print(table)
+        print_table(
+            console,
+            [*(column.label for column in _COLUMNS), MRR_HEADER],
+            [_digest_cells(item, view) for item in items],
+            title=f"{group.title} ({len(items)})",
+            right={MRR_HEADER},
+        )
     messages = len(digest_messages(view))
     thread = f", {messages - 1} more in its thread" if messages > 1 else ""
     console.print(
@@ -170,7 +180,7 @@ def _day_for(subscription: DigestSubscription, day: date | None) -> date:
 
 def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry_run: bool) -> int:
     """The `digest` command. Exit status 1 when a digest failed, else 0."""
-    console = Console(highlight=False)
+    console = make_console()
     engine = make_engine(settings.database_url)
     try:
         migrate(engine)

@@ -7,17 +7,15 @@ never a traceback". These run the real console entry point so that whatever reac
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_support import run_piped
 from tests.fake_slack import FakeSlack
 
-CLI = [sys.executable, "-c", "from bot.cli import main; main()"]
 EXPORT = "Client name,Hub ID,Contract type,Status,Renewal start date\nAcme,1001,Renewal,Pending,2027-03-01\n"
 COMMANDS = {
     "import": ["import", "export.csv", "--team", "T0TEAM1"],
@@ -28,11 +26,7 @@ COMMANDS = {
 
 def run(folder: Path, args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     (folder / "export.csv").write_text(EXPORT, encoding="utf-8")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "RENEWALS_"))}
-    base["DATABASE_URL"] = f"sqlite:///{folder}/renewals.db"
-    return subprocess.run(
-        [*CLI, *args], cwd=folder, env={**base, **env}, capture_output=True, text=True, timeout=60
-    )
+    return run_piped(folder, args, **env)
 
 
 def one_line(done: subprocess.CompletedProcess[str]) -> str:

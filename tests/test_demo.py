@@ -12,12 +12,12 @@ import time_machine
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from blocks.format import cell_text
+from blocks.format import cell_text, money
 from blocks.renewals import PAGE_SIZE
 from bot.cli import main
 from bot.demo import CLIENTS, DEMO_TEAM, ENDED, run_demo
 from bot.settings import Settings
-from bot.terminal import renewals_header
+from bot.terminal import SEPARATOR, renewals_header
 from store.columns import visible_columns
 from store.db import make_engine
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember
@@ -67,15 +67,41 @@ def test_the_demo_prints_the_renewals_table_from_the_shared_view_model(
     columns = visible_columns(None)
     assert len(view.rows) == PAGE_SIZE and view.total > PAGE_SIZE
     assert renewals_header(view) in out
-    for column in columns:
-        assert column.label in out
-    table_lines = [line for line in out.splitlines() if line.startswith("│")]
-    for line, row in zip(table_lines, view.rows, strict=False):
-        cells = [cell.strip() for cell in line.strip("│").split("│")]
-        assert cells == [cell_text(column, row) for column in columns]
+    # Not a terminal (captured): a line naming the columns, then one line per contract change.
+    lines = out.splitlines()
+    header = lines.index(SEPARATOR.join(column.label for column in columns))
+    assert lines[header + 1 : header + 1 + len(view.rows)] == [
+        SEPARATOR.join(cell_text(column, row) for column in columns) for row in view.rows
+    ]
     assert "Renewals digest" in out
     for name in ENDED:
         assert name not in out
+
+
+def test_piped_the_demo_prints_a_long_client_name_its_deadline_and_mrr_whole_on_one_line(
+    settings: Settings,
+    session: Session,
+    frozen: time_machine.Coordinates,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    long_name = "Newhaven Pharma Co International Holdings and Research Partners Group"
+    monkeypatch.setattr("bot.demo.CLIENTS", ((long_name, "US"), *CLIENTS[1:]))
+    monkeypatch.setenv("COLUMNS", "80")
+
+    assert run_demo(settings) == 0
+
+    out = capsys.readouterr().out
+    workspace = get_workspace(DEMO_TEAM, session=session)
+    assert workspace is not None
+    view = upcoming_view(workspace, RenewalQuery(), session=session, today=TODAY, page_size=PAGE_SIZE)
+    [renewal] = [
+        row for row in view.rows if row.client_name == long_name and row.contract_type is ContractType.RENEWAL
+    ]
+    amount = money(renewal.mrr_at_stake)
+    assert "," in amount  # thousands, where a folded cell used to break it
+    [digest_line] = [line for line in out.splitlines() if long_name in line and amount in line]
+    assert renewal.renewal_deadline.isoformat() in digest_line
 
 
 def test_the_demo_runs_twice_without_duplicating_anything(

@@ -36,7 +36,6 @@ MONDAY = utc(2025, 3, 10, 12, 0).date()
 def db(sqlite_url: str, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Engine:
     """The environment `renewals-bot` reads, pointing at a test database and the fake Slack."""
     monkeypatch.chdir(tmp_path)  # no stray .env
-    monkeypatch.setenv("COLUMNS", "200")  # rich: wide enough that table cells are not folded
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
     monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
@@ -175,3 +174,24 @@ def test_the_preview_without_a_subscription_shows_what_a_default_one_would_post(
     out = console.export_text()
     assert shown == 1
     assert "No channel subscribes yet" in out and "Acme Corp" in out
+
+
+def test_the_preview_on_a_narrow_console_that_is_no_terminal_keeps_each_row_on_one_line(db: Engine) -> None:
+    console = Console(record=True, width=40)  # a caller's own console, not make_console's
+
+    print_digest_preview(db, team_id=TEAM, day=MONDAY, console=console)
+
+    [line] = [line for line in console.export_text().splitlines() if "Acme Corp" in line]
+    assert "2025-03-12 (in 2 days)" in line and line.endswith("$2,500.00")
+
+
+def test_dry_run_prints_a_client_name_with_a_line_break_on_one_line(
+    db: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with session_scope(db) as session:
+        add_change(session, workspace_row(session), "Harbor\nand Pine", deadline=MONDAY, mrr="18933.73")
+
+    assert cli("--dry-run", "--date", "2025-03-10") == 0
+
+    [line] = [line for line in capsys.readouterr().out.splitlines() if "Harbor" in line]
+    assert line.startswith("Harbor and Pine | ") and "2025-03-10 (today)" in line and "$18,933.73" in line
