@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from blocks import commands
 from blocks.client import Message, notice
 from store.filters import OWNER_WORDS, STATUS_VALUES, TYPE_VALUES
 from store.rules import UPCOMING_WINDOW_DAYS
@@ -19,8 +20,8 @@ def help_message() -> Message:
         "Example: `/renewals acme type:renewal status:pending owner:me days:30`",
         "*`/renewals columns`*: choose the columns of your table.",
         "*`/renewals digest on [HH:MM] [days:N]`* · `off` · `status`: this channel's daily digest.",
-        "*`/renewal <client name, domain or Hub ID>`*: one client's detail.",
-        "*`/renewal-owner`*: the renewals you own; `/renewal-owner <client> <@user|me|hubspot>` sets "
-        "a client's communication owner; `/renewal-owner default <partner|hubspot>` the workspace default.",
+        f"*{commands.RENEWAL}*: one client's detail.",
+        f"*`/renewal-owner`*: the renewals you own; {commands.OWNER_SET} sets a client's communication "
+        f"owner; {commands.OWNER_DEFAULT} the workspace default (admins only).",
     ]
     return notice("\n".join(lines))
