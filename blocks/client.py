@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from blocks import commands
 from blocks import format as fmt
 from blocks.client_actions import add_end_reason_button, client_action_buttons
 from blocks.ids import ActionId, BlockId
@@ -400,7 +401,7 @@ def no_client_message(query: str, suggestions: Sequence[str]) -> Message:
 
 def renewal_usage_message() -> Message:
     return notice(
-        "Usage: `/renewal <client name, domain or Hub ID>` shows one client's detail: contacts, "
+        f"Usage: {commands.RENEWAL} shows one client's detail: contacts, "
         "products, usage, upcoming contract changes, owner and recent history."
     )
 

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from blocks import commands
 from blocks.client_actions import client_action_buttons
 from blocks.format import money, money_totals, relative_days
 from blocks.text import escape, mrkdwn, truncate
@@ -229,7 +230,7 @@ def paused_notice(channel_id: str, error: str, bot_user_id: str | None = None) -
 # --- replies to /renewals digest ------------------------------------------------------------------
 
 USAGE = (
-    "`/renewals digest on [HH:MM] [days:N] [weekends] [all-clear]` posts this channel's digest "
+    f"{commands.DIGEST_ON} posts this channel's digest "
     "every weekday (with `weekends`, every day) at HH:MM in your time zone (default 09:00): "
     "the contract changes that still need action with a renewal deadline within N days "
     "(default 14). With `all-clear` a one-line all-clear is posted when there is nothing to report. "

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from blocks import commands
 from blocks.client import Message, notice
+from store.digests import MAX_DIGEST_DAYS
 from store.filters import OWNER_WORDS, STATUS_VALUES, TYPE_VALUES
-from store.rules import UPCOMING_WINDOW_DAYS
+from store.rules import DEFAULT_DIGEST_DAYS, UPCOMING_WINDOW_DAYS
+from store.schedule import DEFAULT_LOCAL_TIME
 
 
 def help_message() -> Message:
@@ -18,9 +21,13 @@ def help_message() -> Message:
         f"• `days:` 1 to {UPCOMING_WINDOW_DAYS}",
         "Example: `/renewals acme type:renewal status:pending owner:me days:30`",
         "*`/renewals columns`*: choose the columns of your table.",
-        "*`/renewals digest on [HH:MM] [days:N]`* · `off` · `status`: this channel's daily digest.",
-        "*`/renewal <client name, domain or Hub ID>`*: one client's detail.",
-        "*`/renewal-owner`*: the renewals you own; `/renewal-owner <client> <@user|me|hubspot>` sets "
-        "a client's communication owner; `/renewal-owner default <partner|hubspot>` the workspace default.",
+        f"*{commands.DIGEST_ON}* · `off` · `status`: this channel's daily digest.",
+        f"• `HH:MM` in your Slack time zone (default {DEFAULT_LOCAL_TIME:%H:%M})",
+        f"• `days:` renewal deadlines within 1 to {MAX_DIGEST_DAYS} days (default {DEFAULT_DIGEST_DAYS})",
+        "• `weekends` posts on Saturday and Sunday too (default Monday to Friday)",
+        "• `all-clear` posts a one-line all-clear on a day with nothing to report (default: nothing)",
+        f"*{commands.RENEWAL}*: one client's detail.",
+        f"*`/renewal-owner`*: the renewals you own; {commands.OWNER_SET} sets a client's communication "
+        f"owner; {commands.OWNER_DEFAULT} the workspace default (admins only).",
     ]
     return notice("\n".join(lines))

@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from blocks import commands
 from blocks import format as fmt
 from blocks.client_actions import client_action_buttons
 from blocks.digest import pause_reason_text, slack_date
@@ -106,7 +107,7 @@ def _empty_mine_text(data: HomeData) -> str:
         )
     return (
         f"You own no contract changes in the next {data.window_days} days. "
-        "Take a client with `/renewal-owner <client> me`, or ask for "
+        f"Take a client with {commands.OWNER_TAKE}, or ask for "
         "`/renewals owner:partner` to see what the partner team owns."
     )
 
@@ -190,8 +191,8 @@ HOW_TO_TEXT = (
     f"*{HOW_TO_HEADING}*\n"
     "• `/renewals [words] [type:…] [status:…] [owner:me] [days:N]`: the upcoming renewals table "
     "(`/renewals help` explains the filters; `/renewals digest on` in a channel starts its daily digest)\n"
-    "• `/renewal <client name, domain or Hub ID>`: one client's detail, contacts and history\n"
-    "• `/renewal-owner`: the renewals you own; `/renewal-owner <client> <@someone|me|hubspot>` "
+    f"• {commands.RENEWAL}: one client's detail, contacts and history\n"
+    f"• `/renewal-owner`: the renewals you own; {commands.OWNER_SET} "
     "sets a client's communication owner"
 )
 

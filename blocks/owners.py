@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
     TableBlockColumnSettings,
 )
 
+from blocks import commands
 from blocks import format as fmt
 from blocks.client import Message, notice, owner_text
 from blocks.text import escape, mrkdwn, truncate
@@ -36,8 +37,8 @@ HEADERS = ("Client name", "Contract type", "Status", "Renewal deadline", "Days l
 USAGE = (
     "Usage:\n"
     "• `/renewal-owner`: the renewals you own\n"
-    "• `/renewal-owner <client> <@user|me|hubspot>`: set a client's communication owner\n"
-    "• `/renewal-owner default <partner|hubspot>`: the workspace default (admins only)"
+    f"• {commands.OWNER_SET}: set a client's communication owner\n"
+    f"• {commands.OWNER_DEFAULT}: the workspace default (admins only)"
 )
 
 
@@ -57,7 +58,7 @@ def owned_renewals_message(rows: Sequence[RenewalRow], *, today: date, days: int
     if not rows:
         return notice(
             f"You own no contract changes starting in the next {days} days. "
-            "Take one with `/renewal-owner <client> me`."
+            f"Take one with {commands.OWNER_TAKE}."
         )
     needing = [r for r in rows if r.needs_action]
     at_stake = fmt.money_totals(totals_by_currency(r.mrr_at_stake for r in needing))

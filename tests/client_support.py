@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from store.db import session_scope
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember, Workspace
 from store.rules import BillingFrequency, ContractType, OwnerKind, Status, fold, renewal_deadline
+from tests.fake_slack import mrkdwn_texts
 
 TEAM = "T0TEAM1"
 OTHER_TEAM = "T0TEAM2"
@@ -173,20 +174,7 @@ def blocks_text(blocks: list[dict[str, Any]]) -> str:
 
 def mrkdwn_text(blocks: list[dict[str, Any]]) -> str:
     """The text of every mrkdwn text object in `blocks`: where Slack would render a mention."""
-    parts: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
-                parts.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks)
-    return "\n".join(parts)
+    return "\n".join(mrkdwn_texts(blocks))
 
 
 def days(n: int) -> date:

@@ -151,17 +151,6 @@ def posts(fake: Any, channel: str = CHANNEL) -> list[Any]:
     return [c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == channel]
 
 
-def mrkdwn_texts(node: object) -> list[str]:
-    """Every mrkdwn text in a payload: what Slack reads mentions and links in (with `text`)."""
-    if isinstance(node, dict):
-        if node.get("type") == "mrkdwn":
-            return [node["text"]]
-        return [t for value in node.values() for t in mrkdwn_texts(value)]
-    if isinstance(node, list):
-        return [t for value in node for t in mrkdwn_texts(value)]
-    return []
-
-
 def slow_posts(fake: Any, seconds: float = 0.5) -> None:
     """Make the fake Slack take `seconds` to answer chat.postMessage: a wide window for races."""
     answer = fake._answer

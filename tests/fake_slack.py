@@ -4,7 +4,9 @@
   WebClient reaches it through SLACK_API_URL. It records every call, answers the
   methods the app uses, can inject faults (429 with Retry-After, 500, Slack errors),
   and checks every message and view it receives against slack_sdk's block models
-  and Slack's published limits. A test fails at teardown if any payload broke them.
+  and Slack's published limits, and for a raw `<`, `>` or `&` in mrkdwn (the fallback
+  `text` included) that is not a mention, channel, date or link. A test fails at teardown
+  if any payload broke them.
 - `sign`: Slack's request signing, for sending signed requests to `/slack/events`.
 """
 
@@ -15,6 +17,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -115,6 +118,37 @@ def block_problems(blocks: list[dict[str, Any]], *, max_blocks: int) -> list[str
     return problems
 
 
+# What Slack reads as markup in mrkdwn (shared/slack-platform.md section 7): a user or channel
+# mention, a date, a link. The group is the label shown, still mrkdwn (so still escaped).
+_MARKUP = re.compile(
+    r"<(?:@[UW][A-Z0-9]+|#[CGD][A-Z0-9]+|!date\^\d+\^[^|<>]+|(?:https?://|mailto:)[^|<>\s]+)(?:\|([^<>]*))?>"
+)
+_BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
+
+
+def mrkdwn_texts(node: object) -> list[str]:
+    """Every mrkdwn text object's text in a payload, however deeply nested."""
+    if isinstance(node, dict):
+        if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+            return [node["text"]]
+        return [text for value in node.values() for text in mrkdwn_texts(value)]
+    if isinstance(node, list):
+        return [text for value in node for text in mrkdwn_texts(value)]
+    return []
+
+
+def escaping_problems(text: str) -> list[str]:
+    """A `<`, `>` or `&` in mrkdwn that is not part of a mention, channel, date or link.
+
+    Slack reads `<...>` as markup even inside backticks, so a usage line like
+    `/renewal <client>` must be sent as `&lt;client&gt;` (and a `<!channel>` pings everyone).
+    """
+    rest = _MARKUP.sub(lambda m: m.group(1) or "", text)
+    if "<" in rest or ">" in rest or _BARE_AMPERSAND.search(rest):
+        return [f"unescaped <, > or & in mrkdwn: {text!r}"]
+    return []
+
+
 def payload_problems(method: str, params: dict[str, Any]) -> list[str]:
     """What Slack would reject (or show badly) in a message or view the app sent."""
     problems: list[str] = []
@@ -130,6 +164,9 @@ def payload_problems(method: str, params: dict[str, Any]) -> list[str]:
                 problems.append(f"{method}: text is {len(str(text))} chars (max {MAX_TEXT})")
         if blocks:
             problems.extend(f"{method}: {p}" for p in block_problems(blocks, max_blocks=MAX_MESSAGE_BLOCKS))
+        # The fallback `text` is mrkdwn too (notifications, and the message when blocks fail).
+        for mrkdwn in ([str(text)] if text else []) + mrkdwn_texts(blocks or []):
+            problems.extend(f"{method}: {p}" for p in escaping_problems(mrkdwn))
     if method in VIEW_METHODS:
         view = params.get("view")
         if isinstance(view, str):
@@ -148,6 +185,8 @@ def payload_problems(method: str, params: dict[str, Any]) -> list[str]:
         problems.extend(
             f"{method}: {p}" for p in block_problems(view.get("blocks") or [], max_blocks=MAX_VIEW_BLOCKS)
         )
+        for mrkdwn in mrkdwn_texts(view.get("blocks") or []):
+            problems.extend(f"{method}: {p}" for p in escaping_problems(mrkdwn))
     return problems
 
 

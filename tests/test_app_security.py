@@ -13,7 +13,13 @@ from sqlmodel import Session, select
 
 from blocks.values import ClientRef, PageRef, encode
 from store.models import Workspace
-from tests.fake_slack import FakeSlack, SlackAppClient, block_actions_payload, start_slack_app
+from tests.fake_slack import (
+    FakeSlack,
+    SlackAppClient,
+    block_actions_payload,
+    escaping_problems,
+    start_slack_app,
+)
 from tests.renewals_data import NOON, add_client, all_text, client_names, mrkdwn_text, table_rows
 
 
@@ -130,6 +136,48 @@ def test_a_bad_filter_value_is_echoed_escaped(slack_app: SlackAppClient) -> None
 
     assert "&lt;!everyone&gt;" in all_text(message)
     assert "<!everyone>" not in mrkdwn_text(message)
+
+
+@pytest.mark.parametrize(
+    ("command", "text"),
+    [
+        ("/renewals", "help"),
+        ("/renewals", "type:nonsense"),
+        ("/renewals", "digest on whenever"),
+        ("/renewals", "digest status"),
+        ("/renewals", "digest off"),
+        ("/renewal", ""),
+        ("/renewal", "   "),
+        ("/renewal-owner", ""),
+        ("/renewal-owner", "Rocket"),
+        ("/renewal-owner", "Rocket nobody"),
+        ("/renewal-owner", "default everyone"),
+    ],
+)
+def test_help_and_usage_replies_send_placeholders_escaped(
+    slack_app: SlackAppClient, fake_slack: FakeSlack, command: str, text: str
+) -> None:
+    # Slack reads `<client>` as a link even inside backticks: it must go out as `&lt;client&gt;`.
+    slack_app.command(command, text)
+    slack_app.wait_for("response_url")
+
+    assert fake_slack.problems == []
+
+
+@pytest.mark.parametrize(
+    ("mrkdwn", "flagged"),
+    [
+        ("<@U0ALICE> and <@U0BOB|bob> in <#C0CHANNEL>", False),
+        ("<!date^1741608000^{date_short_pretty} at {time}|2025-03-10 12:00 UTC>", False),
+        ("<https://acme.com|Acme &amp; co> `/renewal &lt;client&gt;`", False),
+        ("`/renewal <client>`", True),
+        ("<!channel>", True),
+        ("Acme & co", True),
+        ("<https://acme.com|Acme & co>", True),
+    ],
+)
+def test_the_fake_slack_flags_raw_markup_but_not_mentions_dates_or_links(mrkdwn: str, flagged: bool) -> None:
+    assert bool(escaping_problems(mrkdwn)) is flagged
 
 
 def test_enterprise_grid_click_without_a_team_is_served_for_the_users_team(

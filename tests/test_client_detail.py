@@ -196,7 +196,7 @@ def test_no_match_names_the_closest_clients(slack_app: SlackAppClient) -> None:
 def test_no_argument_shows_usage(slack_app: SlackAppClient) -> None:
     reply = ask(slack_app, "   ")
 
-    assert reply["text"].startswith("Usage: `/renewal <client name, domain or Hub ID>`")
+    assert reply["text"].startswith("Usage: `/renewal &lt;client name, domain or Hub ID&gt;`")
     assert reply["response_type"] == "ephemeral"
 
 

@@ -14,8 +14,16 @@ from bot.digest_runner import run_due
 from bot.services import Services
 from store.db import session_scope
 from store.models import AuditEvent, DigestSubscription
-from tests.digest_support import add_change, mrkdwn_texts, utc, workspace_row
-from tests.fake_slack import CHANNEL_ID, TEAM_ID, USER_ID, Call, FakeSlack, SlackAppClient
+from tests.digest_support import add_change, utc, workspace_row
+from tests.fake_slack import (
+    CHANNEL_ID,
+    TEAM_ID,
+    USER_ID,
+    Call,
+    FakeSlack,
+    SlackAppClient,
+    mrkdwn_texts,
+)
 
 # Monday 10 March 2025, 08:00 in New York (EDT, UTC-4).
 MONDAY_MORNING = utc(2025, 3, 10, 12, 0)

@@ -14,8 +14,8 @@ from blocks.values import ClientRef, decode
 from store.digests import DeadlineGroup, build_digest
 from store.models import Workspace
 from store.rules import ContractType, Status
-from tests.digest_support import CHANNEL, add_change, mrkdwn_texts
-from tests.fake_slack import payload_problems
+from tests.digest_support import CHANNEL, add_change
+from tests.fake_slack import mrkdwn_texts, payload_problems
 
 DAY = date(2025, 3, 10)  # a Monday
 

@@ -30,7 +30,6 @@ from tests.digest_support import (
     SUBSCRIBER,
     add_change,
     add_subscription,
-    mrkdwn_texts,
     posts,
     run_due_in_process,
     runs,
@@ -39,7 +38,7 @@ from tests.digest_support import (
     utc,
     workspace_row,
 )
-from tests.fake_slack import FakeSlack
+from tests.fake_slack import FakeSlack, mrkdwn_texts
 
 MONDAY = date(2025, 3, 10)  # London is on GMT (UTC+0) that week
 MONDAY_NINE = utc(2025, 3, 10, 9, 0)

@@ -233,7 +233,7 @@ def test_owning_nothing_says_how_to_take_a_client(slack_app: SlackAppClient) -> 
     text = mrkdwn_text(home_blocks(open_home(slack_app)))
 
     assert "You own no contract changes in the next 120 days" in text
-    assert "`/renewal-owner <client> me`" in text
+    assert "`/renewal-owner &lt;client&gt; me`" in text  # shown as <client>, never read as a link
 
 
 def test_owning_only_settled_renewals_says_nothing_needs_action(slack_app: SlackAppClient) -> None:
@@ -327,7 +327,7 @@ def test_no_digest_yet_says_how_to_start_one(slack_app: SlackAppClient) -> None:
 
     assert "No channel gets the daily digest yet" in text and "`/renewals digest on`" in text
     assert "HubSpot, for every client without an owner of its own" in text
-    for command in ("`/renewals", "`/renewal <client", "`/renewal-owner`"):
+    for command in ("`/renewals", "`/renewal &lt;client", "`/renewal-owner`"):
         assert command in text
 
 

@@ -104,7 +104,7 @@ def test_owning_nothing_says_so(slack_app: SlackAppClient) -> None:
     reply = owner_cmd(slack_app)
 
     assert "You own no contract changes" in reply["text"]
-    assert "/renewal-owner <client> me" in reply["text"]
+    assert "/renewal-owner &lt;client&gt; me" in reply["text"]
 
 
 def test_a_long_list_stays_within_one_table(slack_app: SlackAppClient) -> None:

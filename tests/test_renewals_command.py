@@ -91,6 +91,14 @@ def test_help_explains_every_filter(slack_app: SlackAppClient) -> None:
         assert word in text
 
 
+def test_help_lists_every_digest_option(slack_app: SlackAppClient) -> None:
+    text = all_text(ask(slack_app, "help"))
+
+    assert "/renewals digest on [HH:MM] [days:N] [weekends] [all-clear]" in text
+    assert "`weekends` posts on Saturday and Sunday too" in text
+    assert "`all-clear` posts a one-line all-clear" in text
+
+
 # --- filters ---------------------------------------------------------------------------------
 
 
