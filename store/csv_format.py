@@ -22,7 +22,14 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import IO, Any
 
-from store.rules import BillingFrequency, ContractType, OwnerKind, Status, renewal_deadline
+from store.rules import (
+    DEFAULT_CURRENCY,
+    BillingFrequency,
+    ContractType,
+    OwnerKind,
+    Status,
+    renewal_deadline,
+)
 
 
 class CsvFormatError(Exception):
@@ -423,9 +430,11 @@ class ImportRow:
     billing_frequency: BillingFrequency | None = None
     billing_months: int | None = None
     subscription_term_months: int | None = None
+    # Each amount keeps its own currency, set with it (a bare amount takes the other cell's, else USD).
     current_mrr: Decimal | None = None
+    current_mrr_currency: str | None = None
     estimated_new_mrr: Decimal | None = None
-    currency: str | None = None  # named by a money cell; None: the cells named none
+    estimated_new_mrr_currency: str | None = None
 
     @property
     def key(self) -> tuple[str, ContractType, date]:
@@ -604,12 +613,6 @@ def _parse_row(cells: list[str], plan: _Plan, line: int) -> tuple[ImportRow | No
             reasons.append(f"{column.value}: {exc}")
     current: Amount | None = got.pop("_current", None)
     estimated: Amount | None = got.pop("_estimated", None)
-    currencies = {a.currency for a in (current, estimated) if a is not None and a.currency}
-    if len(currencies) > 1:
-        reasons.append(
-            f"{Col.CURRENT_MRR.value} and {Col.ESTIMATED_NEW_MRR.value} are in different currencies "
-            f"({', '.join(sorted(currencies))})"
-        )
     if reasons:
         return None, reasons, []
 
@@ -630,10 +633,9 @@ def _parse_row(cells: list[str], plan: _Plan, line: int) -> tuple[ImportRow | No
     if billing is not None:
         row.billing_frequency, row.billing_months = billing
     if current is not None:
-        row.current_mrr = current.value
+        row.current_mrr, row.current_mrr_currency = current.value, _currency(current, estimated)
     if estimated is not None:
-        row.estimated_new_mrr = estimated.value
-    row.currency = next(iter(currencies), None)
+        row.estimated_new_mrr, row.estimated_new_mrr_currency = estimated.value, _currency(estimated, current)
     primary = row.primary_contact
     if primary is not None:
         # The primary contact is always one of the client's contacts (named, if either cell names them).
@@ -643,6 +645,11 @@ def _parse_row(cells: list[str], plan: _Plan, line: int) -> tuple[ImportRow | No
         elif primary.name and not listed.name:
             row.contacts = tuple(primary if p is listed else p for p in row.contacts)
     return row, [], warnings
+
+
+def _currency(amount: Amount, other: Amount | None) -> str:
+    """Each money cell keeps its own currency; one without takes the other cell's, else USD (contract.md)."""
+    return amount.currency or (other.currency if other is not None else None) or DEFAULT_CURRENCY
 
 
 def _records(source: str | IO[str]) -> Iterator[tuple[int, int, list[str]]]:

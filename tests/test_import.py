@@ -112,6 +112,16 @@ def contacts_of(session: Session, client: Client) -> dict[str, str | None]:
     return {c.email: c.name for c in session.exec(select(Contact).where(Contact.client_id == client.id))}
 
 
+def amounts(change: ContractChange) -> tuple[Decimal | str | None, ...]:
+    """(current MRR, its currency, estimated new MRR, its currency), as stored."""
+    return (
+        change.current_mrr,
+        change.current_mrr_currency,
+        change.estimated_new_mrr,
+        change.estimated_new_mrr_currency,
+    )
+
+
 FULL_ROW = row(
     Client_name="Café Núñez",
     Hub_ID="1001",
@@ -170,11 +180,7 @@ def test_a_good_file_creates_clients_contacts_and_contract_changes(
     assert (renewal.renewal_start_date, renewal.renewal_deadline) == (date(2027, 3, 1), date(2027, 1, 15))
     assert (renewal.max_contacts, renewal.email_limit, renewal.subscription_term_months) == (2000, 20000, 18)
     assert (renewal.billing_frequency, renewal.billing_months) == (BillingFrequency.OTHER, 18)
-    assert (renewal.current_mrr, renewal.estimated_new_mrr, renewal.currency) == (
-        Decimal("1200.50"),
-        Decimal("1300.75"),
-        "EUR",
-    )
+    assert amounts(renewal) == (Decimal("1200.50"), "EUR", Decimal("1300.75"), "EUR")
     assert contact_upgrade.contract_type is ContractType.CONTACT_TIER_UPGRADE
     assert contact_upgrade.status is Status.CONFIRMED
 
@@ -182,7 +188,7 @@ def test_a_good_file_creates_clients_contacts_and_contract_changes(
     assert acme_client.owner_kind is OwnerKind.HUBSPOT and acme_client.owner_member_id is None
     (acme_change,) = changes_of(session, "2002")
     assert acme_change.status is Status.CANCELLATION_REQUESTED
-    assert (acme_change.current_mrr, acme_change.currency) == (Decimal("99.99"), "USD")
+    assert amounts(acme_change) == (Decimal("99.99"), "USD", None, None)
 
 
 BAD_ROWS: list[tuple[dict[str, str], str]] = [
@@ -205,7 +211,6 @@ BAD_ROWS: list[tuple[dict[str, str], str]] = [
     (row(Current_MRR="(10.00)"), "Current MRR: '(10.00)' is negative"),
     (row(Estimated_new_MRR="1e3"), "Estimated new MRR: '1e3' is not an amount of money"),
     (row(Current_MRR="12.345678"), "more than 4 decimal places"),
-    (row(Current_MRR="$10", Estimated_new_MRR="€12"), "are in different currencies (EUR, USD)"),
     (row(Current_MRR="EUR $10"), "names two currencies"),
     (
         row(Communication_owner="Bob"),
@@ -413,23 +418,64 @@ def test_a_column_missing_from_the_file_leaves_its_figure_alone(
     result = run(csv_text(row(Client_name="Café Núñez", Status="Renewed")), session)
     assert result.updated == 1
     (change,) = changes_of(session, "1001")
-    assert (change.status, change.max_contacts, change.current_mrr, change.currency) == (
-        Status.RENEWED,
-        2000,
-        Decimal("1200.50"),
-        "EUR",
+    assert (change.status, change.max_contacts) == (Status.RENEWED, 2000)
+    assert amounts(change) == (Decimal("1200.50"), "EUR", Decimal("1300.75"), "EUR")
+
+
+def test_amounts_in_different_currencies_are_each_kept_in_their_own(
+    session: Session, workspace: Workspace
+) -> None:
+    result = run(csv_text(row(Current_MRR="€9311.75", Estimated_new_MRR="GBP 2368.68")), session)
+    assert (result.problems, result.created) == ([], 1)
+    (change,) = changes_of(session, "1001")
+    assert amounts(change) == (Decimal("9311.75"), "EUR", Decimal("2368.68"), "GBP")
+
+
+def test_importing_mixed_currencies_again_changes_nothing(
+    session: Session, workspace: Workspace, engine: Engine
+) -> None:
+    text_ = csv_text(
+        row(Current_MRR="€9311.75", Estimated_new_MRR="GBP 2368.68"),
+        row(Hub_ID="2002", Current_MRR="1,200.50", Estimated_new_MRR="£99"),
     )
+    run(text_, session)
+    before = snapshot(engine)
+    again = run(text_, session)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert snapshot(engine) == before
 
 
-def test_a_bare_amount_keeps_the_currency_the_change_has(session: Session, workspace: Workspace) -> None:
+@pytest.mark.parametrize(
+    ("current", "estimated", "expected"),
+    [
+        ("9311.75", "€10", (Decimal("9311.75"), "EUR", Decimal(10), "EUR")),
+        ("£5", "7.25", (Decimal(5), "GBP", Decimal("7.25"), "GBP")),
+    ],
+)
+def test_a_bare_amount_takes_the_other_cells_currency(
+    session: Session, workspace: Workspace, current: str, estimated: str, expected: tuple[object, ...]
+) -> None:
+    run(csv_text(row(Current_MRR=current, Estimated_new_MRR=estimated)), session)
+    (change,) = changes_of(session, "1001")
+    assert amounts(change) == expected
+
+
+def test_two_bare_amounts_are_usd_whatever_the_change_was_in_before(
+    session: Session, workspace: Workspace
+) -> None:
     run(csv_text(row(Current_MRR="€10", Estimated_new_MRR="€12")), session)
     run(csv_text(row(Current_MRR="11", Estimated_new_MRR="13.5")), session)
     (change,) = changes_of(session, "1001")
-    assert (change.current_mrr, change.estimated_new_mrr, change.currency) == (
-        Decimal(11),
-        Decimal("13.5"),
-        "EUR",
-    )
+    assert amounts(change) == (Decimal(11), "USD", Decimal("13.5"), "USD")
+
+
+def test_a_file_with_one_money_column_keeps_the_other_amount_in_its_currency(
+    session: Session, workspace: Workspace
+) -> None:
+    run(csv_text(FULL_ROW, header=HEADER), session)  # €1,200.50 and €1,300.75
+    run(csv_text(row(Client_name="Café Núñez", Estimated_new_MRR="GBP 1100")), session)
+    (change,) = changes_of(session, "1001")
+    assert amounts(change) == (Decimal("1200.50"), "EUR", Decimal(1100), "GBP")
 
 
 def test_bom_aliases_and_header_case_and_spaces(session: Session, workspace: Workspace) -> None:
@@ -502,12 +548,12 @@ def test_a_deadline_that_disagrees_is_a_warning_and_the_start_date_wins(
 
 
 MONEY = [
-    ("0.1", "0.2", (Decimal("0.1"), Decimal("0.2"), "USD")),
-    ("$1,200.50", "USD 1,300.25", (Decimal("1200.50"), Decimal("1300.25"), "USD")),
-    ("1200.50 EUR", "€ 0.07", (Decimal("1200.50"), Decimal("0.07"), "EUR")),
-    ("£0.30", "0.3333 GBP", (Decimal("0.30"), Decimal("0.3333"), "GBP")),
-    ("99999999999999.9999", "0", (Decimal("99999999999999.9999"), Decimal(0), "USD")),
-    ("C$5", "", (Decimal(5), None, "CAD")),
+    ("0.1", "0.2", (Decimal("0.1"), "USD", Decimal("0.2"), "USD")),
+    ("$1,200.50", "USD 1,300.25", (Decimal("1200.50"), "USD", Decimal("1300.25"), "USD")),
+    ("1200.50 EUR", "€ 0.07", (Decimal("1200.50"), "EUR", Decimal("0.07"), "EUR")),
+    ("£0.30", "0.3333 GBP", (Decimal("0.30"), "GBP", Decimal("0.3333"), "GBP")),
+    ("99999999999999.9999", "0", (Decimal("99999999999999.9999"), "USD", Decimal(0), "USD")),
+    ("C$5", "", (Decimal(5), "CAD", None, None)),
 ]
 
 
@@ -519,7 +565,7 @@ def test_money_is_exact_in_every_spelling(session: Session, workspace: Workspace
     run(csv_text(*rows), session)
     for hub, (_current, _estimated, expected) in enumerate(MONEY, start=1):
         (change,) = changes_of(session, str(hub))
-        assert (change.current_mrr, change.estimated_new_mrr, change.currency) == expected
+        assert amounts(change) == expected
         assert all(isinstance(v, Decimal) for v in (change.current_mrr, change.estimated_new_mrr) if v)
 
 
