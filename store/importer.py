@@ -7,8 +7,8 @@ Importing the same file twice therefore writes nothing the second time.
 Rules (contract.md "Import format"):
 - A contract change is keyed by (workspace, Hub ID, contract type, renewal start date)
   and updated in place. Its figures come from its row: an empty cell clears a figure,
-  a column the file does not have leaves the stored figure alone. Each amount keeps its
-  own currency.
+  a column the file does not have, or a cell that could not be read (a warning), leaves
+  the stored figure alone. Each amount keeps its own currency.
 - Client data (name, website, owner, primary contact, contacts, products, usage) is
   repeated on every row of a client; the last non-empty value in the file wins, and an
   empty cell never clears what is stored (owners and contacts are also set in Slack).
@@ -741,13 +741,13 @@ def _note_client(
 
 def _change_values(row: ImportRow, old: dict[str, Any] | None, columns: frozenset[Col]) -> dict[str, Any]:
     """The stored values of a row's contract change: the row's, or the stored ones for columns the
-    file does not have.
+    file does not have and cells of this row that could not be read.
 
     An amount and its currency go together, so a kept amount keeps its own currency.
     """
     values: dict[str, Any] = {"status": row.status, "renewal_deadline": row.renewal_deadline}
     for column, names in _CHANGE_FIGURES.items():
-        kept = old if old is not None and column not in columns else None
+        kept = old if old is not None and (column not in columns or column in row.ignored) else None
         for name in names:
             values[name] = kept[name] if kept is not None else getattr(row, name)
     return values

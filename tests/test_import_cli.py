@@ -241,7 +241,7 @@ def test_with_team_given_a_refused_token_only_skips_linking(
     ["Jane Doe <jane@acme.example>, Bob Roe <bob@acme.example>", "jane@acme.example, bob@acme.example"],
     ids=["named", "bare"],
 )
-def test_contacts_separated_by_commas_are_refused_not_run_together(
+def test_contacts_separated_by_commas_are_each_a_contact_not_run_together(
     folder: Path, database_url: str, capsys: pytest.CaptureFixture[str], cell: str
 ) -> None:
     # A name may not hold `<`: "Jane Doe <jane@…>, Bob Roe" is two people, not one named so.
@@ -249,22 +249,26 @@ def test_contacts_separated_by_commas_are_refused_not_run_together(
         "Client name,Hub ID,Contract type,Status,Renewal start date,Contacts\n"
         f'Acme,1001,Renewal,Pending,2027-03-01,"{cell}"\n'
     )
-    assert cli("import", write(folder, text), "--team", "T0TEAM1") == 1
-    out = capsys.readouterr().out
-    assert "line 2: Contacts:" in out and "separate them with ';'" in out
-    assert count(database_url, ContractChange) == 0 and count(database_url, Contact) == 0
+    assert cli("import", write(folder, text), "--team", "T0TEAM1") == 0
+    assert "0 warnings" in capsys.readouterr().out
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        emails = sorted(session.exec(select(Contact.email)).all())
+    engine.dispose()
+    assert emails == ["bob@acme.example", "jane@acme.example"]
 
 
-def test_a_primary_contact_name_cannot_hold_another_address(
+def test_a_primary_contact_holding_two_addresses_is_ignored_with_a_warning(
     folder: Path, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     text = (
         "Client name,Hub ID,Contract type,Status,Renewal start date,Primary client contact\n"
         "Acme,1001,Renewal,Pending,2027-03-01,Jane <jane@acme.example> <bob@acme.example>\n"
     )
-    assert cli("import", write(folder, text), "--team", "T0TEAM1") == 1
-    assert "line 2: Primary client contact:" in capsys.readouterr().out
-    assert count(database_url, Contact) == 0
+    assert cli("import", write(folder, text), "--team", "T0TEAM1") == 0
+    out = capsys.readouterr().out
+    assert "line 2: Primary client contact:" in out and "the cell is ignored" in out
+    assert count(database_url, ContractChange) == 1 and count(database_url, Contact) == 0
 
 
 # --- money in several currencies, from the file to Slack ----------------------------------------
