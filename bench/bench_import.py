@@ -101,6 +101,8 @@ def generate_rows(count: int, *, seed: int = 7, changed_every: int = 0) -> Itera
                 status = "Cancellation requested" if status != "Cancellation requested" else "Pending"
                 mrr += Decimal("0.01")
             currency = "EUR" if client % 7 == 0 else "USD"
+            # About a quarter of real rows renew in another currency (each amount keeps its own).
+            new_currency = "GBP" if client % 4 == 0 else currency
             yield [
                 name,
                 str(10_000_000 + client),
@@ -116,7 +118,7 @@ def generate_rows(count: int, *, seed: int = 7, changed_every: int = 0) -> Itera
                 rng.choice(BILLING),
                 str(rng.choice((1, 3, 6, 12, 24))),
                 f"{currency} {mrr:,.2f}",
-                f"{mrr * Decimal('1.05'):.2f} {currency}",
+                f"{mrr * Decimal('1.05'):.2f} {new_currency}",
                 "; ".join(people),
                 products,
                 str(rng.randint(0, 1000)),

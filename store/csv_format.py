@@ -17,12 +17,19 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import lru_cache
 from typing import IO, Any
 
-from store.rules import BillingFrequency, ContractType, OwnerKind, Status, renewal_deadline
+from store.rules import (
+    DEFAULT_CURRENCY,
+    BillingFrequency,
+    ContractType,
+    OwnerKind,
+    Status,
+    renewal_deadline,
+)
 
 
 class CsvFormatError(Exception):
@@ -76,7 +83,7 @@ HEADERS: dict[str, Col] = {
     _header_key(name): column for column in Col for name in (column.value, *_ALIASES.get(column, ()))
 }
 
-# Widths of the database columns (store/models.py): longer values are refused, never cut.
+# Widths of the database columns (store/models.py): longer values are not read, never cut.
 MAX_NAME = 500
 MAX_HUB_ID = 20
 MAX_DOMAIN = 253
@@ -96,7 +103,17 @@ _CACHE = 4096
 
 
 class CellError(ValueError):
-    """A cell's value is not acceptable; the message says why, for a person."""
+    """A cell's value cannot be read; the message says why, for a person.
+
+    In a required column the row is invalid. In an optional one the cell is ignored with a
+    warning, as if it were empty: the contract asks nothing more of those cells, and a real
+    export should not be refused for a website or a count it spells its own way.
+    """
+
+
+class ForbiddenValueError(CellError):
+    """A value the contract forbids (negative money or counts, a date not as YYYY-MM-DD):
+    the row is invalid even when its column is optional."""
 
 
 def _shown(value: str, limit: int = 40) -> str:
@@ -105,15 +122,27 @@ def _shown(value: str, limit: int = 40) -> str:
 
 _DIGITS = re.compile(r"[0-9]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_WHOLE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+")
-_AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
+# Digits in groups of three, one separator throughout (`1,200`, `1 200`, `1'200`; spaces as
+# spreadsheets write them), then `.` and the decimals: how the dashboard and most exports write.
+_GROUPED = re.compile(
+    r"[0-9]{1,3}(?P<sep>[,'’ \u00a0\u202f\u2009])[0-9]{3}(?:(?P=sep)[0-9]{3})*(?:\.[0-9]+)?"
+)
+# A decimal comma (`9311,75`, `1.200,50`, `1 200,50`): read only where the comma cannot be a
+# thousands separator, so `1,200` stays one thousand two hundred.
+_DECIMAL_COMMA = re.compile(
+    r"(?P<integer>[0-9]{1,3}(?P<sep>[.'’ \u00a0\u202f\u2009])[0-9]{3}(?:(?P=sep)[0-9]{3})*|[0-9]+)"
+    r",(?P<decimals>[0-9]+)"
+)
 _EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+")
 # A name holds no `<` or `>`: "Jane <jane@…>, Bob <bob@…>" is two people, not one named "Jane <jane@…>, Bob".
 _NAMED_EMAIL = re.compile(r"(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>")
 _LABEL = re.compile(r"(?!-)[^\W_](?:[^\W_]|-){0,62}(?<!-)")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
-_OTHER_MONTHS = re.compile(r"other\s*\(\s*([0-9]+)\s*months?\s*\)")
-_TERM = re.compile(r"([0-9]+)(?:\s*(?:months?|mo))?")
+_MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
+_OTHER_MONTHS = re.compile(r"other\s*[(:–-]?\s*([0-9]+)\s*(?:months?|mos?)?\s*\)?")
+_EVERY_MONTHS = re.compile(r"(?:every\s*)?([0-9]+)[\s-]*(?:months?|mos?)")
+_TERM = re.compile(r"(?P<number>.*?)\s*(?P<unit>months?|mos?|mths?|m|years?|yrs?|y)?")
 _CODE_BEFORE = re.compile(r"([A-Za-z]{3})(?![A-Za-z])\s*(.*)")
 _CODE_AFTER = re.compile(r"(.*?)\s*(?<![A-Za-z])([A-Za-z]{3})")
 # The usual spellings, read with one match: `1200.50`, `$1,200.50`, `USD 1,200.50`, `1200.50 EUR`.
@@ -148,13 +177,24 @@ _STATUSES = {
     "cancellation requested": Status.CANCELLATION_REQUESTED,
 }
 _FREQUENCIES = {
-    "monthly": BillingFrequency.MONTHLY,
-    "quarterly": BillingFrequency.QUARTERLY,
-    "semi-annual": BillingFrequency.SEMI_ANNUAL,
-    "semi annual": BillingFrequency.SEMI_ANNUAL,
-    "semiannual": BillingFrequency.SEMI_ANNUAL,
-    "annual": BillingFrequency.ANNUAL,
-    "annually": BillingFrequency.ANNUAL,
+    **dict.fromkeys(("monthly", "month", "every month"), BillingFrequency.MONTHLY),
+    **dict.fromkeys(("quarterly", "quarter", "every quarter"), BillingFrequency.QUARTERLY),
+    **dict.fromkeys(
+        (
+            *(f"semi{sep}annual{ly}" for sep in ("-", " ", "") for ly in ("", "ly")),
+            "half-yearly",
+            "half yearly",
+        ),
+        BillingFrequency.SEMI_ANNUAL,
+    ),
+    **dict.fromkeys(("annual", "annually", "yearly", "year", "every year"), BillingFrequency.ANNUAL),
+}
+# "Every N months" of the usual lengths is that frequency; any other length is "Other (N months)".
+_BY_MONTHS = {
+    1: BillingFrequency.MONTHLY,
+    3: BillingFrequency.QUARTERLY,
+    6: BillingFrequency.SEMI_ANNUAL,
+    12: BillingFrequency.ANNUAL,
 }
 
 
@@ -191,7 +231,7 @@ def parse_domain(text: str) -> str:
 
 
 def parse_email(text: str) -> str:
-    email = text.strip()
+    email = _MAILTO.sub("", text.strip())  # a link's address, as some exports write emails
     if not _EMAIL.fullmatch(email):
         raise CellError(f"{_shown(text)} is not an email address")
     if len(email) > MAX_EMAIL:
@@ -227,16 +267,50 @@ def parse_person(text: str) -> Person:
     return Person(email=parse_email(named.group("email")), name=name)
 
 
-@lru_cache(maxsize=_CACHE)
-def parse_people(text: str) -> tuple[Person, ...]:
-    """`Name <email>; Name <email>; …` (empty entries ignored, one entry per email, the first wins)."""
-    people: dict[str, Person] = {}
+@dataclass(frozen=True, slots=True)
+class People:
+    """A Contacts cell: the people it lists, and why each entry that could not be read is left out."""
+
+    people: tuple[Person, ...]
+    skipped: tuple[str, ...] = ()
+
+
+def _entries(text: str) -> Iterator[str]:
+    """A Contacts cell's entries: separated by `;`, or by `,` between people with an address each."""
     for entry in text.split(";"):
-        if entry.strip():
+        if entry.count("@") <= 1:
+            yield entry
+            continue
+        # "Jane <jane@…>, Bob <bob@…>": a comma ends a person once their address is read;
+        # a comma before it is part of the name ("Doe, Jane <jane@…>").
+        person = ""
+        for part in entry.split(","):
+            person = f"{person},{part}" if person else part
+            if "@" in part:
+                yield person
+                person = ""
+        yield person  # text after the last address: not a person, so reported as skipped
+
+
+@lru_cache(maxsize=_CACHE)
+def parse_people(text: str) -> People:
+    """`Name <email>; Name <email>; …` (empty entries ignored, one entry per email, the first wins).
+
+    An entry that is not a person is left out (and said why), the others are kept.
+    """
+    people: dict[str, Person] = {}
+    skipped: list[str] = []
+    for entry in _entries(text):
+        if not entry.strip():
+            continue
+        try:
             person = parse_person(entry)
-            if person.email not in people or (person.name and not people[person.email].name):
-                people[person.email] = person
-    return tuple(people.values())
+        except CellError as exc:
+            skipped.append(str(exc))
+            continue
+        if person.email not in people or (person.name and not people[person.email].name):
+            people[person.email] = person
+    return People(tuple(people.values()), tuple(skipped))
 
 
 @lru_cache(maxsize=_CACHE)
@@ -279,38 +353,76 @@ def parse_status(text: str) -> Status:
 
 @lru_cache(maxsize=_CACHE)
 def parse_date(text: str) -> date:
+    # The contract's one date format: `03/04/2027` is refused rather than guessed at.
     if not _DATE.fullmatch(text):
-        raise CellError(f"{_shown(text)} is not a date as YYYY-MM-DD")
+        raise ForbiddenValueError(f"{_shown(text)} is not a date as YYYY-MM-DD")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise CellError(f"{_shown(text)} is not a real date") from None
+        raise ForbiddenValueError(f"{_shown(text)} is not a real date") from None
 
 
-def _check_not_negative(text: str) -> None:
-    if any(sign in text for sign in MINUS_SIGNS) or (text.startswith("(") and text.endswith(")")):
-        raise CellError(f"{_shown(text)} is negative (must be 0 or more)")
+def _unsigned(text: str) -> tuple[bool, str]:
+    """(whether the value is written as negative, the text without its sign).
+
+    Negative is a leading or trailing minus (`-5`, `−5`, `5-`) or accounting brackets (`(5)`).
+    """
+    text = text.strip()
+    if text[:1] == "(" and text[-1:] == ")":
+        return True, text[1:-1].strip()
+    if text[:1] in MINUS_SIGNS:
+        return True, text[1:].strip()
+    if text[-1:] in MINUS_SIGNS:
+        return True, text[:-1].strip()
+    return False, text.removeprefix("+").strip()
+
+
+def _number(text: str) -> str | None:
+    """An unsigned number as `Decimal()` reads it (`1200.50`), from the spellings exports use."""
+    if _NUMBER.fullmatch(text):
+        return text
+    if _GROUPED.fullmatch(text):
+        return re.sub(r"[^0-9.]", "", text)
+    comma = _DECIMAL_COMMA.fullmatch(text)
+    if comma is not None:
+        return f"{re.sub(r'[^0-9]', '', comma.group('integer'))}.{comma.group('decimals')}"
+    return None
+
+
+def _negative(text: str) -> ForbiddenValueError:
+    return ForbiddenValueError(f"{_shown(text)} is negative (must be 0 or more)")
 
 
 def parse_whole(text: str) -> int:
     if text.isascii() and text.isdigit() and len(text) < 10:  # the common case, fast
         return int(text)
-    _check_not_negative(text)
-    if not _WHOLE.fullmatch(text):
+    negative, rest = _unsigned(text)
+    number = _number(rest)
+    integer, _, decimals = (number or "").partition(".")
+    # `1000.0` is a spreadsheet's float of 1000; `1.000` may be a thousand written the European
+    # way and `1.5` is no count at all, so those are not read.
+    if number is None or decimals.strip("0") or len(decimals) > 2:
         raise CellError(f"{_shown(text)} is not a whole number")
-    value = int(text.replace(",", ""))
+    value = int(integer or "0")
+    if negative and value:
+        raise _negative(text)  # `-0` is 0: not negative
     if value > MAX_INT:
         raise CellError(f"{_shown(text)} is too large")
     return value
 
 
 def parse_term(text: str) -> int:
-    """Subscription term in months: `12`, or `12 months`."""
-    _check_not_negative(text)
-    match = _TERM.fullmatch(text.lower())
-    if match is None:
-        raise CellError(f"{_shown(text)} is not a whole number of months")
-    value = int(match.group(1))
+    """Subscription term in months: `12`, `12 months`, `12 mo`, or in years: `1 year`, `2 yrs`."""
+    match = _TERM.fullmatch(text.strip().lower())
+    assert match is not None  # the pattern matches any text
+    try:
+        value = parse_whole(match.group("number"))
+    except ForbiddenValueError:
+        raise _negative(text) from None
+    except CellError:
+        raise CellError(f"{_shown(text)} is not a whole number of months") from None
+    if (match.group("unit") or "m").startswith("y"):
+        value *= 12
     if value > MAX_INT:
         raise CellError(f"{_shown(text)} is too large")
     return value
@@ -321,11 +433,14 @@ def parse_billing(text: str) -> tuple[BillingFrequency, int | None]:
     key = _word_key(text)
     if key in _FREQUENCIES:
         return _FREQUENCIES[key], None
-    other = _OTHER_MONTHS.fullmatch(key)
+    every = _EVERY_MONTHS.fullmatch(key)
+    other = _OTHER_MONTHS.fullmatch(key) or every
     if other is not None:
         months = int(other.group(1))
         if not 1 <= months <= 1200:
             raise CellError(f"{_shown(text)}: the number of months must be 1 or more")
+        if every is not None and months in _BY_MONTHS:
+            return _BY_MONTHS[months], None
         return BillingFrequency.OTHER, months
     if key == "other":
         raise CellError(f"{_shown(text)}: say how many months, as `Other (N months)`")
@@ -339,28 +454,15 @@ def parse_billing(text: str) -> tuple[BillingFrequency, int | None]:
 class Amount:
     value: Decimal
     currency: str | None  # None when the cell named no currency
+    rounded_from: str | None = None  # the cell's text, when it had more decimals than are kept
 
 
-def parse_money(text: str) -> Amount:
-    """`1200.50`, `$1,200.50`, `USD 1,200.50`, `1200.50 EUR`, `€99`, exact, never negative.
-
-    The number uses `.` for decimals and optionally `,` between thousands, as the
-    dashboard exports it; anything else (a float's `1e3`, a European `1.200,50`) is refused
-    rather than guessed at.
-    """
-    fast = _PLAIN_MONEY.fullmatch(text)
-    if fast is not None:
-        code_before, symbol, number, code_after = fast.groups()
-        found = {c for c in (code_before, CURRENCY_BY_SYMBOL.get(symbol or ""), code_after) if c}
-        digits = number.replace(",", "")
-        if len(found) <= 1 and len(digits.partition(".")[0].lstrip("0")) <= MAX_MONEY_INTEGER_DIGITS:
-            return Amount(value=Decimal(digits), currency=next(iter(found), None))
-    original = text
-    _check_not_negative(text)
-    rest = text.strip()
+def _currencies(text: str) -> tuple[set[str], str]:
+    """The currencies a money cell names (code before or after, symbol before or after), and the rest."""
+    rest = text
     currencies: set[str] = set()
     before = _CODE_BEFORE.fullmatch(rest)
-    if before is not None and not before.group(1).isdigit():
+    if before is not None:
         currencies.add(before.group(1).upper())
         rest = before.group(2).strip()
     after = _CODE_AFTER.fullmatch(rest)
@@ -376,20 +478,41 @@ def parse_money(text: str) -> Amount:
             currencies.add(code)
             rest = rest[: -len(symbol)].strip()
             break
+    return currencies, rest
+
+
+def parse_money(text: str) -> Amount:
+    """`1200.50`, `$1,200.50`, `USD 1,200.50`, `1200.50 EUR`, `€99`, exact, never negative.
+
+    The number uses `.` for decimals and `,` (or a space or `'`) between thousands, as the
+    dashboard exports it; a decimal comma is read where it cannot be a thousands separator
+    (`9311,75`, `1.200,50`). Anything else (a float's `1e3`, a range) is not read.
+    """
+    fast = _PLAIN_MONEY.fullmatch(text)
+    if fast is not None:
+        code_before, symbol, number, code_after = fast.groups()
+        found = {c for c in (code_before, CURRENCY_BY_SYMBOL.get(symbol or ""), code_after) if c}
+        digits = number.replace(",", "")
+        if len(found) <= 1 and len(digits.partition(".")[0].lstrip("0")) <= MAX_MONEY_INTEGER_DIGITS:
+            return Amount(value=Decimal(digits), currency=next(iter(found), None))
+    negative, rest = _unsigned(text)
+    currencies, rest = _currencies(rest)
+    negative_number, rest = _unsigned(rest)  # `$-10`, `USD (10)`
     if len(currencies) > 1:
-        raise CellError(f"{_shown(original)} names two currencies ({', '.join(sorted(currencies))})")
-    if not _AMOUNT.fullmatch(rest):
-        raise CellError(f"{_shown(original)} is not an amount of money (like 1,200.50 or USD 1200.50)")
-    try:
-        value = Decimal(rest.replace(",", ""))
-    except InvalidOperation:  # pragma: no cover - the pattern above only lets numbers through
-        raise CellError(f"{_shown(original)} is not an amount of money") from None
-    integer_digits, _, decimals = rest.replace(",", "").partition(".")
-    if len(decimals) > MAX_MONEY_DECIMALS:
-        raise CellError(f"{_shown(original)} has more than {MAX_MONEY_DECIMALS} decimal places")
-    if len(integer_digits.lstrip("0")) > MAX_MONEY_INTEGER_DIGITS:
-        raise CellError(f"{_shown(original)} is too large")
-    return Amount(value=value, currency=next(iter(currencies), None))
+        raise CellError(f"{_shown(text)} names two currencies ({', '.join(sorted(currencies))})")
+    number = _number(rest)
+    if number is None:
+        raise CellError(f"{_shown(text)} is not an amount of money (like 1,200.50 or USD 1200.50)")
+    value = Decimal(number)
+    if (negative or negative_number) and value:
+        raise _negative(text)  # `-0.00` is 0: not negative
+    if len(number.partition(".")[0].lstrip("0")) > MAX_MONEY_INTEGER_DIGITS:
+        raise CellError(f"{_shown(text)} is too large")
+    rounded_from = None
+    if len(number.partition(".")[2]) > MAX_MONEY_DECIMALS:
+        value = value.quantize(Decimal(1).scaleb(-MAX_MONEY_DECIMALS), rounding=ROUND_HALF_UP)
+        rounded_from = text
+    return Amount(value=value, currency=next(iter(currencies), None), rounded_from=rounded_from)
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -423,9 +546,13 @@ class ImportRow:
     billing_frequency: BillingFrequency | None = None
     billing_months: int | None = None
     subscription_term_months: int | None = None
+    # Each amount keeps its own currency, set with it (a bare amount takes the other cell's, else USD).
     current_mrr: Decimal | None = None
+    current_mrr_currency: str | None = None
     estimated_new_mrr: Decimal | None = None
-    currency: str | None = None  # named by a money cell; None: the cells named none
+    estimated_new_mrr_currency: str | None = None
+    # Optional cells that could not be read: ignored (with a warning), so what is stored is kept.
+    ignored: frozenset[Col] = frozenset()
 
     @property
     def key(self) -> tuple[str, ContractType, date]:
@@ -544,8 +671,8 @@ def parse_client_name(text: str) -> str:
     return parse_text(text, MAX_NAME)
 
 
-# Column -> (parser, ImportRow attribute). Owner, billing, deadline and money go through
-# a temporary name and are unpacked in _parse_row.
+# Column -> (parser, ImportRow attribute). Owner, billing, deadline, money and contacts go
+# through a temporary name and are unpacked in _parse_row.
 _PARSERS: dict[Col, tuple[Callable[[str], Any], str]] = {
     Col.CLIENT_NAME: (parse_client_name, "client_name"),
     Col.HUB_ID: (parse_hub_id, "hub_id"),
@@ -562,7 +689,7 @@ _PARSERS: dict[Col, tuple[Callable[[str], Any], str]] = {
     Col.SUBSCRIPTION_TERM: (parse_term, "subscription_term_months"),
     Col.CURRENT_MRR: (parse_money, "_current"),
     Col.ESTIMATED_NEW_MRR: (parse_money, "_estimated"),
-    Col.CONTACTS: (parse_people, "contacts"),
+    Col.CONTACTS: (parse_people, "_contacts"),
     Col.PRODUCTS: (parse_list, "products"),
     Col.CONTACTS_USED: (parse_whole, "contacts_used"),
     Col.EMAILS_SENT: (parse_whole, "emails_sent"),
@@ -590,6 +717,8 @@ _PLACEHOLDERS = frozenset({"-", "--", "–", "—", "n/a", "na", "none", "null"}
 def _parse_row(cells: list[str], plan: _Plan, line: int) -> tuple[ImportRow | None, list[str], list[str]]:
     """A row's cells -> (row or None, reasons it is invalid, warnings). Called once per row: kept lean."""
     reasons: list[str] = []
+    warnings: list[str] = []
+    ignored: list[Col] = []
     got: dict[str, Any] = {}
     width = len(cells)
     for index, column, parse, attr, required in plan:
@@ -601,19 +730,14 @@ def _parse_row(cells: list[str], plan: _Plan, line: int) -> tuple[ImportRow | No
         try:
             got[attr] = parse(text)
         except CellError as exc:
-            reasons.append(f"{column.value}: {exc}")
-    current: Amount | None = got.pop("_current", None)
-    estimated: Amount | None = got.pop("_estimated", None)
-    currencies = {a.currency for a in (current, estimated) if a is not None and a.currency}
-    if len(currencies) > 1:
-        reasons.append(
-            f"{Col.CURRENT_MRR.value} and {Col.ESTIMATED_NEW_MRR.value} are in different currencies "
-            f"({', '.join(sorted(currencies))})"
-        )
+            if required or isinstance(exc, ForbiddenValueError):
+                reasons.append(f"{column.value}: {exc}")
+            else:
+                ignored.append(column)
+                warnings.append(f"{column.value}: {exc}; the cell is ignored")
     if reasons:
         return None, reasons, []
 
-    warnings: list[str] = []
     deadline: date | None = got.pop("_deadline", None)
     start: date = got["renewal_start_date"]
     derived = renewal_deadline(start)
@@ -624,25 +748,43 @@ def _parse_row(cells: list[str], plan: _Plan, line: int) -> tuple[ImportRow | No
         )
     owner = got.pop("_owner", None)
     billing = got.pop("_billing", None)
+    current: Amount | None = got.pop("_current", None)
+    estimated: Amount | None = got.pop("_estimated", None)
+    listed: People | None = got.pop("_contacts", None)
     row = ImportRow(line=line, **got)
+    if ignored:
+        row.ignored = frozenset(ignored)
     if owner is not None:
         row.owner_kind, row.owner_email, row.owner_name = owner
     if billing is not None:
         row.billing_frequency, row.billing_months = billing
     if current is not None:
-        row.current_mrr = current.value
+        row.current_mrr, row.current_mrr_currency = current.value, _currency(current, estimated)
     if estimated is not None:
-        row.estimated_new_mrr = estimated.value
-    row.currency = next(iter(currencies), None)
+        row.estimated_new_mrr, row.estimated_new_mrr_currency = estimated.value, _currency(estimated, current)
+    for column, amount in ((Col.CURRENT_MRR, current), (Col.ESTIMATED_NEW_MRR, estimated)):
+        if amount is not None and amount.rounded_from is not None:
+            warnings.append(
+                f"{column.value}: {_shown(amount.rounded_from)} has more than {MAX_MONEY_DECIMALS} "
+                f"decimal places; rounded to {amount.value}"
+            )
+    if listed is not None:
+        row.contacts = listed.people
+        warnings.extend(f"{Col.CONTACTS.value}: {why}; that entry is ignored" for why in listed.skipped)
     primary = row.primary_contact
     if primary is not None:
         # The primary contact is always one of the client's contacts (named, if either cell names them).
-        listed = next((p for p in row.contacts if p.email == primary.email), None)
-        if listed is None:
+        known = next((p for p in row.contacts if p.email == primary.email), None)
+        if known is None:
             row.contacts = (*row.contacts, primary)
-        elif primary.name and not listed.name:
-            row.contacts = tuple(primary if p is listed else p for p in row.contacts)
+        elif primary.name and not known.name:
+            row.contacts = tuple(primary if p is known else p for p in row.contacts)
     return row, [], warnings
+
+
+def _currency(amount: Amount, other: Amount | None) -> str:
+    """Each money cell keeps its own currency; one without takes the other cell's, else USD (contract.md)."""
+    return amount.currency or (other.currency if other is not None else None) or DEFAULT_CURRENCY
 
 
 def _records(source: str | IO[str]) -> Iterator[tuple[int, int, list[str]]]:

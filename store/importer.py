@@ -7,7 +7,8 @@ Importing the same file twice therefore writes nothing the second time.
 Rules (contract.md "Import format"):
 - A contract change is keyed by (workspace, Hub ID, contract type, renewal start date)
   and updated in place. Its figures come from its row: an empty cell clears a figure,
-  a column the file does not have leaves the stored figure alone.
+  a column the file does not have, or a cell that could not be read (a warning), leaves
+  the stored figure alone. Each amount keeps its own currency.
 - Client data (name, website, owner, primary contact, contacts, products, usage) is
   repeated on every row of a client; the last non-empty value in the file wins, and an
   empty cell never clears what is stored (owners and contacts are also set in Slack).
@@ -38,7 +39,6 @@ from store.workspaces import ensure_workspace
 IMPORT_ACTION = "import"  # the audit action of the import itself and of each client it changed
 CHUNK = 2000  # rows per bulk statement: big enough to be fast, small enough to show progress
 SMALL_FILE_CLIENTS = 500  # up to this many clients, read only theirs instead of the whole workspace
-DEFAULT_CURRENCY = "USD"
 
 
 class ImportProgress(Protocol):
@@ -180,8 +180,8 @@ _CHANGE_FIGURES: dict[Col, tuple[str, ...]] = {
     Col.EMAIL_LIMIT: ("email_limit",),
     Col.BILLING_FREQUENCY: ("billing_frequency", "billing_months"),
     Col.SUBSCRIPTION_TERM: ("subscription_term_months",),
-    Col.CURRENT_MRR: ("current_mrr",),
-    Col.ESTIMATED_NEW_MRR: ("estimated_new_mrr",),
+    Col.CURRENT_MRR: ("current_mrr", "current_mrr_currency"),
+    Col.ESTIMATED_NEW_MRR: ("estimated_new_mrr", "estimated_new_mrr_currency"),
 }
 _CHANGE_FIELDS = (
     "status",
@@ -191,9 +191,10 @@ _CHANGE_FIELDS = (
     "billing_frequency",
     "billing_months",
     "subscription_term_months",
-    "currency",
     "current_mrr",
+    "current_mrr_currency",
     "estimated_new_mrr",
+    "estimated_new_mrr_currency",
 )
 
 
@@ -591,7 +592,7 @@ def import_parsed(
         old_change = None
         if stored_change is not None:
             old_change = dict(zip(_STORED_CHANGE, stored_change, strict=True))
-        values = _change_values(row, old_change, parsed.columns, result.warnings)
+        values = _change_values(row, old_change, parsed.columns)
         if old_change is None:
             fresh_changes.append((row, client_id, tuple(values[f] for f in _CHANGE_FIELDS)))
             if row.hub_id in stored:
@@ -738,32 +739,17 @@ def _note_client(
             audit.note(name.replace("_", " "), old[name], new[name])
 
 
-def _change_values(
-    row: ImportRow, old: dict[str, Any] | None, columns: frozenset[Col], warnings: list[RowWarning]
-) -> dict[str, Any]:
-    """The stored values of a row's contract change: the row's, or the stored ones for absent columns."""
+def _change_values(row: ImportRow, old: dict[str, Any] | None, columns: frozenset[Col]) -> dict[str, Any]:
+    """The stored values of a row's contract change: the row's, or the stored ones for columns the
+    file does not have and cells of this row that could not be read.
+
+    An amount and its currency go together, so a kept amount keeps its own currency.
+    """
     values: dict[str, Any] = {"status": row.status, "renewal_deadline": row.renewal_deadline}
     for column, names in _CHANGE_FIGURES.items():
+        kept = old if old is not None and (column not in columns or column in row.ignored) else None
         for name in names:
-            values[name] = getattr(row, name) if column in columns or old is None else old[name]
-    has_money = values["current_mrr"] is not None or values["estimated_new_mrr"] is not None
-    stored_currency = old["currency"] if old else None
-    # A bare amount is in the currency the change already has (USD for a new one).
-    currency = row.currency or stored_currency or DEFAULT_CURRENCY
-    if row.currency and stored_currency and row.currency != stored_currency:
-        # One currency per change: an amount kept from before cannot silently change currency.
-        for column, name in ((Col.CURRENT_MRR, "current_mrr"), (Col.ESTIMATED_NEW_MRR, "estimated_new_mrr")):
-            if column not in columns and values[name] is not None:
-                warnings.append(
-                    RowWarning(
-                        row.line,
-                        f"the amounts are now in {row.currency}, so the stored {column.value} "
-                        f"({values[name]} {stored_currency}) is cleared (this file has no such column)",
-                    )
-                )
-                values[name] = None
-        has_money = values["current_mrr"] is not None or values["estimated_new_mrr"] is not None
-    values["currency"] = currency if has_money else None
+            values[name] = kept[name] if kept is not None else getattr(row, name)
     return values
 
 

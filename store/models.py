@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstrain
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
-from store.rules import BillingFrequency, ContractType, Money, OwnerKind, Status
+from store.rules import DEFAULT_CURRENCY, BillingFrequency, ContractType, Money, OwnerKind, Status
 from store.types import ExactDecimal, UTCDateTime, utcnow
 
 
@@ -160,21 +160,26 @@ class ContractChange(SQLModel, table=True):
     billing_frequency: BillingFrequency | None = _enum_field(BillingFrequency, nullable=True)
     billing_months: int | None = Field(default=None, ge=1)  # for "Other (N months)"
     subscription_term_months: int | None = Field(default=None, ge=0)
-    currency: str | None = Field(default=None, max_length=3)
+    # Each amount has its own currency (a client may move from EUR to GBP at renewal); a
+    # currency is set when its amount is. Amounts in different currencies are never combined.
     current_mrr: Decimal | None = Field(default=None, sa_type=ExactDecimal(), ge=0)
+    current_mrr_currency: str | None = Field(default=None, max_length=3)
     estimated_new_mrr: Decimal | None = Field(default=None, sa_type=ExactDecimal(), ge=0)
+    estimated_new_mrr_currency: str | None = Field(default=None, max_length=3)
     created_at: datetime = _utc_field()
     updated_at: datetime = _utc_field()
 
     @property
     def current_money(self) -> Money | None:
-        return None if self.current_mrr is None else Money(self.current_mrr, self.currency or "USD")
+        return _money(self.current_mrr, self.current_mrr_currency)
 
     @property
     def new_money(self) -> Money | None:
-        return (
-            None if self.estimated_new_mrr is None else Money(self.estimated_new_mrr, self.currency or "USD")
-        )
+        return _money(self.estimated_new_mrr, self.estimated_new_mrr_currency)
+
+
+def _money(amount: Decimal | None, currency: str | None) -> Money | None:
+    return None if amount is None else Money(amount, currency or DEFAULT_CURRENCY)
 
 
 class UserPreference(SQLModel, table=True):

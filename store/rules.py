@@ -276,6 +276,9 @@ def closest_names(query: str, names: Iterable[str], *, limit: int = 5) -> list[s
 
 # --- money ----------------------------------------------------------------------------------
 
+# The currency of an imported amount that names none when the other amount names none either.
+DEFAULT_CURRENCY = "USD"
+
 
 @dataclass(frozen=True)
 class Money:
@@ -299,6 +302,10 @@ def mrr_at_stake(contract_type: ContractType, current: Money | None, new: Money 
     if new is None:
         return None
     if current is None or current.currency != new.currency:
+        # Amounts in different currencies are never subtracted (domain.md): without an exchange
+        # rate the increase is unknown, and the app must not guess one. The whole new MRR, in its
+        # own currency, is the most this change can bring in; counting it keeps the change's money
+        # visible in the totals instead of showing nothing at stake for a pending upgrade.
         return new
     return Money(max(new.amount - current.amount, Decimal(0)), new.currency)
 

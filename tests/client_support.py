@@ -105,9 +105,10 @@ def full_change(session: Session, client: Client, start: date) -> ContractChange
         email_limit=20000,
         billing_frequency=BillingFrequency.ANNUAL,
         subscription_term_months=12,
-        currency="USD",
         current_mrr=Decimal("1200.50"),
+        current_mrr_currency="USD",
         estimated_new_mrr=Decimal("1350.00"),
+        estimated_new_mrr_currency="USD",
     )
 
 

@@ -105,7 +105,7 @@ def add_change(
         status=status,
         renewal_start_date=start,
         renewal_deadline=deadline,
-        currency=currency if mrr is not None else None,
+        current_mrr_currency=currency if mrr is not None else None,
         current_mrr=Decimal(mrr) if mrr is not None else None,
     )
     session.add(change)

@@ -77,7 +77,7 @@ def add_client(
                     status=change.get("status", Status.PENDING),
                     renewal_start_date=start,
                     renewal_deadline=renewal_deadline(start),
-                    currency="USD" if mrr is not None else None,
+                    current_mrr_currency="USD" if mrr is not None else None,
                     current_mrr=Decimal(mrr) if mrr is not None else None,
                 )
             )

@@ -135,7 +135,7 @@ def test_the_sample_has_every_kind_of_row(
     changes = session.exec(select(ContractChange)).all()
     assert {c.contract_type for c in changes} == set(ContractType)
     assert {c.status for c in changes} == set(Status)
-    assert {c.currency for c in changes} == {"USD", "EUR"}
+    assert {c.current_mrr_currency for c in changes} == {"USD", "EUR"}
     deadlines = [c.renewal_deadline for c in changes]
     assert any(0 <= (d - TODAY).days <= 3 for d in deadlines)  # some deadlines are close
     assert any(

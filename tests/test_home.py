@@ -110,7 +110,7 @@ def client_with(
         start or days(60),
         contract_type,
         status,
-        currency="USD" if mrr else None,
+        current_mrr_currency="USD" if mrr else None,
         current_mrr=Decimal(mrr) if mrr else None,
     )
     return client

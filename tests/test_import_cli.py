@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.cli import main
-from store.db import make_engine
+from store.columns import Column
+from store.db import make_engine, session_scope
 from store.models import Client, Contact, ContractChange, PartnerMember, Workspace
-from tests.fake_slack import FakeSlack
+from store.preferences import save_columns
+from store.workspaces import ensure_workspace
+from tests.client_support import blocks_text
+from tests.fake_slack import USER_ID, Call, FakeSlack, SlackAppClient
+from tests.renewals_data import NOON, all_text, table_rows
 
 GOOD = (
     "Client name,Hub ID,Communication owner,Contract type,Status,Renewal start date,Current MRR,Notes\n"
@@ -234,7 +241,7 @@ def test_with_team_given_a_refused_token_only_skips_linking(
     ["Jane Doe <jane@acme.example>, Bob Roe <bob@acme.example>", "jane@acme.example, bob@acme.example"],
     ids=["named", "bare"],
 )
-def test_contacts_separated_by_commas_are_refused_not_run_together(
+def test_contacts_separated_by_commas_are_each_a_contact_not_run_together(
     folder: Path, database_url: str, capsys: pytest.CaptureFixture[str], cell: str
 ) -> None:
     # A name may not hold `<`: "Jane Doe <jane@…>, Bob Roe" is two people, not one named so.
@@ -242,19 +249,80 @@ def test_contacts_separated_by_commas_are_refused_not_run_together(
         "Client name,Hub ID,Contract type,Status,Renewal start date,Contacts\n"
         f'Acme,1001,Renewal,Pending,2027-03-01,"{cell}"\n'
     )
-    assert cli("import", write(folder, text), "--team", "T0TEAM1") == 1
-    out = capsys.readouterr().out
-    assert "line 2: Contacts:" in out and "separate them with ';'" in out
-    assert count(database_url, ContractChange) == 0 and count(database_url, Contact) == 0
+    assert cli("import", write(folder, text), "--team", "T0TEAM1") == 0
+    assert "0 warnings" in capsys.readouterr().out
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        emails = sorted(session.exec(select(Contact.email)).all())
+    engine.dispose()
+    assert emails == ["bob@acme.example", "jane@acme.example"]
 
 
-def test_a_primary_contact_name_cannot_hold_another_address(
+def test_a_primary_contact_holding_two_addresses_is_ignored_with_a_warning(
     folder: Path, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     text = (
         "Client name,Hub ID,Contract type,Status,Renewal start date,Primary client contact\n"
         "Acme,1001,Renewal,Pending,2027-03-01,Jane <jane@acme.example> <bob@acme.example>\n"
     )
-    assert cli("import", write(folder, text), "--team", "T0TEAM1") == 1
-    assert "line 2: Primary client contact:" in capsys.readouterr().out
-    assert count(database_url, Contact) == 0
+    assert cli("import", write(folder, text), "--team", "T0TEAM1") == 0
+    out = capsys.readouterr().out
+    assert "line 2: Primary client contact:" in out and "the cell is ignored" in out
+    assert count(database_url, ContractChange) == 1 and count(database_url, Contact) == 0
+
+
+# --- money in several currencies, from the file to Slack ----------------------------------------
+
+MIXED = (
+    "Client name,Hub ID,Contract type,Status,Renewal start date,Current MRR,Estimated new MRR\n"
+    "Mixed Co,3001,Renewal,Pending,2026-05-01,€9311.75,GBP 2368.68\n"
+    "Dollar Inc,3002,Renewal,Pending,2026-05-10,$100.00,\n"
+)
+
+
+@pytest.fixture
+def mixed(folder: Path, slack_app: SlackAppClient) -> Iterator[SlackAppClient]:
+    """The app, on "today" NOON, after the CLI imported a client whose renewal moves from EUR to GBP."""
+    with time_machine.travel(NOON, tick=True):
+        assert cli("import", write(folder, MIXED), "--team", "T0TEAM1") == 0
+        yield slack_app
+
+
+def reply_to(app: SlackAppClient, command: str, text: str = "") -> Call:
+    before = len(app.fake.calls_to("response_url"))
+    assert app.command(command, text).status == 200
+    return app.wait_for("response_url", count=before + 1)
+
+
+def test_a_row_in_two_currencies_imports_and_again_is_unchanged(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(folder, MIXED)
+    assert cli("import", path, "--team", "T0TEAM1") == 0
+    assert "2 created, 0 updated, 0 unchanged, 0 invalid, 0 warnings" in capsys.readouterr().out
+    assert cli("import", path, "--team", "T0TEAM1") == 0
+    assert "0 created, 0 updated, 2 unchanged, 0 invalid, 0 warnings" in capsys.readouterr().out
+
+
+def test_the_renewals_table_shows_each_amount_in_its_currency_and_totals_per_currency(
+    mixed: SlackAppClient,
+) -> None:
+    with session_scope(mixed.engine) as session:
+        workspace = ensure_workspace("T0TEAM1", session=session)
+        assert workspace.id is not None
+        save_columns(
+            workspace.id, USER_ID, [Column.CURRENT_MRR.value, Column.ESTIMATED_NEW_MRR.value], session=session
+        )
+
+    message = reply_to(mixed, "/renewals")
+
+    rows = table_rows(message)
+    assert rows[0][-2:] == ["Current MRR", "Estimated new MRR"]
+    assert [row[-2:] for row in rows[1:]] == [["€9,311.75", "£2,368.68"], ["$100.00", "–"]]
+    assert "€9,311.75 + $100.00* MRR at stake" in all_text(message)
+
+
+def test_the_client_detail_shows_each_amount_in_its_currency(mixed: SlackAppClient) -> None:
+    text = blocks_text(reply_to(mixed, "/renewal", "Mixed Co").params["blocks"])
+
+    assert "*Current MRR*\n€9,311.75" in text and "*Estimated new MRR*\n£2,368.68" in text

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlmodel import SQLModel
 
 from store.db import SchemaError, current_revision, head_revision, make_engine, migrate
@@ -68,3 +70,114 @@ def test_every_migration_downgrades_and_upgrades_again(database_url: str) -> Non
     migrate(engine)
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def _at_revision(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    from store.db import alembic_config
+
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def _add_changes(connection: Connection, changes: list[dict[str, str | None]]) -> None:
+    """One client's renewals, written with plain SQL as the schema in place has them."""
+    connection.execute(
+        text(
+            "INSERT INTO workspace (team_id, partner_owns_all, created_at, updated_at) "
+            "VALUES ('T0MIGRATE', FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        )
+    )
+    connection.execute(
+        text(
+            "INSERT INTO client (workspace_id, hub_id, name, name_folded, products, created_at, updated_at) "
+            "SELECT id, '1', 'Acme', 'acme', '[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM workspace"
+        )
+    )
+    for month, figures in enumerate(changes, start=1):
+        names, values = ", ".join(figures), ", ".join(f":{name}" for name in figures)
+        connection.execute(
+            text(
+                "INSERT INTO contract_change (workspace_id, client_id, contract_type, status, "
+                f"renewal_start_date, renewal_deadline, created_at, updated_at, {names}) "
+                "SELECT workspace_id, id, 'renewal', 'pending', :start, :start, "
+                f"CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, {values} FROM client"
+            ),
+            {"start": date(2027, month, 1), **figures},
+        )
+
+
+def _exact(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))  # text on SQLite, NUMERIC on PostgreSQL
+
+
+def _amounts(connection: Connection, *columns: str) -> list[tuple[object, ...]]:
+    """Each change's (amount, currency, …) for `columns`, in start-date order, amounts exact."""
+    rows = connection.execute(
+        text(f"SELECT {', '.join(columns)} FROM contract_change ORDER BY renewal_start_date")
+    ).all()
+    return [
+        tuple(_exact(v) if c.endswith("_mrr") else v for c, v in zip(columns, row, strict=True))
+        for row in rows
+    ]
+
+
+def test_existing_amounts_keep_their_currency_through_the_upgrade(database_url: str) -> None:
+    engine = make_engine(database_url)
+    _at_revision(engine, "0003")
+    try:
+        with engine.begin() as connection:
+            _add_changes(
+                connection,
+                [
+                    {"currency": "EUR", "current_mrr": "1200.50", "estimated_new_mrr": "1300.75"},
+                    {"currency": "GBP", "current_mrr": "99.99", "estimated_new_mrr": None},
+                    {"currency": "CAD", "current_mrr": None, "estimated_new_mrr": "5"},
+                    {"currency": None, "current_mrr": "10", "estimated_new_mrr": None},  # the app showed USD
+                    {"currency": None, "current_mrr": None, "estimated_new_mrr": None},
+                ],
+            )
+    finally:
+        migrate(engine)
+    with engine.connect() as connection:
+        amounts = _amounts(
+            connection,
+            "current_mrr",
+            "current_mrr_currency",
+            "estimated_new_mrr",
+            "estimated_new_mrr_currency",
+        )
+    engine.dispose()
+    assert amounts == [
+        (Decimal("1200.50"), "EUR", Decimal("1300.75"), "EUR"),
+        (Decimal("99.99"), "GBP", None, None),
+        (None, None, Decimal(5), "CAD"),
+        (Decimal(10), "USD", None, None),
+        (None, None, None, None),
+    ]
+
+
+def test_a_downgrade_keeps_one_currency_and_drops_an_amount_it_cannot_hold(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        _add_changes(
+            connection,
+            [
+                {
+                    "current_mrr": "9311.75",
+                    "current_mrr_currency": "EUR",
+                    "estimated_new_mrr": "2368.68",
+                    "estimated_new_mrr_currency": "GBP",
+                },
+                {"current_mrr": None, "estimated_new_mrr": "5", "estimated_new_mrr_currency": "CAD"},
+            ],
+        )
+    _at_revision(engine, "0003")
+    try:
+        with engine.connect() as connection:
+            amounts = _amounts(connection, "current_mrr", "estimated_new_mrr", "currency")
+    finally:
+        migrate(engine)
+        engine.dispose()
+    assert amounts == [(Decimal("9311.75"), None, "EUR"), (None, Decimal(5), "CAD")]

@@ -232,6 +232,13 @@ def test_an_upgrade_or_overage_puts_only_the_increase_at_stake(contract_type: Co
     assert mrr_at_stake(contract_type, current, None) is None
 
 
+@pytest.mark.parametrize("contract_type", list(ContractType))
+def test_amounts_in_different_currencies_are_never_subtracted(contract_type: ContractType) -> None:
+    current, new = Money(Decimal("9311.75"), "EUR"), Money(Decimal("2368.68"), "GBP")
+    expected = current if contract_type is ContractType.RENEWAL else new
+    assert mrr_at_stake(contract_type, current, new) == expected
+
+
 def test_search_finds_a_hub_id_typed_with_leading_zeros() -> None:
     assert match_client("0012345", name="Café Núñez", domain=None, hub_id="12345") == 0
 

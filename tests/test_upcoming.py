@@ -32,6 +32,7 @@ def add_change(
     mrr: str | None = None,
     currency: str = "USD",
     new_mrr: str | None = None,
+    new_currency: str | None = None,  # the estimated new MRR's, when not `currency`
 ) -> ContractChange:
     change = ContractChange(
         workspace_id=client.workspace_id,
@@ -41,8 +42,9 @@ def add_change(
         renewal_start_date=start,
         renewal_deadline=renewal_deadline(start),
         current_mrr=Decimal(mrr) if mrr else None,
+        current_mrr_currency=currency if mrr else None,
         estimated_new_mrr=Decimal(new_mrr) if new_mrr else None,
-        currency=currency if mrr or new_mrr else None,
+        estimated_new_mrr_currency=(new_currency or currency) if new_mrr else None,
     )
     session.add(change)
     session.flush()
