@@ -362,6 +362,15 @@ def parse_date(text: str) -> date:
         raise ForbiddenValueError(f"{_shown(text)} is not a real date") from None
 
 
+def parse_deadline(text: str) -> date:
+    """The optional Renewal deadline: only compared with the derived one, so a date written
+    another way is a warning (the derived deadline is used), never a refused row."""
+    try:
+        return parse_date(text)
+    except ForbiddenValueError as exc:
+        raise CellError(f"{exc}; the derived deadline is used instead") from None
+
+
 def _unsigned(text: str) -> tuple[bool, str]:
     """(whether the value is written as negative, the text without its sign).
 
@@ -682,7 +691,7 @@ _PARSERS: dict[Col, tuple[Callable[[str], Any], str]] = {
     Col.CONTRACT_TYPE: (parse_contract_type, "contract_type"),
     Col.STATUS: (parse_status, "status"),
     Col.START_DATE: (parse_date, "renewal_start_date"),
-    Col.DEADLINE: (parse_date, "_deadline"),
+    Col.DEADLINE: (parse_deadline, "_deadline"),
     Col.MAX_CONTACTS: (parse_whole, "max_contacts"),
     Col.EMAIL_LIMIT: (parse_whole, "email_limit"),
     Col.BILLING_FREQUENCY: (parse_billing, "_billing"),

@@ -199,7 +199,6 @@ BAD_ROWS: list[tuple[dict[str, str], str]] = [
     (row(Status="Signed"), "Status: 'Signed' is not a status"),
     (row(Renewal_start_date="03/01/2027"), "Renewal start date: '03/01/2027' is not a date as YYYY-MM-DD"),
     (row(Renewal_start_date="2027-02-30"), "Renewal start date: '2027-02-30' is not a real date"),
-    (row(Renewal_deadline="soon"), "Renewal deadline: 'soon' is not a date as YYYY-MM-DD"),
     (row(Max_contacts="-1"), "Max contacts: '-1' is negative"),
     (row(Emails_sent="-3"), "Emails sent: '-3' is negative"),
     (row(Contacts_used="(4)"), "Contacts used: '(4)' is negative"),
@@ -672,6 +671,19 @@ def test_a_deadline_that_disagrees_is_a_warning_and_the_start_date_wins(
     assert not result.problems and result.created == 1
     (warning,) = result.warnings
     assert warning.line == 2 and "2027-02-01" in warning.message and "2027-01-15" in warning.message
+    (change,) = changes_of(session, "1001")
+    assert change.renewal_deadline == date(2027, 1, 15)
+
+
+@pytest.mark.parametrize("written", ["15/01/2027", "2027-01-15T00:00:00Z", "soon"])
+def test_a_deadline_written_another_way_is_a_warning_and_the_derived_one_is_used(
+    session: Session, workspace: Workspace, written: str
+) -> None:
+    result = run(csv_text(row(Renewal_start_date="2027-03-01", Renewal_deadline=written)), session)
+
+    assert not result.problems and result.created == 1
+    (warning,) = result.warnings
+    assert "Renewal deadline" in warning.message and "derived deadline is used" in warning.message
     (change,) = changes_of(session, "1001")
     assert change.renewal_deadline == date(2027, 1, 15)
 
