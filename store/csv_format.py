@@ -368,7 +368,7 @@ def parse_deadline(text: str) -> date:
     try:
         return parse_date(text)
     except ForbiddenValueError as exc:
-        raise CellError(f"{exc}; the derived deadline is used instead") from None
+        raise CellError(f"{exc} (the deadline is always derived from the start date)") from None
 
 
 def _unsigned(text: str) -> tuple[bool, str]:

@@ -683,7 +683,7 @@ def test_a_deadline_written_another_way_is_a_warning_and_the_derived_one_is_used
 
     assert not result.problems and result.created == 1
     (warning,) = result.warnings
-    assert "Renewal deadline" in warning.message and "derived deadline is used" in warning.message
+    assert "Renewal deadline" in warning.message and "derived from the start date" in warning.message
     (change,) = changes_of(session, "1001")
     assert change.renewal_deadline == date(2027, 1, 15)
 
