@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +27,7 @@ from blocks import commands
 from blocks import format as fmt
 from blocks.client_actions import add_end_reason_button, client_action_buttons
 from blocks.ids import ActionId, BlockId
+from blocks.message import Message, notice
 from blocks.text import escape, mrkdwn, truncate
 from blocks.values import ClientRef, encode
 from store.clients import ClientDetail
@@ -49,24 +49,6 @@ HISTORY_LINE_CHARS = 400
 NO_REASON = "no reason recorded"
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
-
-
-@dataclass(frozen=True)
-class Message:
-    """A reply: plain-text fallback (mrkdwn, escaped) and Block Kit blocks."""
-
-    text: str
-    blocks: list[Block]
-
-    def as_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for `respond`, `chat_postEphemeral` and friends."""
-        return {"text": self.text, "blocks": [block.to_dict() for block in self.blocks]}
-
-
-def notice(text: str) -> Message:
-    """A one-section reply. `text` is mrkdwn the caller has already escaped."""
-    body = truncate(text, SECTION_CHARS)
-    return Message(text=truncate(text, 3000), blocks=[SectionBlock(text=MarkdownTextObject(text=body))])
 
 
 def slack_date(moment: datetime) -> str:

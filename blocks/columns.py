@@ -15,8 +15,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from blocks.client import Message, notice
 from blocks.ids import ActionId, BlockId, ViewId
+from blocks.message import Message, notice
 from blocks.values import MAX_METADATA_CHARS, PageRef, encode
 from store.columns import LOCKED, OPTIONAL, Column
 

@@ -8,7 +8,6 @@ Every piece of user data is escaped; sections are `verbatim` so Slack links noth
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
@@ -23,6 +22,7 @@ from slack_sdk.models.blocks import (
 from blocks import commands
 from blocks.client_actions import client_action_buttons
 from blocks.format import money, money_totals, relative_days
+from blocks.message import Message, notice
 from blocks.text import escape, mrkdwn, truncate
 from store.digests import DeadlineGroup, DigestItem, DigestView
 from store.models import DigestRun, DigestSubscription
@@ -44,12 +44,6 @@ PAUSE_REASONS = {
     "not_in_channel": "I am no longer a member of the channel",
     "is_archived": "the channel was archived",
 }
-
-
-@dataclass(frozen=True)
-class DigestMessage:
-    text: str  # plain-text fallback (notifications, screen readers); escaped, since Slack parses it
-    blocks: list[Block]
 
 
 def _plural(count: int, word: str) -> str:
@@ -137,7 +131,7 @@ def _pack(view: DigestView) -> list[list[DigestItem]]:
     return parts
 
 
-def digest_messages(view: DigestView) -> list[DigestMessage]:
+def digest_messages(view: DigestView) -> list[Message]:
     """The digest as messages: the first for the channel, the rest for its thread.
 
     Empty when there is nothing to post (no rows and no all-clear wanted).
@@ -148,7 +142,7 @@ def digest_messages(view: DigestView) -> list[DigestMessage]:
             return []
         line = all_clear_line(view)
         return [
-            DigestMessage(
+            Message(
                 text=f"Renewals digest for {day_text}. {line}",
                 blocks=[SectionBlock(text=_md(f":white_check_mark: {line}"))],
             )
@@ -200,7 +194,7 @@ def digest_messages(view: DigestView) -> list[DigestMessage]:
             note = f"{_plural(rest, 'more contract change')} in the thread :thread:"
             blocks.append(ContextBlock(elements=[_md(note)]))
             lines.append(f"{_plural(rest, 'more contract change')} in the thread.")
-        messages.append(DigestMessage(text="\n".join(lines), blocks=blocks))
+        messages.append(Message(text="\n".join(lines), blocks=blocks))
     return messages
 
 
@@ -216,7 +210,7 @@ def invite_hint(bot_user_id: str | None) -> str:
     return f"`/invite` <@{bot_user_id}>" if bot_user_id else f"`/invite @{APP_NAME}`"
 
 
-def paused_notice(channel_id: str, error: str, bot_user_id: str | None = None) -> DigestMessage:
+def paused_notice(channel_id: str, error: str, bot_user_id: str | None = None) -> Message:
     """The DM to the subscriber when a channel's digest had to pause."""
     reason = pause_reason_text(error)
     text = (
@@ -224,7 +218,7 @@ def paused_notice(channel_id: str, error: str, bot_user_id: str | None = None) -
         f"To restart it, invite me to the channel ({invite_hint(bot_user_id)}) "
         "and run `/renewals digest on` there."
     )
-    return DigestMessage(text=text, blocks=[SectionBlock(text=_md(f":pause_button: {text}"))])
+    return Message(text=text, blocks=[SectionBlock(text=_md(f":pause_button: {text}"))])
 
 
 # --- replies to /renewals digest ------------------------------------------------------------------
@@ -257,9 +251,8 @@ def _settings_lines(subscription: DigestSubscription) -> list[str]:
     ]
 
 
-def _message(lines: list[str]) -> DigestMessage:
-    text = "\n".join(lines)
-    return DigestMessage(text=text, blocks=[SectionBlock(text=_md(truncate(text, 3000)))])
+def _message(lines: list[str]) -> Message:
+    return notice("\n".join(lines), verbatim=True)
 
 
 def _run_text(run: DigestRun) -> str:
@@ -276,7 +269,7 @@ def _run_text(run: DigestRun) -> str:
             return f"{day}: posting"
 
 
-def subscribed_reply(subscription: DigestSubscription, next_at: datetime) -> DigestMessage:
+def subscribed_reply(subscription: DigestSubscription, next_at: datetime) -> Message:
     return _message(
         [
             ":white_check_mark: This channel gets the renewals digest "
@@ -287,7 +280,7 @@ def subscribed_reply(subscription: DigestSubscription, next_at: datetime) -> Dig
     )
 
 
-def unsubscribed_reply(was_active: bool) -> DigestMessage:
+def unsubscribed_reply(was_active: bool) -> Message:
     if not was_active:
         return _message(["This channel has no renewals digest. " + USAGE])
     return _message(
@@ -301,7 +294,7 @@ def status_reply(
     last_run: DigestRun | None,
     next_at: datetime | None,
     bot_user_id: str | None = None,
-) -> DigestMessage:
+) -> Message:
     if subscription is None or not subscription.active:
         return _message(["This channel has no renewals digest.", USAGE])
     subscribed = subscription.subscribed_at
@@ -323,7 +316,7 @@ def status_reply(
     return _message(lines)
 
 
-def cannot_post_reply(reason: str, bot_user_id: str | None = None) -> DigestMessage:
+def cannot_post_reply(reason: str, bot_user_id: str | None = None) -> Message:
     return _message(
         [
             f":warning: I can't post in this channel: {reason}. "
@@ -332,7 +325,7 @@ def cannot_post_reply(reason: str, bot_user_id: str | None = None) -> DigestMess
     )
 
 
-def usage_reply(problem: str | None = None) -> DigestMessage:
+def usage_reply(problem: str | None = None) -> Message:
     return _message([f":warning: {escape(problem)}" if problem else "", USAGE] if problem else [USAGE])
 
 

@@ -21,7 +21,8 @@ from slack_sdk.models.blocks import (
 
 from blocks import commands
 from blocks import format as fmt
-from blocks.client import Message, notice, owner_text
+from blocks.client import owner_text
+from blocks.message import Message, notice
 from blocks.text import escape, mrkdwn, truncate
 from store.models import Client
 from store.rules import Owner, totals_by_currency

@@ -30,9 +30,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import TableBlockColumnSettings
 
 from blocks import format as fmt
-from blocks.client import Message, notice
 from blocks.client_actions import client_action_buttons
 from blocks.ids import ActionId, BlockId
+from blocks.message import Message, notice
 from blocks.text import escape, mrkdwn, truncate
 from blocks.values import ClientRef, PageRef, encode
 from store.columns import Column

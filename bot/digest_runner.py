@@ -26,7 +26,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 
-from blocks.digest import DigestMessage, digest_messages, paused_notice
+from blocks.digest import digest_messages, paused_notice
+from blocks.message import Message
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -171,8 +172,7 @@ def _tell_subscriber(client: WebClient, subscription: DigestSubscription, error:
         opened = client.conversations_open(users=subscription.subscribed_by)
         client.chat_postMessage(
             channel=opened["channel"]["id"],
-            text=notice.text,
-            blocks=[block.to_dict() for block in notice.blocks],
+            **notice.as_kwargs(),
         )
     except (SlackApiError, SlackClientError, OSError) as exc:
         logger.warning(
@@ -184,7 +184,7 @@ def _tell_subscriber(client: WebClient, subscription: DigestSubscription, error:
 
 
 def _post(
-    client: WebClient, engine: Engine, claim: Claim, messages: list[DigestMessage]
+    client: WebClient, engine: Engine, claim: Claim, messages: list[Message]
 ) -> tuple[str | None, bool]:
     """Post the messages not yet in Slack; (thread ts, still holding the claim)."""
     thread_ts = claim.message_ts
@@ -192,8 +192,7 @@ def _post(
         message = messages[index]
         response = client.chat_postMessage(
             channel=claim.channel_id,
-            text=message.text,
-            blocks=[block.to_dict() for block in message.blocks],
+            **message.as_kwargs(),
             thread_ts=thread_ts if index > 0 else None,
             unfurl_links=False,
             unfurl_media=False,

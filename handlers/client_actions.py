@@ -23,8 +23,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from blocks.client import STALE_TEXT, Message, ended_notice, notice, owner_text
+from blocks.client import STALE_TEXT, ended_notice, owner_text
 from blocks.ids import ActionId, BlockId, ViewId
+from blocks.message import Message, notice
 from blocks.modals import (
     MAX_STATIC_OPTIONS,
     change_owner_modal,

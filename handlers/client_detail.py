@@ -15,13 +15,13 @@ from sqlmodel import Session
 from blocks.client import (
     MAX_PICKS,
     STALE_TEXT,
-    Message,
     client_choices_message,
     client_detail_message,
     no_client_message,
     renewal_usage_message,
 )
 from blocks.ids import ActionId, BlockId
+from blocks.message import Message
 from blocks.values import ClientModalRef, ClientRef, StaleValueError, decode
 from bot.errors import UserError
 from bot.workspace_context import services_of, workspace_of

@@ -18,13 +18,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks.digest import (
-    DigestMessage,
     cannot_post_reply,
     status_reply,
     subscribed_reply,
     unsubscribed_reply,
     usage_reply,
 )
+from blocks.message import Message
 from bot.workspace_context import services_of, workspace_of
 from store.db import session_scope
 from store.digests import (
@@ -147,10 +147,9 @@ def cannot_post_reason(client: WebClient, channel_id: str) -> str | None:
     return None
 
 
-def _reply(respond: Respond, message: DigestMessage) -> None:
+def _reply(respond: Respond, message: Message) -> None:
     respond(
-        text=message.text,
-        blocks=[block.to_dict() for block in message.blocks],
+        **message.as_kwargs(),
         response_type="ephemeral",
         replace_original=False,
     )
@@ -165,7 +164,7 @@ def _next_due(subscription: DigestSubscription, *, context: BoltContext) -> Any:
     return subscription_next_due(subscription, now, done_today=run is not None and run.status in DONE)
 
 
-def _on(words: list[str], command: dict[str, Any], context: BoltContext, client: WebClient) -> DigestMessage:
+def _on(words: list[str], command: dict[str, Any], context: BoltContext, client: WebClient) -> Message:
     try:
         typed = parse_on_options(words)
     except OptionError as exc:
@@ -192,7 +191,7 @@ def _on(words: list[str], command: dict[str, Any], context: BoltContext, client:
     return subscribed_reply(subscription, _next_due(subscription, context=context))
 
 
-def _off(command: dict[str, Any], context: BoltContext) -> DigestMessage:
+def _off(command: dict[str, Any], context: BoltContext) -> Message:
     workspace = workspace_of(context)
     with session_scope(services_of(context).engine) as session:
         before = get_subscription(workspace.id or 0, command["channel_id"], session=session)
@@ -203,7 +202,7 @@ def _off(command: dict[str, Any], context: BoltContext) -> DigestMessage:
     return unsubscribed_reply(was_active)
 
 
-def _status(command: dict[str, Any], context: BoltContext) -> DigestMessage:
+def _status(command: dict[str, Any], context: BoltContext) -> Message:
     workspace = workspace_of(context)
     with session_scope(services_of(context).engine) as session:
         subscription = get_subscription(workspace.id or 0, command["channel_id"], session=session)

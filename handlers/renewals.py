@@ -16,9 +16,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from blocks.client import Message, notice
 from blocks.help import help_message
 from blocks.ids import ActionId
+from blocks.message import Message, notice
 from blocks.renewals import (
     MAX_COMMAND_TEXT,
     PAGE_SIZE,
