@@ -28,7 +28,7 @@ from blocks import format as fmt
 from blocks.client_actions import add_end_reason_button, client_action_buttons
 from blocks.ids import ActionId, BlockId
 from blocks.message import Message, notice
-from blocks.text import escape, mrkdwn, truncate
+from blocks.text import escape, mrkdwn, slack_date, truncate
 from blocks.values import ClientRef, encode
 from store.clients import ClientDetail
 from store.models import AuditEvent, Client, Contact
@@ -49,12 +49,6 @@ HISTORY_LINE_CHARS = 400
 NO_REASON = "no reason recorded"
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
-
-
-def slack_date(moment: datetime) -> str:
-    """`<!date^…>`: each reader sees the moment in their own time zone; the fallback is UTC."""
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 def who(actor: str | None) -> str:
@@ -330,7 +324,7 @@ def client_detail_message(detail: ClientDetail, *, team_id: str) -> Message:
     state = "" if client.association_active else " (association ended)"
     text = (
         f"{mrkdwn(client.name, 500)}{state}: Hub ID {escape(client.hub_id)}, "
-        f"{len(changes)} upcoming contract change{'s' if len(changes) != 1 else ''}, "
+        f"{fmt.plural(len(changes), 'upcoming contract change')}, "
         f"communication owner {owner_text(detail.owner)}"
     )
     return Message(text=text, blocks=blocks[:MAX_BLOCKS])

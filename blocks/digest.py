@@ -21,11 +21,12 @@ from slack_sdk.models.blocks import (
 
 from blocks import commands
 from blocks.client_actions import client_action_buttons
-from blocks.format import money, money_totals, relative_days
+from blocks.format import money, money_totals, plural, relative_days
 from blocks.message import Message, notice
-from blocks.text import escape, mrkdwn, truncate
+from blocks.text import escape, mrkdwn, slack_date, slack_day, truncate
 from store.digests import DeadlineGroup, DigestItem, DigestView
 from store.models import DigestRun, DigestSubscription
+from store.schedule import zone
 
 APP_NAME = "Renewals"  # the bot's display name in manifest.yml, when its user ID is not known
 MAX_BLOCKS = 50  # per message
@@ -46,15 +47,6 @@ PAUSE_REASONS = {
 }
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def slack_date(epoch: int, fallback: str, token: str = "{date_short_pretty}") -> str:
-    """Slack's date formatting: every reader sees it in their own time zone and language."""
-    return f"<!date^{epoch}^{token}|{escape(fallback)}>"
-
-
 def _md(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=text, verbatim=True)
 
@@ -68,7 +60,7 @@ def _item_fields(item: DigestItem, view: DigestView) -> tuple[str, str]:
     when = relative_days(row.renewal_deadline, view.day)
     name = mrkdwn(row.client_name, NAME_CHARS)
     kind = f"{row.contract_type.label} · {row.status.label}"
-    deadline = slack_date(item.deadline_epoch, row.renewal_deadline.isoformat())
+    deadline = slack_day(row.renewal_deadline, zone(view.timezone))
     rich = (
         f"*{name}* · {kind}\n"
         f"Renewal deadline {deadline} ({when}) · MRR {mrr}\n"
@@ -101,15 +93,15 @@ def summary_line(view: DigestView) -> str:
     """'3 contract changes need action, deadlines within 14 days: $4,500.00 MRR at stake' (plain)."""
     verb = "needs" if view.total == 1 else "need"
     return (
-        f"{_plural(view.total, 'contract change')} {verb} action with a renewal deadline within "
-        f"{_plural(view.days_ahead, 'day')}: {money_totals(view.mrr_at_stake)} MRR at stake"
+        f"{plural(view.total, 'contract change')} {verb} action with a renewal deadline within "
+        f"{plural(view.days_ahead, 'day')}: {money_totals(view.mrr_at_stake)} MRR at stake"
     )
 
 
 def all_clear_line(view: DigestView) -> str:
     return (
         f"All clear: no contract change needs action with a renewal deadline within "
-        f"{_plural(view.days_ahead, 'day')}."
+        f"{plural(view.days_ahead, 'day')}."
     )
 
 
@@ -163,7 +155,7 @@ def digest_messages(view: DigestView) -> list[Message]:
                         _md(
                             f"Contract changes still pending or with a cancellation requested, "
                             f"renewal deadline from today to "
-                            f"{_plural(view.days_ahead, 'day')} ahead, soonest first. "
+                            f"{plural(view.days_ahead, 'day')} ahead, soonest first. "
                             "`/renewals` shows them all."
                         )
                     ]
@@ -191,9 +183,9 @@ def digest_messages(view: DigestView) -> list[Message]:
             lines.append(plain)
         if number == 1 and len(parts) > 1:
             rest = view.total - len(items)
-            note = f"{_plural(rest, 'more contract change')} in the thread :thread:"
+            note = f"{plural(rest, 'more contract change')} in the thread :thread:"
             blocks.append(ContextBlock(elements=[_md(note)]))
-            lines.append(f"{_plural(rest, 'more contract change')} in the thread.")
+            lines.append(f"{plural(rest, 'more contract change')} in the thread.")
         messages.append(Message(text="\n".join(lines), blocks=blocks))
     return messages
 
@@ -236,16 +228,12 @@ def _weekday_text(weekends: bool) -> str:
     return "every day" if weekends else "Monday to Friday"
 
 
-def _when_text(epoch: int, fallback: str) -> str:
-    return slack_date(epoch, fallback, "{date_short_pretty} at {time}")
-
-
 def _settings_lines(subscription: DigestSubscription) -> list[str]:
     return [
         f"*When:* {subscription.local_time} {escape(subscription.timezone)}, "
         f"{_weekday_text(subscription.weekends)}",
         f"*What:* contract changes that still need action, renewal deadline within "
-        f"{_plural(subscription.days_ahead, 'day')}",
+        f"{plural(subscription.days_ahead, 'day')}",
         "*Nothing to report:* "
         + ("a one-line all-clear is posted" if subscription.all_clear else "nothing is posted"),
     ]
@@ -253,6 +241,10 @@ def _settings_lines(subscription: DigestSubscription) -> list[str]:
 
 def _message(lines: list[str]) -> Message:
     return notice("\n".join(lines), verbatim=True)
+
+
+def _next_digest_line(next_at: datetime) -> str:
+    return f"*Next digest:* {slack_date(next_at, fallback=next_at.isoformat(timespec='minutes'))}"
 
 
 def _run_text(run: DigestRun) -> str:
@@ -264,7 +256,7 @@ def _run_text(run: DigestRun) -> str:
             return f"{day}: nothing to report, nothing posted"
         case "failed":
             error = escape(run.error or "unknown error")
-            return f"{day}: failed after {_plural(run.attempts, 'attempt')} ({error}); tried again later"
+            return f"{day}: failed after {plural(run.attempts, 'attempt')} ({error}); tried again later"
         case _:
             return f"{day}: posting"
 
@@ -275,7 +267,7 @@ def subscribed_reply(subscription: DigestSubscription, next_at: datetime) -> Mes
             ":white_check_mark: This channel gets the renewals digest "
             f"(set by <@{subscription.subscribed_by}>).",
             *_settings_lines(subscription),
-            f"*Next digest:* {_when_text(int(next_at.timestamp()), next_at.isoformat(timespec='minutes'))}",
+            _next_digest_line(next_at),
         ]
     )
 
@@ -300,7 +292,7 @@ def status_reply(
     subscribed = subscription.subscribed_at
     lines = [
         f"*Renewals digest for this channel*, set by <@{subscription.subscribed_by}> on "
-        f"{_when_text(int(subscribed.timestamp()), subscribed.date().isoformat())}",
+        f"{slack_date(subscribed, fallback=subscribed.date().isoformat())}",
         *_settings_lines(subscription),
     ]
     if subscription.paused_reason:
@@ -309,9 +301,7 @@ def status_reply(
             f"({invite_hint(bot_user_id)}) and run `/renewals digest on` to restart it."
         )
     elif next_at is not None:
-        lines.append(
-            f"*Next digest:* {_when_text(int(next_at.timestamp()), next_at.isoformat(timespec='minutes'))}"
-        )
+        lines.append(_next_digest_line(next_at))
     lines.append(f"*Last digest:* {_run_text(last_run) if last_run else 'none yet'}")
     return _message(lines)
 

@@ -45,10 +45,13 @@ def billing(frequency: BillingFrequency | None, months: int | None) -> str:
     return frequency.value.capitalize()
 
 
+def plural(count: int, word: str) -> str:
+    """'1 day', '3 days', '1,250 contract changes'."""
+    return f"{count:,} {word if count == 1 else word + 's'}"
+
+
 def term(months: int | None) -> str:
-    if months is None:
-        return EMPTY
-    return f"{months} month" if months == 1 else f"{months} months"
+    return EMPTY if months is None else plural(months, "month")
 
 
 def relative_days(deadline: date, today: date) -> str:

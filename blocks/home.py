@@ -11,7 +11,6 @@ blocks.text; sections are `verbatim` so Slack links nothing by itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -28,9 +27,9 @@ from slack_sdk.models.views import View
 from blocks import commands
 from blocks import format as fmt
 from blocks.client_actions import client_action_buttons
-from blocks.digest import pause_reason_text, slack_date
+from blocks.digest import pause_reason_text
 from blocks.ids import ViewId
-from blocks.text import escape, mrkdwn, truncate
+from blocks.text import escape, mrkdwn, slack_day, truncate
 from store.home import HomeData
 from store.models import DigestSubscription
 from store.upcoming import RenewalRow
@@ -63,16 +62,10 @@ def _section(text: str) -> SectionBlock:
     return SectionBlock(text=_md(text))
 
 
-def _plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count:,} {word if count == 1 else (many or word + 's')}"
-
-
 def _deadline(row: RenewalRow, data: HomeData, zone: ZoneInfo) -> str:
     """Slack's own date (each reader's language and zone), then 'in 3 days'."""
-    # Noon in the viewer's zone keeps the same calendar date for nearly every reader.
-    epoch = int(datetime.combine(row.renewal_deadline, time(12, 0), tzinfo=zone).timestamp())
     when = fmt.relative_days(row.renewal_deadline, data.today)
-    return f"{slack_date(epoch, row.renewal_deadline.isoformat())} ({when})"
+    return f"{slack_day(row.renewal_deadline, zone)} ({when})"
 
 
 def _row_blocks(row: RenewalRow, data: HomeData, zone: ZoneInfo, team_id: str) -> list[Block]:
@@ -101,7 +94,7 @@ def _empty_mine_text(data: HomeData) -> str:
         )
     if data.owned_total:
         return (
-            f"Nothing needs action from you: none of the {_plural(data.owned_total, 'contract change')} "
+            f"Nothing needs action from you: none of the {fmt.plural(data.owned_total, 'contract change')} "
             f"you own in the next {data.window_days} days is pending or has a cancellation requested. "
             "`/renewal-owner` lists them."
         )
@@ -117,7 +110,7 @@ def _mine_blocks(data: HomeData, zone: ZoneInfo, team_id: str) -> list[Block]:
         return [_section(f"*{MINE_HEADING}*"), _section(_empty_mine_text(data))]
     total = len(data.mine)
     heading = (
-        f"*{MINE_HEADING}* · {_plural(total, 'contract change')} · "
+        f"*{MINE_HEADING}* · {fmt.plural(total, 'contract change')} · "
         f"{fmt.money_totals(data.mine_mrr_at_stake)} MRR at stake"
     )
     blocks: list[Block] = [_section(heading)]
@@ -129,7 +122,7 @@ def _mine_blocks(data: HomeData, zone: ZoneInfo, team_id: str) -> list[Block]:
             ContextBlock(
                 elements=[
                     _md(
-                        f"…and {_plural(hidden, 'more contract change')} with later deadlines. "
+                        f"…and {fmt.plural(hidden, 'more contract change')} with later deadlines. "
                         "`/renewal-owner` lists every renewal you own."
                     )
                 ]
@@ -142,12 +135,12 @@ def _week_text(data: HomeData) -> str:
     if data.week_total == 0:
         return (
             f"*{WEEK_HEADING}*\nNo contract change needs action with a renewal deadline in the next "
-            f"{_plural(data.week_days, 'day')}."
+            f"{fmt.plural(data.week_days, 'day')}."
         )
     verb = "needs" if data.week_total == 1 else "need"
     return (
-        f"*{WEEK_HEADING}*\n{_plural(data.week_total, 'contract change')} {verb} action with a renewal "
-        f"deadline from today to {_plural(data.week_days, 'day')} ahead: "
+        f"*{WEEK_HEADING}*\n{fmt.plural(data.week_total, 'contract change')} {verb} action with a renewal "
+        f"deadline from today to {fmt.plural(data.week_days, 'day')} ahead: "
         f"*{fmt.money_totals(data.week_mrr_at_stake)}* MRR at stake. `/renewals` shows them all."
     )
 
@@ -162,7 +155,7 @@ def _subscription_line(subscription: DigestSubscription) -> str:
     return (
         f"• <#{escape(subscription.channel_id)}> at {escape(subscription.local_time)} "
         f"{escape(subscription.timezone)}, {days}, deadlines within "
-        f"{_plural(subscription.days_ahead, 'day')} · {state}"
+        f"{fmt.plural(subscription.days_ahead, 'day')} · {state}"
     )
 
 
@@ -174,7 +167,7 @@ def _digests_text(subs: Sequence[DigestSubscription]) -> str:
         )
     lines = [_subscription_line(s) for s in subs[:MAX_SUBSCRIPTIONS_SHOWN]]
     if len(subs) > MAX_SUBSCRIPTIONS_SHOWN:
-        lines.append(f"• …and {_plural(len(subs) - MAX_SUBSCRIPTIONS_SHOWN, 'more channel')}")
+        lines.append(f"• …and {fmt.plural(len(subs) - MAX_SUBSCRIPTIONS_SHOWN, 'more channel')}")
     return f"*{DIGESTS_HEADING}*\n" + "\n".join(lines)
 
 

@@ -24,9 +24,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from blocks.client import owner_text, slack_date, who
+from blocks.client import owner_text, who
 from blocks.ids import ActionId, BlockId, ViewId
-from blocks.text import mrkdwn, truncate
+from blocks.text import mrkdwn, slack_date, truncate
 from store.clients import MAX_END_REASON_CHARS
 from store.models import Client, Contact
 from store.rules import Owner, OwnerKind

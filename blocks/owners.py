@@ -64,7 +64,7 @@ def owned_renewals_message(rows: Sequence[RenewalRow], *, today: date, days: int
     needing = [r for r in rows if r.needs_action]
     at_stake = fmt.money_totals(totals_by_currency(r.mrr_at_stake for r in needing))
     summary = (
-        f"*Renewals you own*: {len(rows)} contract change{'s' if len(rows) != 1 else ''} in the next "
+        f"*Renewals you own*: {fmt.plural(len(rows), 'contract change')} in the next "
         f"{days} days, {len(needing)} needing action ({at_stake} MRR at stake)."
     )
     table_rows = [[RawTextObject(text=h) for h in HEADERS]]

@@ -98,10 +98,6 @@ def renewals_table(view: UpcomingView, columns: Sequence[Column]) -> TableBlock:
     )
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count:,} {one if count == 1 else (many or one + 's')}"
-
-
 def filters_text(filters: Filters, *, live_mentions: bool = True) -> str:
     """'type: Renewal · owner: you · search “acme” · next 30 days' (mrkdwn, escaped).
 
@@ -127,7 +123,7 @@ def filters_text(filters: Filters, *, live_mentions: bool = True) -> str:
         else:
             owner = "@" + mrkdwn(filters.owner_name or query.owner, 80)
         parts.append(f"owner: {owner}")
-    parts.append(f"next {_plural(query.days, 'day')}")
+    parts.append(f"next {fmt.plural(query.days, 'day')}")
     return " · ".join(parts)
 
 
@@ -227,7 +223,7 @@ def renewals_message(
     A shared copy (`shared_by` = the sharer's user ID) has no buttons: paging it would
     change the channel's message under everyone's eyes.
     """
-    count = _plural(view.total, "contract change")
+    count = fmt.plural(view.total, "contract change")
     at_stake = fmt.money_totals(view.mrr_at_stake)
     shown = _range(view)
     summary = f"*{count}* · *{at_stake}* MRR at stake on those that still need action"

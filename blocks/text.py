@@ -1,6 +1,8 @@
-"""Safe text for Block Kit: mrkdwn escaping and truncation to Slack's limits."""
+"""Safe text for Block Kit: mrkdwn escaping, truncation to Slack's limits, and Slack's dates."""
 
 from __future__ import annotations
+
+from datetime import date, datetime, time, tzinfo
 
 ELLIPSIS = "…"
 
@@ -30,3 +32,22 @@ def mrkdwn(text: str, limit: int) -> str:
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
     return cut + ELLIPSIS
+
+
+def slack_date(moment: datetime, *, fallback: str | None = None, day_only: bool = False) -> str:
+    """`<!date^…>`: each reader sees `moment` in their own time zone and language.
+
+    'Mar 10, 2025 at 9:00 AM' (or just the day with `day_only`); `fallback` (escaped here;
+    by default the UTC date and time) is what shows where Slack cannot render a date.
+    """
+    token = "{date_short_pretty}" if day_only else "{date_short_pretty} at {time}"
+    if fallback is None:
+        fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{token}|{escape(fallback)}>"
+
+
+def slack_day(day: date, zone: tzinfo) -> str:
+    """A calendar day as `slack_date`: noon in `zone` keeps the same date for nearly every reader."""
+    return slack_date(
+        datetime.combine(day, time(12, 0), tzinfo=zone), fallback=day.isoformat(), day_only=True
+    )

@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from blocks.client_actions import CHANGE_OWNER_LABEL, END_ASSOCIATION_LABEL, REASSIGN_CONTACT_LABEL
 from blocks.digest import all_clear_line, day_heading, digest_messages, pause_reason_text, summary_line
-from blocks.format import cell_text, money, relative_days
+from blocks.format import cell_text, money, plural, relative_days
 from bot.digest_runner import Outcome, Result, run_subscription
 from bot.errors import UserError
 from bot.services import Services
@@ -95,7 +95,7 @@ def render_digest(view: DigestView, console: Console, *, title: str, note: str |
     console.print(
         Text(
             f"Each row has the buttons {REASSIGN_CONTACT_LABEL} · {CHANGE_OWNER_LABEL} · "
-            f"{END_ASSOCIATION_LABEL}. In Slack: {messages} message{'s' if messages != 1 else ''}{thread}.",
+            f"{END_ASSOCIATION_LABEL}. In Slack: {plural(messages, 'message')}{thread}.",
             style="dim",
         )
     )

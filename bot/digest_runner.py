@@ -27,6 +27,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 
 from blocks.digest import digest_messages, paused_notice
+from blocks.format import plural
 from blocks.message import Message
 from bot.services import Services
 from bot.settings import Settings
@@ -88,8 +89,8 @@ class Outcome:
                     return f"{where}: posted the all-clear"
                 thread = f", {self.messages - 1} of them in its thread" if self.messages > 1 else ""
                 return (
-                    f"{where}: posted {self.rows} contract change{'s' if self.rows != 1 else ''} "
-                    f"in {self.messages} message{'s' if self.messages != 1 else ''}{thread}"
+                    f"{where}: posted {plural(self.rows, 'contract change')} "
+                    f"in {plural(self.messages, 'message')}{thread}"
                 )
             case Result.EMPTY:
                 return f"{where}: nothing to report, nothing posted"

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import DBAPIError
 
+from blocks.format import plural
 from bot.errors import UserError
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -198,7 +199,7 @@ def run_import(settings: Settings, path: Path, *, team: str | None, skip_invalid
         shown = ", ".join(str(p.line) for p in result.problems[:10])
         more = ", …" if len(result.problems) > 10 else ""
         raise UserError(
-            f"{result.invalid} invalid row{'s' if result.invalid != 1 else ''} (line {shown}{more}): "
+            f"{plural(result.invalid, 'invalid row')} (line {shown}{more}): "
             "nothing was imported; fix them, or pass --skip-invalid to import the valid rows"
         )
     if slack is not None and result.member_emails:

@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
-from blocks.format import cell_text, money_totals
+from blocks.format import cell_text, money_totals, plural
 from store.columns import Column
 from store.upcoming import UpcomingView
 
@@ -151,7 +151,7 @@ def import_progress(lines: int) -> Iterator[ImportProgressBar | _Silent]:
 
 def renewals_header(view: UpcomingView) -> str:
     """The summary line above the table, in the Slack message's words (blocks.renewals)."""
-    count = f"{view.total:,} contract change{'' if view.total == 1 else 's'}"
+    count = plural(view.total, "contract change")
     summary = f"{count} · {money_totals(view.mrr_at_stake)} MRR at stake on those that still need action"
     if view.total > len(view.rows):
         summary += f" · showing {view.offset + 1:,}–{view.offset + len(view.rows):,} of {view.total:,}"
