@@ -27,6 +27,13 @@ from blocks import commands
 from blocks import format as fmt
 from blocks.client_actions import add_end_reason_button, client_action_buttons
 from blocks.ids import ActionId, BlockId
+from blocks.limits import (
+    ACCESSIBILITY_LABEL_CHARS,
+    FIELD_CHARS,
+    HEADER_CHARS,
+    MAX_MESSAGE_BLOCKS,
+    SECTION_CHARS,
+)
 from blocks.message import Message, notice
 from blocks.text import escape, mrkdwn, slack_date, truncate
 from blocks.values import ClientRef, encode
@@ -35,11 +42,6 @@ from store.models import AuditEvent, Client, Contact
 from store.rules import Owner, OwnerKind
 from store.upcoming import RenewalRow
 
-# Slack's limits (shared/slack-platform.md §1), and what this message leaves room for.
-HEADER_CHARS = 150
-SECTION_CHARS = 3000
-FIELD_CHARS = 2000
-MAX_BLOCKS = 50
 # 12 blocks are not contract changes (header, overview, contacts, headings, history,
 # buttons...), so 30 changes keep the detail well under 50 blocks.
 MAX_CHANGES_SHOWN = 30
@@ -111,7 +113,8 @@ def _end_reason_prompt(client: Client, *, team_id: str, text: str) -> SectionBlo
 
 def ended_notice(text: str, client: Client, *, team_id: str) -> Message:
     """The ephemeral reply after ending an association outside its detail: `text` + "Add a reason"."""
-    return Message(text=truncate(text, 3000), blocks=[_end_reason_prompt(client, team_id=team_id, text=text)])
+    prompt = _end_reason_prompt(client, team_id=team_id, text=text)
+    return Message(text=truncate(text, SECTION_CHARS), blocks=[prompt])
 
 
 def _lines_within(lines: Sequence[str], budget: int, more: str) -> str:
@@ -304,7 +307,7 @@ def client_detail_message(detail: ClientDetail, *, team_id: str) -> Message:
                     elements=[
                         MarkdownTextObject(
                             text=f"…and {hidden} later contract changes, not shown (Slack allows "
-                            f"{MAX_BLOCKS} blocks per message)."
+                            f"{MAX_MESSAGE_BLOCKS} blocks per message)."
                         )
                     ]
                 )
@@ -327,7 +330,7 @@ def client_detail_message(detail: ClientDetail, *, team_id: str) -> Message:
         f"{fmt.plural(len(changes), 'upcoming contract change')}, "
         f"communication owner {owner_text(detail.owner)}"
     )
-    return Message(text=text, blocks=blocks[:MAX_BLOCKS])
+    return Message(text=text, blocks=blocks[:MAX_MESSAGE_BLOCKS])
 
 
 def client_choices_message(clients: Sequence[Client], query: str, *, team_id: str) -> Message:
@@ -358,7 +361,7 @@ def client_choices_message(clients: Sequence[Client], query: str, *, team_id: st
                     text=PlainTextObject(text="Show"),
                     action_id=ActionId.PICK_CLIENT.value,
                     value=encode(ClientRef(client_id=client.id, team_id=team_id)),
-                    accessibility_label=truncate(f"Show {client.name}", 75),
+                    accessibility_label=truncate(f"Show {client.name}", ACCESSIBILITY_LABEL_CHARS),
                 ),
             )
         )

@@ -19,6 +19,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject, PlainTextObject
 
 from blocks.ids import ActionId, BlockId
+from blocks.limits import ACCESSIBILITY_LABEL_CHARS, CONFIRM_TEXT_CHARS, ID_CHARS
 from blocks.text import truncate
 from blocks.values import ClientRef, encode
 
@@ -28,16 +29,17 @@ END_ASSOCIATION_LABEL = "End association"
 RESTORE_ASSOCIATION_LABEL = "Restore association"
 ADD_END_REASON_LABEL = "Add a reason"
 
-_CONFIRM_TITLE_CHARS = 100
-_CONFIRM_TEXT_CHARS = 300
-_BLOCK_ID_CHARS = 255
-
 
 def client_actions_block_id(suffix: str | None = None) -> str:
     """`client_actions`, or `client_actions:<suffix>` when a message holds several clients."""
     if suffix is None:
         return BlockId.CLIENT_ACTIONS.value
-    return truncate(f"{BlockId.CLIENT_ACTIONS.value}:{suffix}", _BLOCK_ID_CHARS)
+    return truncate(f"{BlockId.CLIENT_ACTIONS.value}:{suffix}", ID_CHARS)
+
+
+def _accessibility_label(label: str, client_name: str | None) -> str | None:
+    """'Change owner: Acme' for screen readers, when a message shows several clients' buttons."""
+    return truncate(f"{label}: {client_name}", ACCESSIBILITY_LABEL_CHARS) if client_name else None
 
 
 def end_association_confirm(client_name: str | None = None) -> ConfirmObject:
@@ -49,7 +51,7 @@ def end_association_confirm(client_name: str | None = None) -> ConfirmObject:
     )
     return ConfirmObject(
         title=PlainTextObject(text="End the association?"),
-        text=PlainTextObject(text=truncate(text, _CONFIRM_TEXT_CHARS)),
+        text=PlainTextObject(text=truncate(text, CONFIRM_TEXT_CHARS)),
         confirm=PlainTextObject(text="End association"),
         deny=PlainTextObject(text="Cancel"),
         style="danger",
@@ -72,12 +74,11 @@ def client_action_buttons(
     value = encode(ClientRef(client_id=client_id, team_id=team_id))
 
     def button(label: str, action_id: ActionId, **kwargs: object) -> ButtonElement:
-        accessibility = truncate(f"{label}: {client_name}", 75) if client_name else None
         return ButtonElement(
             text=PlainTextObject(text=label),
             action_id=action_id.value,
             value=value,
-            accessibility_label=accessibility,
+            accessibility_label=_accessibility_label(label, client_name),
             **kwargs,  # type: ignore[arg-type]
         )
 
@@ -105,5 +106,5 @@ def add_end_reason_button(client_id: int, team_id: str, *, client_name: str | No
         text=PlainTextObject(text=ADD_END_REASON_LABEL),
         action_id=ActionId.ADD_END_REASON.value,
         value=encode(ClientRef(client_id=client_id, team_id=team_id)),
-        accessibility_label=truncate(f"{ADD_END_REASON_LABEL}: {client_name}", 75) if client_name else None,
+        accessibility_label=_accessibility_label(ADD_END_REASON_LABEL, client_name),
     )

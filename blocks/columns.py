@@ -16,11 +16,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from blocks.ids import ActionId, BlockId, ViewId
+from blocks.limits import MODAL_TITLE_CHARS, PRIVATE_METADATA_CHARS
 from blocks.message import Message, notice
-from blocks.values import MAX_METADATA_CHARS, PageRef, encode
+from blocks.values import PageRef, encode
 from store.columns import LOCKED, OPTIONAL, Column
 
-TITLE = "Table columns"  # modal titles are at most 24 characters
+TITLE = "Table columns"
+assert len(TITLE) <= MODAL_TITLE_CHARS
 
 
 def columns_modal(visible: Sequence[Column], origin: PageRef) -> View:
@@ -39,7 +41,7 @@ def columns_modal(visible: Sequence[Column], origin: PageRef) -> View:
         title=PlainTextObject(text=TITLE),
         submit=PlainTextObject(text="Save"),
         close=PlainTextObject(text="Cancel"),
-        private_metadata=encode(origin, limit=MAX_METADATA_CHARS),
+        private_metadata=encode(origin, limit=PRIVATE_METADATA_CHARS),
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=f"Always shown: {locked}.")),
             InputBlock(

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from blocks import commands
 from blocks.client_actions import client_action_buttons
 from blocks.format import money, money_totals, plural, relative_days
+from blocks.limits import MAX_MESSAGE_BLOCKS
 from blocks.message import Message, notice
 from blocks.text import escape, mrkdwn, slack_date, slack_day, truncate
 from store.digests import DeadlineGroup, DigestItem, DigestView
@@ -29,12 +30,11 @@ from store.models import DigestRun, DigestSubscription
 from store.schedule import zone
 
 APP_NAME = "Renewals"  # the bot's display name in manifest.yml, when its user ID is not known
-MAX_BLOCKS = 50  # per message
 BLOCKS_PER_ITEM = 2  # the row's section and its buttons
 # The first message spends blocks on its header, summary and context, and keeps one for
 # the "continued in the thread" note.
-FIRST_MESSAGE_ITEM_BLOCKS = MAX_BLOCKS - 4
-THREAD_MESSAGE_ITEM_BLOCKS = MAX_BLOCKS - 1
+FIRST_MESSAGE_ITEM_BLOCKS = MAX_MESSAGE_BLOCKS - 4
+THREAD_MESSAGE_ITEM_BLOCKS = MAX_MESSAGE_BLOCKS - 1
 NAME_CHARS = 200
 PERSON_CHARS = 150
 

@@ -29,13 +29,12 @@ from blocks import format as fmt
 from blocks.client_actions import client_action_buttons
 from blocks.digest import pause_reason_text
 from blocks.ids import ViewId
+from blocks.limits import MAX_VIEW_BLOCKS, SECTION_CHARS
 from blocks.text import escape, mrkdwn, slack_day, truncate
 from store.home import HomeData
 from store.models import DigestSubscription
 from store.upcoming import RenewalRow
 
-MAX_VIEW_BLOCKS = 100
-SECTION_CHARS = 3000
 NAME_CHARS = 200
 # Blocks that are not the person's contract changes: header, context, heading, "…and N more",
 # divider, this week, divider, digests, default owner, divider, how-to.

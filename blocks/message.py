@@ -11,9 +11,8 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
+from blocks.limits import SECTION_CHARS
 from blocks.text import truncate
-
-SECTION_CHARS = 3000  # Slack's limit for a section's text
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,12 @@ from slack_sdk.models.views import View
 
 from blocks.client import owner_text, who
 from blocks.ids import ActionId, BlockId, ViewId
+from blocks.limits import MAX_SELECT_OPTIONS, OPTION_TEXT_CHARS
 from blocks.text import mrkdwn, slack_date, truncate
 from store.clients import MAX_END_REASON_CHARS
 from store.models import Client, Contact
 from store.rules import Owner, OwnerKind
 
-MAX_STATIC_OPTIONS = 100  # a static select holds at most 100 options; beyond that, type-ahead
-OPTION_TEXT_CHARS = 75
-OPTION_VALUE_CHARS = 150
 HUBSPOT_LABEL = "HubSpot"
 PARTNER_LABEL = "A partner team member"
 
@@ -50,7 +48,7 @@ def contact_option(contact: Contact) -> Option:
 
 def contact_options(contacts: Sequence[Contact]) -> list[Option]:
     """At most 100 options, as Slack allows in a select and in a block_suggestion answer."""
-    return [contact_option(c) for c in contacts[:MAX_STATIC_OPTIONS]]
+    return [contact_option(c) for c in contacts[:MAX_SELECT_OPTIONS]]
 
 
 def reassign_contact_modal(
@@ -72,7 +70,7 @@ def reassign_contact_modal(
         intro += f"\nNow: {mrkdwn(current.label, 600)}"
     initial = contact_option(current) if current is not None else None
     element: StaticSelectElement | ExternalDataSelectElement
-    if total_contacts <= MAX_STATIC_OPTIONS:
+    if total_contacts <= MAX_SELECT_OPTIONS:
         options = contact_options(contacts)
         element = StaticSelectElement(
             action_id=ActionId.CONTACT_SELECT.value,

@@ -22,14 +22,13 @@ from slack_sdk.models.blocks import (
 from blocks import commands
 from blocks import format as fmt
 from blocks.client import owner_text
+from blocks.limits import MAX_TABLE_ROWS, TABLE_TEXT_CHARS
 from blocks.message import Message, notice
 from blocks.text import escape, mrkdwn, truncate
 from store.models import Client
 from store.rules import Owner, totals_by_currency
 from store.upcoming import RenewalRow
 
-MAX_TABLE_ROWS = 100  # header included
-MAX_TABLE_TEXT = 10_000  # characters of cell text per table (and per message)
 CLIENT_NAME_CELL = 60
 MAX_CANDIDATES = 10
 
@@ -73,7 +72,7 @@ def owned_renewals_message(rows: Sequence[RenewalRow], *, today: date, days: int
     for row in rows:
         cells = _cells(row, today)
         size = sum(len(c) for c in cells)
-        if len(table_rows) >= MAX_TABLE_ROWS or used + size > MAX_TABLE_TEXT:
+        if len(table_rows) >= MAX_TABLE_ROWS or used + size > TABLE_TEXT_CHARS:
             break
         table_rows.append([RawTextObject(text=c) for c in cells])
         used += size

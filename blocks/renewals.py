@@ -32,6 +32,13 @@ from slack_sdk.models.blocks.basic_components import TableBlockColumnSettings
 from blocks import format as fmt
 from blocks.client_actions import client_action_buttons
 from blocks.ids import ActionId, BlockId
+from blocks.limits import (
+    MAX_TABLE_CELLS,
+    MAX_TABLE_ROWS,
+    OPTION_TEXT_CHARS,
+    OPTION_VALUE_CHARS,
+    TABLE_TEXT_CHARS,
+)
 from blocks.message import Message, notice
 from blocks.text import escape, mrkdwn, truncate
 from blocks.values import ClientRef, PageRef, encode
@@ -41,9 +48,6 @@ from store.rules import UPCOMING_WINDOW_DAYS
 from store.upcoming import UpcomingView
 
 PAGE_SIZE = 20  # rows per page: 21 table rows x 16 columns stays far inside Slack's limits
-MAX_TABLE_CHARS = 10_000  # cell text per table (and per message)
-MAX_TABLE_ROWS = 100
-MAX_TABLE_CELLS = 20
 MAX_COMMAND_TEXT = 1000  # longer /renewals text is refused (it rides in every button value)
 HEADER_TEXT = "Upcoming renewals"
 NEXT_LABEL = "Next"
@@ -51,14 +55,12 @@ PREVIOUS_LABEL = "Previous"
 SHARE_LABEL = "Share to channel"
 COLUMNS_LABEL = "Columns"
 OPEN_CLIENT_PLACEHOLDER = "Open a client…"
-MAX_OPTION_TEXT = 75
-MAX_OPTION_VALUE = 150
 
 _RIGHT = frozenset({Column.MAX_CONTACTS, Column.EMAIL_LIMIT, Column.CURRENT_MRR, Column.ESTIMATED_NEW_MRR})
 _WRAPPED = frozenset({Column.CLIENT, Column.PRIMARY_CONTACT})
 
 
-def fit_cells(rows: Sequence[Sequence[str]], budget: int = MAX_TABLE_CHARS) -> list[list[str]]:
+def fit_cells(rows: Sequence[Sequence[str]], budget: int = TABLE_TEXT_CHARS) -> list[list[str]]:
     """Cut the longest cells (with an ellipsis) until all the text fits `budget` characters.
 
     Short cells are never touched: the cut length is the largest one that fits, so a
@@ -175,8 +177,8 @@ def _client_picker(view: UpcomingView, team_id: str) -> StaticSelectElement:
         seen.setdefault(row.client_id, row.client_name)
     options = [
         Option(
-            value=encode(ClientRef(client_id=client_id, team_id=team_id), limit=MAX_OPTION_VALUE),
-            text=PlainTextObject(text=truncate(name, MAX_OPTION_TEXT)),
+            value=encode(ClientRef(client_id=client_id, team_id=team_id), limit=OPTION_VALUE_CHARS),
+            text=PlainTextObject(text=truncate(name, OPTION_TEXT_CHARS)),
         )
         for client_id, name in seen.items()
     ]

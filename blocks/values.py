@@ -12,8 +12,8 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-MAX_VALUE_CHARS = 2000  # Slack's limit for a button value
-MAX_METADATA_CHARS = 3000  # ... and for a view's private_metadata
+from blocks.limits import BUTTON_VALUE_CHARS
+
 # Row IDs are 32-bit on PostgreSQL (SERIAL): a larger one names no row, and the driver would
 # refuse it with an error rather than find nothing.
 MAX_ROW_ID = 2**31 - 1
@@ -68,7 +68,7 @@ class ClientModalRef(_Value):
 V = TypeVar("V", bound=_Value)
 
 
-def encode(value: _Value, *, limit: int = MAX_VALUE_CHARS) -> str:
+def encode(value: _Value, *, limit: int = BUTTON_VALUE_CHARS) -> str:
     text = value.model_dump_json(exclude_none=True)
     if len(text) > limit:
         raise ValueError(f"encoded value is {len(text)} chars (limit {limit})")

@@ -25,9 +25,9 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.client import STALE_TEXT, ended_notice, owner_text
 from blocks.ids import ActionId, BlockId, ViewId
+from blocks.limits import MAX_SELECT_OPTIONS, PRIVATE_METADATA_CHARS
 from blocks.message import Message, notice
 from blocks.modals import (
-    MAX_STATIC_OPTIONS,
     change_owner_modal,
     contact_options,
     end_reason_modal,
@@ -37,7 +37,7 @@ from blocks.modals import (
     reassign_contact_modal,
 )
 from blocks.text import mrkdwn
-from blocks.values import MAX_METADATA_CHARS, ClientModalRef, StaleValueError, decode, encode
+from blocks.values import ClientModalRef, StaleValueError, decode, encode
 from bot.errors import UserError
 from bot.permissions import AdminCheck, admin_check, refusal
 from bot.workspace_context import services_of, workspace_of
@@ -91,7 +91,7 @@ def _modal_ref(
         ended_at=ended_at,
         home=from_home(body) or None,
     )
-    return encode(ref, limit=MAX_METADATA_CHARS)
+    return encode(ref, limit=PRIVATE_METADATA_CHARS)
 
 
 def open_reassign_contact(
@@ -113,7 +113,7 @@ def open_reassign_contact(
                 f"*{mrkdwn(target.name, 500)}* has no contacts to choose from: import its "
                 "contacts (the Contacts column) first."
             )
-        contacts = client_contacts(target, session=session) if total <= MAX_STATIC_OPTIONS else []
+        contacts = client_contacts(target, session=session) if total <= MAX_SELECT_OPTIONS else []
         current = primary_contact(target, session=session)
         view = reassign_contact_modal(
             target,

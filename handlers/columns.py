@@ -12,7 +12,8 @@ from slack_sdk.models.views import View
 
 from blocks.columns import TITLE, columns_modal
 from blocks.ids import ActionId, BlockId, ViewId
-from blocks.values import MAX_METADATA_CHARS, PageRef, StaleValueError, decode
+from blocks.limits import PRIVATE_METADATA_CHARS
+from blocks.values import PageRef, StaleValueError, decode
 from bot.workspace_context import services_of, workspace_of
 from handlers.renewals import page_ref
 from store.db import session_scope
@@ -79,7 +80,7 @@ def columns_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
     workspace = workspace_of(context)
     assert workspace.id is not None
     try:
-        origin = decode(PageRef, (view.get("private_metadata") or "")[:MAX_METADATA_CHARS])
+        origin = decode(PageRef, (view.get("private_metadata") or "")[:PRIVATE_METADATA_CHARS])
     except StaleValueError:
         origin = None
     if origin is None or origin.team_id != workspace.team_id:
