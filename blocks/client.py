@@ -49,6 +49,7 @@ MAX_PICKS = 10
 HISTORY_LINE_CHARS = 400
 
 NO_REASON = "no reason recorded"
+STALE_TEXT = "This message is out of date. Run `/renewal` again."
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
@@ -383,10 +384,3 @@ def renewal_usage_message() -> Message:
         f"Usage: {commands.RENEWAL} shows one client's detail: contacts, "
         "products, usage, upcoming contract changes, owner and recent history."
     )
-
-
-STALE_TEXT = "This message is out of date. Run `/renewal` again."
-
-
-def stale_message() -> Message:
-    return notice(STALE_TEXT)

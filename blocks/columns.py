@@ -17,7 +17,6 @@ from slack_sdk.models.views import View
 
 from blocks.ids import ActionId, BlockId, ViewId
 from blocks.limits import MODAL_TITLE_CHARS, PRIVATE_METADATA_CHARS
-from blocks.message import Message, notice
 from blocks.values import PageRef, encode
 from store.columns import LOCKED, OPTIONAL, Column
 
@@ -63,8 +62,3 @@ def columns_modal(visible: Sequence[Column], origin: PageRef) -> View:
             ),
         ],
     )
-
-
-def columns_saved_message(visible: Sequence[Column]) -> Message:
-    names = ", ".join(column.label for column in visible)
-    return notice(f"Saved. Your `/renewals` tables now show: {names}.")
