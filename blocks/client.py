@@ -15,7 +15,6 @@ from typing import Any
 from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
-    ContextBlock,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
@@ -34,7 +33,7 @@ from blocks.limits import (
     MAX_MESSAGE_BLOCKS,
     SECTION_CHARS,
 )
-from blocks.message import Message, notice
+from blocks.message import Message, context, notice, section
 from blocks.text import escape, mrkdwn, slack_date, truncate
 from blocks.values import ClientRef, encode
 from store.clients import ClientDetail
@@ -78,10 +77,6 @@ def owner_text(owner: Owner) -> str:
 
 def _field(label: str, value: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=truncate(f"*{label}*\n{value}", FIELD_CHARS))
-
-
-def _section(text: str, *, block_id: str | None = None) -> SectionBlock:
-    return SectionBlock(block_id=block_id, text=MarkdownTextObject(text=truncate(text, SECTION_CHARS)))
 
 
 def _usage(used: int | None, limit: int | None, what: str) -> str:
@@ -144,12 +139,12 @@ def _contact_line(contact: Contact, *, primary: bool) -> str:
 
 def _contacts_block(contacts: Sequence[Contact], primary_id: int | None) -> SectionBlock:
     if not contacts:
-        return _section("*Contacts*\nNone imported.")
+        return section("*Contacts*\nNone imported.")
     # The primary contact first, so it survives truncation.
     ordered = sorted(contacts, key=lambda c: c.id != primary_id)
     heading = f"*Contacts* ({len(contacts):,})\n"
     lines = [_contact_line(c, primary=c.id == primary_id) for c in ordered]
-    return _section(heading + _lines_within(lines, SECTION_CHARS - len(heading), "…and {n:,} more"))
+    return section(heading + _lines_within(lines, SECTION_CHARS - len(heading), "…and {n:,} more"))
 
 
 def _change_block(row: RenewalRow, today_text: str) -> SectionBlock:
@@ -254,9 +249,9 @@ def history_line(event: AuditEvent) -> str:
 
 def _history_block(events: Sequence[AuditEvent]) -> SectionBlock:
     if not events:
-        return _section("*Recent changes*\nNo changes made through the app yet.")
+        return section("*Recent changes*\nNo changes made through the app yet.")
     lines = [history_line(e) for e in events]
-    return _section("*Recent changes*\n" + _lines_within(lines, SECTION_CHARS - 20, "…and {n} more"))
+    return section("*Recent changes*\n" + _lines_within(lines, SECTION_CHARS - 20, "…and {n} more"))
 
 
 # --- messages ------------------------------------------------------------------------------
@@ -298,23 +293,19 @@ def client_detail_message(detail: ClientDetail, *, team_id: str) -> Message:
     blocks += [_contacts_block(detail.contacts, client.primary_contact_id), DividerBlock()]
     changes = detail.changes
     if changes:
-        blocks.append(_section(f"*Upcoming contract changes* ({len(changes)})"))
+        blocks.append(section(f"*Upcoming contract changes* ({len(changes)})"))
         for row in changes[:MAX_CHANGES_SHOWN]:
             blocks.append(_change_block(row, fmt.relative_days(row.renewal_deadline, detail.today)))
         if len(changes) > MAX_CHANGES_SHOWN:
             hidden = len(changes) - MAX_CHANGES_SHOWN
             blocks.append(
-                ContextBlock(
-                    elements=[
-                        MarkdownTextObject(
-                            text=f"…and {hidden} later contract changes, not shown (Slack allows "
-                            f"{MAX_MESSAGE_BLOCKS} blocks per message)."
-                        )
-                    ]
+                context(
+                    f"…and {hidden} later contract changes, not shown (Slack allows "
+                    f"{MAX_MESSAGE_BLOCKS} blocks per message)."
                 )
             )
     else:
-        blocks.append(_section("*Upcoming contract changes*\nNone."))
+        blocks.append(section("*Upcoming contract changes*\nNone."))
     blocks.append(DividerBlock())
     blocks.append(_history_block(detail.history))
     blocks.append(
@@ -346,7 +337,7 @@ def client_choices_message(clients: Sequence[Client], query: str, *, team_id: st
             f"More than {MAX_PICKS} clients match “{mrkdwn(query, 200)}”; the best {MAX_PICKS} are below. "
             "Pick one, or type more of the name:"
         )
-    blocks: list[Block] = [_section(intro)]
+    blocks: list[Block] = [section(intro)]
     for client in shown:
         assert client.id is not None
         details = [f"Hub ID {escape(client.hub_id)}"]

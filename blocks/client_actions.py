@@ -22,6 +22,7 @@ from blocks.ids import ActionId, BlockId
 from blocks.limits import ACCESSIBILITY_LABEL_CHARS, CONFIRM_TEXT_CHARS, ID_CHARS
 from blocks.text import truncate
 from blocks.values import ClientRef, encode
+from store.upcoming import RenewalRow
 
 REASSIGN_CONTACT_LABEL = "Reassign contact"
 CHANGE_OWNER_LABEL = "Change owner"
@@ -98,6 +99,20 @@ def client_action_buttons(
     else:
         elements.append(button(RESTORE_ASSOCIATION_LABEL, ActionId.RESTORE_ASSOCIATION))
     return ActionsBlock(block_id=client_actions_block_id(block_id_suffix), elements=elements)
+
+
+def row_action_buttons(row: RenewalRow, team_id: str) -> ActionsBlock:
+    """The buttons of one listed contract change's client (a digest, the Home tab).
+
+    Their block ID is unique in the message even when one client has two contract changes in it.
+    """
+    return client_action_buttons(
+        row.client_id,
+        team_id,
+        association_active=True,
+        block_id_suffix=f"{row.client_id}.{row.change_id}",
+        client_name=row.client_name,
+    )
 
 
 def add_end_reason_button(client_id: int, team_id: str, *, client_name: str | None = None) -> ButtonElement:

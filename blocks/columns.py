@@ -1,4 +1,4 @@
-"""The columns modal of `/renewals`: pick the optional columns, see the locked ones."""
+"""The columns modal of `/renewals`: pick the optional columns, see the locked ones; then what was saved."""
 
 from __future__ import annotations
 
@@ -6,22 +6,20 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
     CheckboxesElement,
-    ContextBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextObject,
-    SectionBlock,
 )
 from slack_sdk.models.views import View
 
 from blocks.ids import ActionId, BlockId, ViewId
-from blocks.limits import MODAL_TITLE_CHARS, PRIVATE_METADATA_CHARS
+from blocks.limits import PRIVATE_METADATA_CHARS
+from blocks.message import context, section
 from blocks.values import PageRef, encode
+from blocks.views import message_modal, modal
 from store.columns import LOCKED, OPTIONAL, Column
 
 TITLE = "Table columns"
-assert len(TITLE) <= MODAL_TITLE_CHARS
 
 
 def columns_modal(visible: Sequence[Column], origin: PageRef) -> View:
@@ -34,15 +32,11 @@ def columns_modal(visible: Sequence[Column], origin: PageRef) -> View:
     options = [Option(value=column.value, text=PlainTextObject(text=column.label)) for column in OPTIONAL]
     initial = [options[OPTIONAL.index(column)] for column in chosen]
     locked = ", ".join(f"*{column.label}*" for column in LOCKED)
-    return View(
-        type="modal",
-        callback_id=ViewId.COLUMNS.value,
-        title=PlainTextObject(text=TITLE),
-        submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=encode(origin, limit=PRIVATE_METADATA_CHARS),
-        blocks=[
-            SectionBlock(text=MarkdownTextObject(text=f"Always shown: {locked}.")),
+    return modal(
+        ViewId.COLUMNS,
+        TITLE,
+        [
+            section(f"Always shown: {locked}."),
             InputBlock(
                 block_id=BlockId.COLUMNS_INPUT.value,
                 label=PlainTextObject(text="Also show"),
@@ -53,12 +47,16 @@ def columns_modal(visible: Sequence[Column], origin: PageRef) -> View:
                     initial_options=initial or None,
                 ),
             ),
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text="Saved for you in this workspace; your next `/renewals` tables use it."
-                    )
-                ]
-            ),
+            context("Saved for you in this workspace; your next `/renewals` tables use it."),
         ],
+        submit="Save",
+        private_metadata=encode(origin, limit=PRIVATE_METADATA_CHARS),
+    )
+
+
+def columns_saved_modal(visible: Sequence[Column]) -> View:
+    """What the columns modal turns into once saved: the columns the next tables will have."""
+    labels = ", ".join(column.label for column in visible)
+    return message_modal(
+        ViewId.COLUMNS_SAVED, TITLE, f"Saved. Your next `/renewals` tables show: {labels}.", close="Done"
     )

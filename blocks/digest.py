@@ -12,18 +12,15 @@ from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
     Block,
-    ContextBlock,
     HeaderBlock,
-    MarkdownTextObject,
     PlainTextObject,
-    SectionBlock,
 )
 
 from blocks import commands
-from blocks.client_actions import client_action_buttons
+from blocks.client_actions import row_action_buttons
 from blocks.format import money, money_totals, plural, relative_days
 from blocks.limits import MAX_MESSAGE_BLOCKS
-from blocks.message import Message, notice
+from blocks.message import Message, context, notice, section
 from blocks.text import escape, mrkdwn, slack_date, slack_day, truncate
 from store.digests import DeadlineGroup, DigestItem, DigestView
 from store.models import DigestRun, DigestSubscription
@@ -47,10 +44,6 @@ PAUSE_REASONS = {
 }
 
 
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text, verbatim=True)
-
-
 def _item_fields(item: DigestItem, view: DigestView) -> tuple[str, str]:
     """(mrkdwn for Slack, plain line for the fallback) of one contract change."""
     row = item.row
@@ -72,21 +65,6 @@ def _item_fields(item: DigestItem, view: DigestView) -> tuple[str, str]:
         f"owner {owner}, primary contact {contact}, MRR {mrr}"
     )
     return rich, plain
-
-
-def _item_blocks(item: DigestItem, view: DigestView, rich: str) -> list[Block]:
-    row = item.row
-    return [
-        SectionBlock(text=_md(rich)),
-        client_action_buttons(
-            row.client_id,
-            view.team_id,
-            association_active=True,
-            # Unique in the message even when one client has two contract changes in it.
-            block_id_suffix=f"{row.client_id}.{row.change_id}",
-            client_name=row.client_name,
-        ),
-    ]
 
 
 def summary_line(view: DigestView) -> str:
@@ -136,7 +114,7 @@ def digest_messages(view: DigestView) -> list[Message]:
         return [
             Message(
                 text=f"Renewals digest for {day_text}. {line}",
-                blocks=[SectionBlock(text=_md(f":white_check_mark: {line}"))],
+                blocks=[section(f":white_check_mark: {line}", verbatim=True)],
             )
         ]
 
@@ -148,23 +126,19 @@ def digest_messages(view: DigestView) -> list[Message]:
         lines: list[str] = []
         if number == 1:
             blocks.append(HeaderBlock(text=PlainTextObject(text=f"Renewals digest · {day_text}")))
-            blocks.append(SectionBlock(text=_md(f"*{summary_line(view)}*")))
+            blocks.append(section(f"*{summary_line(view)}*", verbatim=True))
             blocks.append(
-                ContextBlock(
-                    elements=[
-                        _md(
-                            f"Contract changes still pending or with a cancellation requested, "
-                            f"renewal deadline from today to "
-                            f"{plural(view.days_ahead, 'day')} ahead, soonest first. "
-                            "`/renewals` shows them all."
-                        )
-                    ]
+                context(
+                    f"Contract changes still pending or with a cancellation requested, "
+                    f"renewal deadline from today to {plural(view.days_ahead, 'day')} ahead, soonest first. "
+                    "`/renewals` shows them all.",
+                    verbatim=True,
                 )
             )
             lines.append(f"Renewals digest for {day_text}: {summary_line(view)}.")
         else:
             blocks.append(
-                ContextBlock(elements=[_md(f"Renewals digest for {day_text}, part {number} of {len(parts)}")])
+                context(f"Renewals digest for {day_text}, part {number} of {len(parts)}", verbatim=True)
             )
             lines.append(f"Renewals digest for {day_text}, part {number} of {len(parts)}:")
         group: DeadlineGroup | None = None
@@ -176,15 +150,15 @@ def digest_messages(view: DigestView) -> list[Message]:
                 if group in seen_groups:
                     title += ", continued"
                 seen_groups.add(group)
-                blocks.append(SectionBlock(text=_md(title)))
+                blocks.append(section(title, verbatim=True))
                 lines.append(f"{group.title}:")
             rich, plain = _item_fields(item, view)
-            blocks.extend(_item_blocks(item, view, rich))
+            blocks += [section(rich, verbatim=True), row_action_buttons(item.row, view.team_id)]
             lines.append(plain)
         if number == 1 and len(parts) > 1:
             rest = view.total - len(items)
             note = f"{plural(rest, 'more contract change')} in the thread :thread:"
-            blocks.append(ContextBlock(elements=[_md(note)]))
+            blocks.append(context(note, verbatim=True))
             lines.append(f"{plural(rest, 'more contract change')} in the thread.")
         messages.append(Message(text="\n".join(lines), blocks=blocks))
     return messages
@@ -210,7 +184,7 @@ def paused_notice(channel_id: str, error: str, bot_user_id: str | None = None) -
         f"To restart it, invite me to the channel ({invite_hint(bot_user_id)}) "
         "and run `/renewals digest on` there."
     )
-    return Message(text=text, blocks=[SectionBlock(text=_md(f":pause_button: {text}"))])
+    return Message(text=text, blocks=[section(f":pause_button: {text}", verbatim=True)])
 
 
 # --- replies to /renewals digest ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -66,37 +67,27 @@ def relative_days(deadline: date, today: date) -> str:
     return f"in {delta} days" if delta > 0 else f"{-delta} days ago"
 
 
+# The text of each column's cell, the same in Slack and in the terminal.
+_CELL_TEXT: dict[Column, Callable[[RenewalRow], str]] = {
+    Column.CLIENT: lambda row: row.client_name,
+    Column.OWNER: lambda row: row.owner.label,
+    Column.PRIMARY_CONTACT: lambda row: row.primary_contact or EMPTY,
+    Column.CONTRACT_TYPE: lambda row: row.contract_type.label,
+    Column.STATUS: lambda row: row.status.label,
+    Column.DEADLINE: lambda row: day(row.renewal_deadline),
+    Column.WEBSITE: lambda row: row.domain or EMPTY,
+    Column.HUB_ID: lambda row: row.hub_id,
+    Column.START_DATE: lambda row: day(row.renewal_start_date),
+    Column.MAX_CONTACTS: lambda row: number(row.max_contacts),
+    Column.EMAIL_LIMIT: lambda row: number(row.email_limit),
+    Column.BILLING_FREQUENCY: lambda row: billing(row.billing_frequency, row.billing_months),
+    Column.SUBSCRIPTION_TERM: lambda row: term(row.subscription_term_months),
+    Column.CURRENT_MRR: lambda row: money(row.current_mrr),
+    Column.ESTIMATED_NEW_MRR: lambda row: money(row.estimated_new_mrr),
+}
+assert set(_CELL_TEXT) == set(Column), "every column needs its cell text"
+
+
 def cell_text(column: Column, row: RenewalRow) -> str:
     """The text of one table cell, the same in Slack and in the terminal."""
-    match column:
-        case Column.CLIENT:
-            return row.client_name
-        case Column.OWNER:
-            return row.owner.label
-        case Column.PRIMARY_CONTACT:
-            return row.primary_contact or EMPTY
-        case Column.CONTRACT_TYPE:
-            return row.contract_type.label
-        case Column.STATUS:
-            return row.status.label
-        case Column.DEADLINE:
-            return day(row.renewal_deadline)
-        case Column.WEBSITE:
-            return row.domain or EMPTY
-        case Column.HUB_ID:
-            return row.hub_id
-        case Column.START_DATE:
-            return day(row.renewal_start_date)
-        case Column.MAX_CONTACTS:
-            return number(row.max_contacts)
-        case Column.EMAIL_LIMIT:
-            return number(row.email_limit)
-        case Column.BILLING_FREQUENCY:
-            return billing(row.billing_frequency, row.billing_months)
-        case Column.SUBSCRIPTION_TERM:
-            return term(row.subscription_term_months)
-        case Column.CURRENT_MRR:
-            return money(row.current_mrr)
-        case Column.ESTIMATED_NEW_MRR:
-            return money(row.estimated_new_mrr)
-    raise AssertionError(column)
+    return _CELL_TEXT[column](row)

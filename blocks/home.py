@@ -15,10 +15,8 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     Block,
-    ContextBlock,
     DividerBlock,
     HeaderBlock,
-    MarkdownTextObject,
     PlainTextObject,
     SectionBlock,
 )
@@ -26,11 +24,13 @@ from slack_sdk.models.views import View
 
 from blocks import commands
 from blocks import format as fmt
-from blocks.client_actions import client_action_buttons
+from blocks.client_actions import row_action_buttons
 from blocks.digest import pause_reason_text
 from blocks.ids import ViewId
-from blocks.limits import MAX_VIEW_BLOCKS, SECTION_CHARS
-from blocks.text import escape, mrkdwn, slack_day, truncate
+from blocks.limits import MAX_VIEW_BLOCKS
+from blocks.message import context, section
+from blocks.text import escape, mrkdwn, slack_day
+from blocks.views import message_modal
 from store.home import HomeData
 from store.models import DigestSubscription
 from store.upcoming import RenewalRow
@@ -53,12 +53,8 @@ HOW_TO_HEADING = "How to"
 NOTICE_TITLE = "Renewals"
 
 
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=truncate(text, SECTION_CHARS), verbatim=True)
-
-
 def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=_md(text))
+    return section(text, verbatim=True)
 
 
 def _deadline(row: RenewalRow, data: HomeData, zone: ZoneInfo) -> str:
@@ -74,14 +70,7 @@ def _row_blocks(row: RenewalRow, data: HomeData, zone: ZoneInfo, team_id: str) -
     )
     return [
         _section(text),
-        client_action_buttons(
-            row.client_id,
-            team_id,
-            association_active=True,
-            # Unique in the view even when one client has two contract changes listed.
-            block_id_suffix=f"{row.client_id}.{row.change_id}",
-            client_name=row.client_name,
-        ),
+        row_action_buttons(row, team_id),
     ]
 
 
@@ -118,13 +107,10 @@ def _mine_blocks(data: HomeData, zone: ZoneInfo, team_id: str) -> list[Block]:
     hidden = total - MAX_MINE_SHOWN
     if hidden > 0:
         blocks.append(
-            ContextBlock(
-                elements=[
-                    _md(
-                        f"…and {fmt.plural(hidden, 'more contract change')} with later deadlines. "
-                        "`/renewal-owner` lists every renewal you own."
-                    )
-                ]
+            context(
+                f"…and {fmt.plural(hidden, 'more contract change')} with later deadlines. "
+                "`/renewal-owner` lists every renewal you own.",
+                verbatim=True,
             )
         )
     return blocks
@@ -193,13 +179,10 @@ def home_view(data: HomeData, *, team_id: str, user_id: str, zone: ZoneInfo) -> 
     """The Home tab of `user_id` (their own renewals, the team's week, digests, default, how to)."""
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=HEADER_TEXT)),
-        ContextBlock(
-            elements=[
-                _md(
-                    f"For <@{escape(user_id)}> · as of {fmt.day(data.today)} · contract changes whose "
-                    f"renewal start date is in the next {data.window_days} days, active clients only"
-                )
-            ]
+        context(
+            f"For <@{escape(user_id)}> · as of {fmt.day(data.today)} · contract changes whose "
+            f"renewal start date is in the next {data.window_days} days, active clients only",
+            verbatim=True,
         ),
         *_mine_blocks(data, zone, team_id),
         DividerBlock(),
@@ -218,10 +201,4 @@ def notice_modal(text: str) -> View:
 
     `text` is mrkdwn the caller has already escaped.
     """
-    return View(
-        type="modal",
-        callback_id=ViewId.HOME_NOTICE.value,
-        title=PlainTextObject(text=NOTICE_TITLE),
-        close=PlainTextObject(text="OK"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_CHARS)))],
-    )
+    return message_modal(ViewId.HOME_NOTICE, NOTICE_TITLE, text, close="OK")

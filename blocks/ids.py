@@ -49,6 +49,7 @@ class ViewId(StrEnum):
     REASSIGN_CONTACT = "reassign_contact_modal"
     CHANGE_OWNER = "change_owner_modal"
     COLUMNS = "columns_modal"
+    COLUMNS_SAVED = "columns_modal_saved"  # the columns modal once saved: what the tables will show
     END_REASON = "end_reason_modal"  # why an association ended, recorded after the fact
     HOME = "renewals_home"  # the App Home tab (a `home` view, not a modal)
     HOME_NOTICE = "home_notice_modal"  # an answer to a click on the Home tab (it has no response_url)

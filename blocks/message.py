@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from blocks.limits import SECTION_CHARS
 from blocks.text import truncate
@@ -30,10 +30,21 @@ class Message:
         return {"text": self.text, "blocks": [block.to_dict() for block in self.blocks]}
 
 
-def notice(text: str, *, verbatim: bool | None = None) -> Message:
-    """A one-section reply. `text` is mrkdwn the caller has already escaped.
+def section(text: str, *, block_id: str | None = None, verbatim: bool | None = None) -> SectionBlock:
+    """A section of mrkdwn the caller has already escaped, cut to Slack's limit.
 
     `verbatim=True` stops Slack from linking channel names and URLs in it by itself.
     """
-    body = truncate(text, SECTION_CHARS)
-    return Message(text=body, blocks=[SectionBlock(text=MarkdownTextObject(text=body, verbatim=verbatim))])
+    return SectionBlock(
+        block_id=block_id, text=MarkdownTextObject(text=truncate(text, SECTION_CHARS), verbatim=verbatim)
+    )
+
+
+def context(text: str, *, verbatim: bool | None = None) -> ContextBlock:
+    """A context block (small grey text) of one mrkdwn element the caller has already escaped."""
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, SECTION_CHARS), verbatim=verbatim)])
+
+
+def notice(text: str, *, verbatim: bool | None = None) -> Message:
+    """A one-section reply. `text` is mrkdwn the caller has already escaped."""
+    return Message(text=truncate(text, SECTION_CHARS), blocks=[section(text, verbatim=verbatim)])

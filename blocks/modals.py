@@ -13,12 +13,10 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ExternalDataSelectElement,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
     PlainTextObject,
     RadioButtonsElement,
-    SectionBlock,
     StaticSelectElement,
     UserSelectElement,
 )
@@ -27,7 +25,9 @@ from slack_sdk.models.views import View
 from blocks.client import owner_text, who
 from blocks.ids import ActionId, BlockId, ViewId
 from blocks.limits import MAX_SELECT_OPTIONS, OPTION_TEXT_CHARS
+from blocks.message import section
 from blocks.text import mrkdwn, slack_date, truncate
+from blocks.views import modal
 from store.clients import MAX_END_REASON_CHARS
 from store.models import Client, Contact
 from store.rules import Owner, OwnerKind
@@ -88,15 +88,11 @@ def reassign_contact_modal(
             min_query_length=0,
         )
         hint = PlainTextObject(text=f"{total_contacts:,} contacts: type part of a name or email to find one.")
-    return View(
-        type="modal",
-        callback_id=ViewId.REASSIGN_CONTACT.value,
-        title=PlainTextObject(text="Reassign contact"),
-        submit=PlainTextObject(text="Reassign"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=private_metadata,
-        blocks=[
-            SectionBlock(text=MarkdownTextObject(text=intro)),
+    return modal(
+        ViewId.REASSIGN_CONTACT,
+        "Reassign contact",
+        [
+            section(intro),
             InputBlock(
                 block_id=BlockId.CONTACT_INPUT.value,
                 label=PlainTextObject(text="Primary contact"),
@@ -104,6 +100,8 @@ def reassign_contact_modal(
                 hint=hint,
             ),
         ],
+        submit="Reassign",
+        private_metadata=private_metadata,
     )
 
 
@@ -112,15 +110,11 @@ def change_owner_modal(client: Client, *, owner: Owner, private_metadata: str) -
     hubspot = Option(value=OwnerKind.HUBSPOT.value, text=PlainTextObject(text=HUBSPOT_LABEL))
     partner = Option(value=OwnerKind.PARTNER.value, text=PlainTextObject(text=PARTNER_LABEL))
     intro = f"Who tells *{mrkdwn(client.name, 1500)}* about its contract changes?\nNow: {owner_text(owner)}"
-    return View(
-        type="modal",
-        callback_id=ViewId.CHANGE_OWNER.value,
-        title=PlainTextObject(text="Change owner"),
-        submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=private_metadata,
-        blocks=[
-            SectionBlock(text=MarkdownTextObject(text=intro)),
+    return modal(
+        ViewId.CHANGE_OWNER,
+        "Change owner",
+        [
+            section(intro),
             InputBlock(
                 block_id=BlockId.OWNER_KIND_INPUT.value,
                 label=PlainTextObject(text="Communication owner"),
@@ -142,6 +136,8 @@ def change_owner_modal(client: Client, *, owner: Owner, private_metadata: str) -
                 hint=PlainTextObject(text="Needed when a partner team member owns the conversation."),
             ),
         ],
+        submit="Save",
+        private_metadata=private_metadata,
     )
 
 
@@ -152,15 +148,11 @@ def end_reason_modal(client: Client, *, private_metadata: str) -> View:
         f"The association with *{mrkdwn(client.name, 1500)}* ended {slack_date(client.association_ended_at)} "
         f"by {who(client.association_ended_by)}. Why? The reason shows in its detail and history."
     )
-    return View(
-        type="modal",
-        callback_id=ViewId.END_REASON.value,
-        title=PlainTextObject(text="Why it ended"),
-        submit=PlainTextObject(text="Save reason"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=private_metadata,
-        blocks=[
-            SectionBlock(text=MarkdownTextObject(text=intro)),
+    return modal(
+        ViewId.END_REASON,
+        "Why it ended",
+        [
+            section(intro),
             InputBlock(
                 block_id=BlockId.END_REASON_INPUT.value,
                 label=PlainTextObject(text="Reason"),
@@ -173,6 +165,8 @@ def end_reason_modal(client: Client, *, private_metadata: str) -> View:
                 ),
             ),
         ],
+        submit="Save reason",
+        private_metadata=private_metadata,
     )
 
 

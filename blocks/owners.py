@@ -11,10 +11,7 @@ from datetime import date
 
 from slack_sdk.models.blocks import (
     Block,
-    ContextBlock,
-    MarkdownTextObject,
     RawTextObject,
-    SectionBlock,
     TableBlock,
     TableBlockColumnSettings,
 )
@@ -23,7 +20,7 @@ from blocks import commands
 from blocks import format as fmt
 from blocks.client import owner_text
 from blocks.limits import MAX_TABLE_ROWS, TABLE_TEXT_CHARS
-from blocks.message import Message, notice
+from blocks.message import Message, context, notice, section
 from blocks.text import escape, mrkdwn, truncate
 from store.models import Client
 from store.rules import Owner, totals_by_currency
@@ -78,7 +75,7 @@ def owned_renewals_message(rows: Sequence[RenewalRow], *, today: date, days: int
         used += size
         shown += 1
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=summary)),
+        section(summary),
         TableBlock(
             rows=table_rows,
             column_settings=[TableBlockColumnSettings(is_wrapped=True)] + [None] * (len(HEADERS) - 1),
@@ -86,13 +83,8 @@ def owned_renewals_message(rows: Sequence[RenewalRow], *, today: date, days: int
     ]
     if shown < len(rows):
         blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=f"Showing the {shown} soonest of {len(rows)}. "
-                        "`/renewals owner:me` pages through all of them."
-                    )
-                ]
+            context(
+                f"Showing the {shown} soonest of {len(rows)}. `/renewals owner:me` pages through all of them."
             )
         )
     return Message(text=summary.replace("*", ""), blocks=blocks)

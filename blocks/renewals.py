@@ -23,7 +23,6 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextObject,
     RawTextObject,
-    SectionBlock,
     StaticSelectElement,
     TableBlock,
 )
@@ -39,7 +38,7 @@ from blocks.limits import (
     OPTION_VALUE_CHARS,
     TABLE_TEXT_CHARS,
 )
-from blocks.message import Message, notice
+from blocks.message import Message, notice, section
 from blocks.text import escape, mrkdwn, truncate
 from blocks.values import ClientRef, PageRef, encode
 from store.columns import Column
@@ -129,43 +128,21 @@ def filters_text(filters: Filters, *, live_mentions: bool = True) -> str:
     return " · ".join(parts)
 
 
-def _page_value(text: str, offset: int, team_id: str) -> str:
-    return encode(PageRef(text=text[:MAX_COMMAND_TEXT], offset=max(0, offset), team_id=team_id))
-
-
 def _actions(view: UpcomingView, *, text: str, team_id: str) -> ActionsBlock:
+    def button(label: str, action_id: ActionId, offset: int, style: str | None = None) -> ButtonElement:
+        """A button that carries the typed text and the page it acts on (`offset`)."""
+        ref = PageRef(text=text[:MAX_COMMAND_TEXT], offset=max(0, offset), team_id=team_id)
+        return ButtonElement(
+            text=PlainTextObject(text=label), action_id=action_id.value, value=encode(ref), style=style
+        )
+
     buttons = []
     if view.has_previous:
-        buttons.append(
-            ButtonElement(
-                text=PlainTextObject(text=PREVIOUS_LABEL),
-                action_id=ActionId.PREVIOUS_PAGE.value,
-                value=_page_value(text, view.offset - view.page_size, team_id),
-            )
-        )
+        buttons.append(button(PREVIOUS_LABEL, ActionId.PREVIOUS_PAGE, view.offset - view.page_size))
     if view.has_next:
-        buttons.append(
-            ButtonElement(
-                text=PlainTextObject(text=NEXT_LABEL),
-                action_id=ActionId.NEXT_PAGE.value,
-                value=_page_value(text, view.offset + view.page_size, team_id),
-                style="primary",
-            )
-        )
-    buttons.append(
-        ButtonElement(
-            text=PlainTextObject(text=SHARE_LABEL),
-            action_id=ActionId.SHARE.value,
-            value=_page_value(text, view.offset, team_id),
-        )
-    )
-    buttons.append(
-        ButtonElement(
-            text=PlainTextObject(text=COLUMNS_LABEL),
-            action_id=ActionId.CHOOSE_COLUMNS.value,
-            value=_page_value(text, view.offset, team_id),
-        )
-    )
+        buttons.append(button(NEXT_LABEL, ActionId.NEXT_PAGE, view.offset + view.page_size, style="primary"))
+    buttons.append(button(SHARE_LABEL, ActionId.SHARE, view.offset))
+    buttons.append(button(COLUMNS_LABEL, ActionId.CHOOSE_COLUMNS, view.offset))
     return ActionsBlock(block_id=BlockId.PAGING.value, elements=[*buttons, _client_picker(view, team_id)])
 
 
@@ -199,7 +176,7 @@ def _single_client_actions(view: UpcomingView, team_id: str) -> list[Block]:
         return []
     ((client_id, name),) = clients.items()
     return [
-        SectionBlock(text=MarkdownTextObject(text=f"*{mrkdwn(name, 2900)}*")),
+        section(f"*{mrkdwn(name, 2900)}*"),
         client_action_buttons(client_id, team_id, association_active=True, client_name=name),
     ]
 
@@ -239,7 +216,7 @@ def renewals_message(
         context.append("Columns: `/renewals columns` · Help: `/renewals help`")
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=HEADER_TEXT)),
-        SectionBlock(text=MarkdownTextObject(text=summary)),
+        section(summary),
         ContextBlock(elements=[MarkdownTextObject(text=truncate(line, 2000)) for line in context]),
         renewals_table(view, columns),
     ]

@@ -7,10 +7,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.models.blocks import MarkdownTextObject, PlainTextObject, SectionBlock
-from slack_sdk.models.views import View
 
-from blocks.columns import TITLE, columns_modal
+from blocks.columns import columns_modal, columns_saved_modal
 from blocks.ids import ActionId, BlockId, ViewId
 from blocks.limits import PRIVATE_METADATA_CHARS
 from blocks.values import PageRef, StaleValueError, decode
@@ -59,22 +57,6 @@ def columns_clicked(
     _open_modal(context, client, user_id=body["user"]["id"], trigger_id=body["trigger_id"], origin=origin)
 
 
-def _saved_view(labels: list[str]) -> View:
-    return View(
-        type="modal",
-        callback_id=f"{ViewId.COLUMNS.value}_saved",
-        title=PlainTextObject(text=TITLE),
-        close=PlainTextObject(text="Done"),
-        blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text="Saved. Your next `/renewals` tables show: " + ", ".join(labels) + "."
-                )
-            )
-        ],
-    )
-
-
 def columns_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     """Save the choice (with an audit event), then show what the tables will have."""
     workspace = workspace_of(context)
@@ -95,7 +77,7 @@ def columns_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
     chosen = [option["value"] for option in selected.get("selected_options") or []]
     with session_scope(services_of(context).engine) as session:
         visible = save_columns(workspace.id, body["user"]["id"], chosen, session=session)
-    ack(response_action="update", view=_saved_view([column.label for column in visible]))
+    ack(response_action="update", view=columns_saved_modal(visible))
 
 
 def register(app: App) -> None:

@@ -95,6 +95,18 @@ def test_saved_columns_are_remembered_audited_and_used_by_the_next_table(
     ]
 
 
+def test_saving_shows_the_columns_the_next_tables_will_have(slack_app: SlackAppClient) -> None:
+    view = open_modal(slack_app)
+
+    reply = submit(slack_app, view, ["website"])
+
+    saved = reply.json()["view"]
+    assert saved["callback_id"] == "columns_modal_saved"
+    assert saved["blocks"][0]["text"]["text"] == (
+        "Saved. Your next `/renewals` tables show: " + ", ".join([*LOCKED_HEADER, "Website"]) + "."
+    )
+
+
 def test_the_tables_columns_button_opens_the_same_modal(
     slack_app: SlackAppClient, fake_slack: FakeSlack
 ) -> None:
