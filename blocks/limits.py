@@ -23,7 +23,6 @@ ID_CHARS = 255  # a block_id or action_id
 ACCESSIBILITY_LABEL_CHARS = 75  # a button's accessibility_label
 BUTTON_VALUE_CHARS = 2000
 CONFIRM_TEXT_CHARS = 300  # the text of a confirm dialog
-MODAL_TITLE_CHARS = 24  # a modal's title, submit and close labels
 PRIVATE_METADATA_CHARS = 3000  # a view's private_metadata
 
 # Selects (static menus, and a block_suggestion answer).
