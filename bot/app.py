@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy import Engine
 
@@ -108,6 +109,11 @@ def _on_error(
     (a database outage before the ack must not become an HTTP 500 that Slack shows as its own error).
     """
     kind = request_kind(body or {})
+    if isinstance(error, BoltUnhandledRequestError):
+        # A command, button or event this version has no listener for (an old message's button):
+        # nothing to do, and nothing for Slack to show as an error.
+        logger.info("%s: no listener for it, nothing done", kind)
+        return BoltResponse(status=200, body=ack_without_answer(body or {}))
     if isinstance(error, UserError):
         logger.info("%s: %s", kind, error)
         message = str(error)
@@ -159,6 +165,9 @@ def build_app(settings: Settings, engine: Engine) -> App:
         "request_verification_enabled": settings.slack_signing_secret is not None,
         # Acknowledge first, then run the listener in Bolt's thread pool.
         "process_before_response": False,
+        # Requests no listener takes go to the error handler, which acks them with a 200 and one
+        # log line (Bolt's own answer is a 404 and a page of suggested code in the log).
+        "raise_error_for_unhandled_request": True,
         "logger": logging.getLogger("slack_bolt"),
     }
     if settings.oauth_enabled:
