@@ -38,8 +38,8 @@ from blocks.modals import (
 from blocks.text import mrkdwn
 from blocks.values import MAX_METADATA_CHARS, ClientModalRef, StaleValueError, decode, encode
 from bot.errors import UserError
-from bot.permissions import AdminCheck, admin_check, refusal
-from bot.workspace_context import services_of, workspace_of
+from bot.slack.context import services_of, workspace_of
+from bot.slack.directory import AdminCheck, admin_check, refusal
 from handlers.client_detail import (
     CLIENT_GONE,
     OTHER_WORKSPACE,

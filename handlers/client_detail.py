@@ -24,7 +24,7 @@ from blocks.client import (
 from blocks.ids import ActionId, BlockId
 from blocks.values import ClientModalRef, ClientRef, StaleValueError, decode
 from bot.errors import UserError
-from bot.workspace_context import services_of, workspace_of
+from bot.slack.context import services_of, workspace_of
 from store import filters
 from store.clients import client_detail, find_clients, get_client
 from store.db import session_scope

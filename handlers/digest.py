@@ -25,7 +25,7 @@ from blocks.digest import (
     unsubscribed_reply,
     usage_reply,
 )
-from bot.workspace_context import services_of, workspace_of
+from bot.slack.context import services_of, workspace_of
 from store.db import session_scope
 from store.digests import (
     DONE,

@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks.home import home_view, notice_modal
-from bot.workspace_context import services_of
+from bot.slack.context import services_of
 from handlers.client_detail import current_workspace
 from handlers.renewals import viewer_for
 from store.db import session_scope

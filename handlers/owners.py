@@ -29,8 +29,8 @@ from blocks.owners import (
 )
 from blocks.text import escape, mrkdwn
 from bot.errors import UserError
-from bot.permissions import AdminCheck, admin_check, refusal
-from bot.workspace_context import services_of, workspace_of
+from bot.slack.context import services_of, workspace_of
+from bot.slack.directory import AdminCheck, admin_check, refusal
 from handlers.client_actions import set_partner_owner
 from handlers.client_detail import current_workspace
 from store.clients import ClientChangeError, client_owner, find_clients, set_owner, set_partner_owns_all

@@ -29,7 +29,7 @@ from blocks.renewals import (
     too_long_message,
 )
 from blocks.values import PageRef, StaleValueError, decode
-from bot.workspace_context import services_of, workspace_of
+from bot.slack.context import services_of, workspace_of
 from handlers.client_detail import client_for_ref, current_workspace, decode_ref, detail_message
 from store.db import session_scope
 from store.filters import OWNER_WORDS, FilterError, parse_filters

@@ -176,7 +176,7 @@ def slow_posts(fake: Any, seconds: float = 0.5) -> None:
 
 def run_due_in_process(database_url: str, api_url: str, now_iso: str, barrier: Any, queue: Any) -> None:
     """Entry point of a separate process: wait for the others, then run one tick at `now`."""
-    from bot.digest_runner import run_due
+    from bot.jobs.digest_runner import run_due
 
     class _Fake:
         pass

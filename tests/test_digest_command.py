@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from sqlmodel import Session, select
 
-from bot.digest_runner import run_due
+from bot.jobs.digest_runner import run_due
 from bot.services import Services
 from store.db import session_scope
 from store.models import AuditEvent, DigestSubscription

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.digest_runner import Result, run_due, run_subscription
+from bot.jobs.digest_runner import Result, run_due, run_subscription
 from bot.services import Services
 from store.db import make_engine, session_scope
 from store.digests import STALE_CLAIM_AFTER, RunStatus, get_subscription, unsubscribe
@@ -434,7 +434,7 @@ def test_a_digest_that_still_fails_is_logged_not_marked_done_and_tried_again(
     add_subscription(lite.engine)
     fake_slack.fail("chat.postMessage", status=500, times=3)  # the try and both retries
 
-    with caplog.at_level(logging.ERROR, logger="bot.digest_runner"):
+    with caplog.at_level(logging.ERROR, logger="bot.jobs.digest_runner"):
         [outcome] = _tick(lite, MONDAY_NINE)
 
     assert outcome.result is Result.FAILED

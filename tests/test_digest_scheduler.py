@@ -8,7 +8,7 @@ import time_machine
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
-from bot.scheduler import JOB_ID, start_scheduler, tick
+from bot.jobs.scheduler import JOB_ID, start_scheduler, tick
 from bot.services import Services
 from store.db import session_scope
 from tests.digest_support import add_change, add_subscription, posts, runs, services_for, utc, workspace_row

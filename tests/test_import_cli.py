@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.cli import main
+from bot.cli.main import main
 from store.db import make_engine
 from store.models import Client, Contact, ContractChange, PartnerMember, Workspace
 from tests.fake_slack import FakeSlack

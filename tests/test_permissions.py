@@ -10,9 +10,9 @@ import pytest
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.permissions import AdminCheck, admin_check, slack_says_admin
 from bot.settings import Settings
-from bot.slack_client import make_web_client
+from bot.slack.directory import AdminCheck, admin_check, slack_says_admin
+from bot.slack.web_client import make_web_client
 from tests.fake_slack import FakeSlack
 
 TEAM = "T0TEAM1"

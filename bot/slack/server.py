@@ -25,11 +25,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot.errors import UserError
-from bot.request_shape import check_request
 from bot.services import Services
 from bot.settings import Settings
-from bot.signature import is_signed_by_slack
-from bot.slack_client import make_web_client
+from bot.slack.request_shape import check_request
+from bot.slack.signature import is_signed_by_slack
+from bot.slack.web_client import make_web_client
 from store.db import check_database, make_engine, migrate
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def _scheduler(services: Services, enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
-    from bot.scheduler import start_scheduler
+    from bot.jobs.scheduler import start_scheduler
 
     sched = start_scheduler(services)
     try:
@@ -151,7 +151,7 @@ def check_bot_token(settings: Settings) -> None:
 
 
 def _build(settings: Settings, engine: Engine) -> App:
-    from bot.app import build_app
+    from bot.slack.app import build_app
 
     try:
         return build_app(settings, engine)

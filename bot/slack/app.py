@@ -19,12 +19,12 @@ from slack_bolt.context.respond import Respond
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy import Engine
 
-from bot.acks import ack_in_modal, ack_without_answer
 from bot.errors import UserError
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack_client import make_web_client
-from bot.workspace_context import workspace_middleware
+from bot.slack.acks import ack_in_modal, ack_without_answer
+from bot.slack.context import workspace_middleware
+from bot.slack.web_client import make_web_client
 from handlers.home import from_home, tell_on_home
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def _on_error(
 ) -> BoltResponse | None:
     """The one error handler: log with the request's kind, tell the person briefly, leak nothing.
 
-    Only verified requests get here (bot.server refuses the rest with 401 before Bolt), so the
+    Only verified requests get here (bot.slack.server refuses the rest with 401 before Bolt), so the
     payload's response_url and user can be trusted. `response` is None when the listener had
     already acked; otherwise Slack is still waiting, and gets a 200 that answers the person
     (a database outage before the ack must not become an HTTP 500 that Slack shows as its own error).
