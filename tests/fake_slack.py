@@ -791,6 +791,7 @@ def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tupl
     The WSGI app is the one `renewals-bot serve` runs (bot.slack.server.make_wsgi_app); here it is
     served by the standard library's threaded server, which stops cleanly between tests.
     """
+    from bot.services import build_services
     from bot.settings import Settings
     from bot.slack.app import build_app
     from bot.slack.server import make_wsgi_app
@@ -809,7 +810,7 @@ def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tupl
     }
     built = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     engine = make_engine(built.database_url)
-    app = build_app(built, engine)
+    app = build_app(build_services(built, engine))
     base_url, stop_server = serve_wsgi(make_wsgi_app(app, engine, built))
     client = SlackAppClient(base_url, fake, app, engine, built)
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.jobs.digest_runner import Result, run_due, run_subscription
-from bot.services import Services
+from bot.services import Services, build_services
 from store.db import make_engine, session_scope
 from store.digests import STALE_CLAIM_AFTER, RunStatus, get_subscription, unsubscribe
 from store.models import DigestRun, DigestSubscription
@@ -532,7 +532,7 @@ def test_each_workspace_posts_its_digest_with_its_own_installation_token(
         }
     )
 
-    outcomes = _tick(Services(settings=settings, engine=engine), MONDAY_NINE)
+    outcomes = _tick(build_services(settings, engine), MONDAY_NINE)
 
     assert [o.result for o in outcomes] == [Result.POSTED, Result.POSTED]
     sent = {
@@ -553,7 +553,7 @@ def test_a_workspace_without_an_installation_fails_its_digest_and_says_why(
         update={"slack_bot_token": None, "slack_client_id": "999.000", "slack_client_secret": SecretStr("s")}
     )
 
-    [outcome] = _tick(Services(settings=settings, engine=engine), MONDAY_NINE)
+    [outcome] = _tick(build_services(settings, engine), MONDAY_NINE)
 
     assert outcome.result is Result.FAILED
     assert "no bot token for team T0TEAM1" in outcome.detail

@@ -23,7 +23,7 @@ from blocks.format import cell_text, money, relative_days
 from bot.cli.terminal import make_console, print_table
 from bot.errors import UserError
 from bot.jobs.digest_runner import Outcome, Result, run_subscription
-from bot.services import Services
+from bot.services import Services, build_services
 from bot.settings import Settings
 from store.columns import Column
 from store.db import make_engine, migrate, session_scope
@@ -203,7 +203,7 @@ def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry
             raise UserError(
                 "SLACK_BOT_TOKEN is not set: digests cannot be posted (use --dry-run to print them)"
             )
-        services = Services(settings=settings, engine=engine)
+        services = build_services(settings, engine)
         failed = False
         for subscription, workspace in found:
             outcome = _post_one(services, subscription, workspace, _day_for(subscription, day))

@@ -1,6 +1,6 @@
 """The Bolt app: one place that assembles settings, database, Web client and listeners.
 
-Importing this module does nothing; `build_app(settings, engine)` builds a fresh app.
+Importing this module does nothing; `build_app(services)` builds a fresh app.
 Listeners live in `handlers/*`, each exposing `register(app)`; they are registered in
 the order of `HANDLER_MODULES`, which matters: Bolt runs the first listener whose
 constraints match, so the narrow `/renewals <subcommand>` listeners (which use
@@ -148,8 +148,9 @@ def _let_bolt_send_the_ack(context: BoltContext) -> None:
         time.sleep(ACK_GRACE_SECONDS)
 
 
-def build_app(settings: Settings, engine: Engine) -> App:
-    """A Bolt app for `settings`: single workspace (bot token) or OAuth multi-workspace."""
+def build_app(services: Services) -> App:
+    """A Bolt app for `services`: single workspace (bot token) or OAuth multi-workspace."""
+    settings = services.settings
     client = make_web_client(settings)
     common: dict[str, Any] = {
         "signing_secret": (
@@ -163,11 +164,10 @@ def build_app(settings: Settings, engine: Engine) -> App:
     }
     if settings.oauth_enabled:
         client.token = None  # each request gets its installation's token
-        app = App(client=client, oauth_settings=_oauth_settings(settings, engine), **common)
+        app = App(client=client, oauth_settings=_oauth_settings(settings, services.engine), **common)
     else:
         app = App(client=client, **common)
 
-    services = Services(settings=settings, engine=engine)
     app.middleware(workspace_middleware(services))
     app.error(_on_error)
     for name in HANDLER_MODULES:
