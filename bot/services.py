@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from bot.settings import Settings
+from bot.slack.directory import SlackDirectory
 
 
 @dataclass(frozen=True)
 class Services:
     settings: Settings
     engine: Engine
+    directory: SlackDirectory  # who a Slack user is (users.info, cached briefly)
 
 
 def build_services(settings: Settings, engine: Engine) -> Services:
     """The services of one running app (or one command) for `settings`, on `engine`."""
-    return Services(settings=settings, engine=engine)
+    return Services(settings=settings, engine=engine, directory=SlackDirectory())

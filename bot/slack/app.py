@@ -24,8 +24,8 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack.acks import ack_in_modal, ack_without_answer
 from bot.slack.context import workspace_middleware
+from bot.slack.replies import from_home, tell_on_home
 from bot.slack.web_client import make_web_client
-from handlers.home import from_home, tell_on_home
 
 logger = logging.getLogger(__name__)
 
