@@ -14,7 +14,7 @@ Every value is checked against the request's own workspace before anything is re
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -188,24 +188,40 @@ def _report(
         respond(**confirmation.as_kwargs(), response_type="ephemeral", replace_original=False)
 
 
+def _refreshed(target: Client, workspace: Workspace, *, session: Any, today: date | None) -> Message | None:
+    """The detail message to replace the one a modal came from (None: it came from elsewhere)."""
+    if today is None:
+        return None
+    return detail_message(target, session=session, workspace=workspace, today=today)
+
+
+def _refresh_day(ref: ClientModalRef, context: BoltContext, client: WebClient, user_id: str) -> date | None:
+    """The submitter's own day, when the detail message the modal came from is refreshed.
+
+    Asked before the transaction: users.info may wait on Slack.
+    """
+    return person_of(context, client, user_id).today() if ref.refresh else None
+
+
 def submit_reassign_contact(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     block_id = BlockId.CONTACT_INPUT.value
     user_id = body["user"]["id"]
     try:
+        ref = _read_modal_ref(view, workspace_of(context), block_id)
+        contact_id = read_contact_choice(view.get("state", {}).get("values", {}))
+        if contact_id is None:
+            raise _InvalidSubmissionError({block_id: "Choose a contact."})
+        today = _refresh_day(ref, context, client, user_id)
         with session_scope(services_of(context).engine) as session:
             workspace = current_workspace(context, session=session)
-            ref = _read_modal_ref(view, workspace, block_id)
-            contact_id = read_contact_choice(view.get("state", {}).get("values", {}))
-            if contact_id is None:
-                raise _InvalidSubmissionError({block_id: "Choose a contact."})
             target = _modal_client(ref, workspace, session, block_id)
             try:
                 contact = reassign_contact(target, contact_id, session=session, actor=user_id)
             except ClientChangeError as exc:
                 raise _InvalidSubmissionError({block_id: str(exc)}) from None
-            refreshed = detail_message(target, session=session, workspace=workspace) if ref.refresh else None
+            refreshed = _refreshed(target, workspace, session=session, today=today)
             confirmation = notice(
                 f"*{mrkdwn(target.name, 1000)}*'s primary contact is now {mrkdwn(contact.label, 600)}."
             )
@@ -241,17 +257,19 @@ def set_partner_owner(
 def submit_change_owner(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
+    block_id = BlockId.OWNER_KIND_INPUT.value
     user_id = body["user"]["id"]
-    choice = read_owner_choice(view.get("state", {}).get("values", {}))
-    # Asked before the transaction: users.info may wait on Slack.
-    chosen = person_of(context, client, choice.user_id) if choice.user_id is not None else None
     try:
+        ref = _read_modal_ref(view, workspace_of(context), block_id)
+        choice = read_owner_choice(view.get("state", {}).get("values", {}))
+        if choice.errors:
+            raise _InvalidSubmissionError(choice.errors)
+        # Asked before the transaction: users.info may wait on Slack.
+        chosen = person_of(context, client, choice.user_id) if choice.user_id is not None else None
+        today = _refresh_day(ref, context, client, user_id)
         with session_scope(services_of(context).engine) as session:
             workspace = current_workspace(context, session=session)
-            ref = _read_modal_ref(view, workspace, BlockId.OWNER_KIND_INPUT.value)
-            if choice.errors:
-                raise _InvalidSubmissionError(choice.errors)
-            target = _modal_client(ref, workspace, session, BlockId.OWNER_KIND_INPUT.value)
+            target = _modal_client(ref, workspace, session, block_id)
             try:
                 if choice.kind is OwnerKind.PARTNER:
                     assert chosen is not None
@@ -262,7 +280,7 @@ def submit_change_owner(
                 raise _InvalidSubmissionError({BlockId.OWNER_INPUT.value: str(exc)}) from None
             session.flush()
             owner = client_owner(target, session=session, workspace=workspace)
-            refreshed = detail_message(target, session=session, workspace=workspace) if ref.refresh else None
+            refreshed = _refreshed(target, workspace, session=session, today=today)
             confirmation = notice(
                 f"*{mrkdwn(target.name, 1000)}*'s communication owner is now {owner_text(owner)}."
             )
@@ -292,6 +310,8 @@ def _change_association(
     user_id = body["user"]["id"]
     if not is_admin(context, client, user_id):
         raise UserError(refusal("end an association" if end else "restore an association"))
+    # A click in a /renewal detail refreshes it, as of the person's own day.
+    today = person_of(context, client, user_id).today() if is_detail_message(body) else None
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
         target = client_for_ref(ref, session=session, workspace=workspace)
@@ -300,9 +320,7 @@ def _change_association(
         else:
             changed = restore_association(target, session=session, actor=user_id)
         name = mrkdwn(target.name, 1000)
-        refreshed = (
-            detail_message(target, session=session, workspace=workspace) if is_detail_message(body) else None
-        )
+        refreshed = _refreshed(target, workspace, session=session, today=today)
     if refreshed is not None:
         respond(**refreshed.as_kwargs(), response_type="ephemeral", replace_original=True)
         return
@@ -399,6 +417,7 @@ def submit_end_reason(
         if not is_admin(context, client, user_id):
             raise _InvalidSubmissionError({block_id: ADD_REASON_REFUSAL})
         reason = read_end_reason(view.get("state", {}).get("values", {}))
+        today = _refresh_day(ref, context, client, user_id)
         with session_scope(services_of(context).engine) as session:
             workspace = current_workspace(context, session=session)
             target = _modal_client(ref, workspace, session, block_id)
@@ -406,7 +425,7 @@ def submit_end_reason(
                 record_end_reason(target, reason, session=session, actor=user_id, ended_at=ref.ended_at)
             except ClientChangeError as exc:
                 raise _InvalidSubmissionError({block_id: str(exc)}) from None
-            refreshed = detail_message(target, session=session, workspace=workspace) if ref.refresh else None
+            refreshed = _refreshed(target, workspace, session=session, today=today)
             confirmation = notice(
                 f"Recorded why the association with *{mrkdwn(target.name, 1000)}* ended: "
                 f"{mrkdwn(reason, 1000)}"

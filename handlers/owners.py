@@ -36,7 +36,6 @@ from store.clients import ClientChangeError, client_owner, find_clients, set_own
 from store.db import session_scope
 from store.filters import command_words
 from store.rules import UPCOMING_WINDOW_DAYS, OwnerKind
-from store.types import utcnow
 from store.upcoming import RenewalQuery, Viewer, filter_rows, load_rows
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -64,9 +63,9 @@ def parse_owner(token: str, *, caller: str) -> OwnerArg | None:
 
 def _show_owned(client: WebClient, respond: Respond, context: BoltContext, user_id: str) -> None:
     # Their Slack email matches owners imported by email; without it (no users:read.email, Slack
-    # down) they still match by user ID.
-    email = person_of(context, client, user_id).email
-    today = utcnow().date()
+    # down) they still match by user ID, and their day is UTC's.
+    person = person_of(context, client, user_id)
+    today = person.today()
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
         rows = load_rows(
@@ -76,7 +75,7 @@ def _show_owned(client: WebClient, respond: Respond, context: BoltContext, user_
             start_from=today,
             start_until=today + timedelta(days=UPCOMING_WINDOW_DAYS),
         )
-        mine = filter_rows(rows, RenewalQuery(owner="me"), viewer=Viewer(user_id=user_id, email=email))
+        mine = filter_rows(rows, RenewalQuery(owner="me"), viewer=Viewer(user_id=user_id, email=person.email))
     message = owned_renewals_message(mine, today=today, days=UPCOMING_WINDOW_DAYS)
     respond(**message.as_kwargs(), response_type="ephemeral")
 

@@ -154,14 +154,22 @@ def share_clicked(
     respond(response_type="in_channel", replace_original=False, **message.as_kwargs())
 
 
-def client_chosen(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def client_chosen(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond,
+) -> None:
     """ "Open a client…" under the table: that client's detail, as a new ephemeral message."""
     ack()
     ref = decode_ref((action.get("selected_option") or {}).get("value"))
+    today = person_of(context, client, body["user"]["id"]).today()
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
-        client = client_for_ref(ref, session=session, workspace=workspace)  # checks the team
-        message = detail_message(client, session=session, workspace=workspace)
+        target = client_for_ref(ref, session=session, workspace=workspace)  # checks the team
+        message = detail_message(target, session=session, workspace=workspace, today=today)
     respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
 
 
