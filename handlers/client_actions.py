@@ -294,16 +294,17 @@ def submit_change_owner(
 # --- end and restore (admins) ---------------------------------------------------------------
 
 
-def _change_association(
+def association_clicked(
+    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
     client: WebClient,
     respond: Respond,
     context: BoltContext,
-    *,
-    end: bool,
 ) -> None:
-    """End (end=True) or restore the association a button names; admins only."""
+    """ "End association" (behind Slack's confirm dialog) or "Restore association"; admins only."""
+    ack()
+    end = action.get("action_id") == ActionId.END_ASSOCIATION.value
     ref = decode_ref(action.get("value"))
     requester = workspace_of(context)
     check_team(ref, requester)
@@ -347,32 +348,6 @@ def _change_association(
         return
     message = ended_notice(text, target, team_id=requester.team_id) if still_ended else notice(text)
     respond(**message.as_kwargs(), response_type="ephemeral", replace_original=False)
-
-
-def end_association_clicked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    """ "End association" (behind Slack's confirm dialog); admins only."""
-    ack()
-    _change_association(body, action, client, respond, context, end=True)
-
-
-def restore_association_clicked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    """ "Restore association"; admins only."""
-    ack()
-    _change_association(body, action, client, respond, context, end=False)
 
 
 # --- why an association ended (admins) -------------------------------------------------------
@@ -469,8 +444,8 @@ def suggest_contacts(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
 def register(app: App) -> None:
     app.action(ActionId.REASSIGN_CONTACT.value)(open_reassign_contact)
     app.action(ActionId.CHANGE_OWNER.value)(open_change_owner)
-    app.action(ActionId.END_ASSOCIATION.value)(end_association_clicked)
-    app.action(ActionId.RESTORE_ASSOCIATION.value)(restore_association_clicked)
+    app.action(ActionId.END_ASSOCIATION.value)(association_clicked)
+    app.action(ActionId.RESTORE_ASSOCIATION.value)(association_clicked)
     app.action(ActionId.ADD_END_REASON.value)(open_end_reason)
     app.view(ViewId.REASSIGN_CONTACT.value)(submit_reassign_contact)
     app.view(ViewId.CHANGE_OWNER.value)(submit_change_owner)
