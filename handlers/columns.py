@@ -13,7 +13,7 @@ from slack_sdk.models.views import View
 from blocks.columns import TITLE, columns_modal
 from blocks.ids import ActionId, BlockId, ViewId
 from blocks.values import MAX_METADATA_CHARS, PageRef, StaleValueError, decode
-from bot.workspace_context import services_of, workspace_of
+from bot.slack.context import services_of, workspace_of
 from handlers.renewals import page_ref
 from store.db import session_scope
 from store.preferences import columns_for, save_columns

@@ -1,6 +1,6 @@
 """The Bolt app: one place that assembles settings, database, Web client and listeners.
 
-Importing this module does nothing; `build_app(settings, engine)` builds a fresh app.
+Importing this module does nothing; `build_app(services)` builds a fresh app.
 Listeners live in `handlers/*`, each exposing `register(app)`; they are registered in
 the order of `HANDLER_MODULES`, which matters: Bolt runs the first listener whose
 constraints match, so the narrow `/renewals <subcommand>` listeners (which use
@@ -20,13 +20,13 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy import Engine
 
-from bot.acks import ack_in_modal, ack_without_answer
 from bot.errors import UserError
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack_client import make_web_client
-from bot.workspace_context import workspace_middleware
-from handlers.home import from_home, tell_on_home
+from bot.slack.acks import ack_in_modal, ack_without_answer
+from bot.slack.context import workspace_middleware
+from bot.slack.replies import from_home, tell_on_home
+from bot.slack.web_client import make_web_client
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def _on_error(
 ) -> BoltResponse | None:
     """The one error handler: log with the request's kind, tell the person briefly, leak nothing.
 
-    Only verified requests get here (bot.server refuses the rest with 401 before Bolt), so the
+    Only verified requests get here (bot.slack.server refuses the rest with 401 before Bolt), so the
     payload's response_url and user can be trusted. `response` is None when the listener had
     already acked; otherwise Slack is still waiting, and gets a 200 that answers the person
     (a database outage before the ack must not become an HTTP 500 that Slack shows as its own error).
@@ -154,8 +154,9 @@ def _let_bolt_send_the_ack(context: BoltContext) -> None:
         time.sleep(ACK_GRACE_SECONDS)
 
 
-def build_app(settings: Settings, engine: Engine) -> App:
-    """A Bolt app for `settings`: single workspace (bot token) or OAuth multi-workspace."""
+def build_app(services: Services) -> App:
+    """A Bolt app for `services`: single workspace (bot token) or OAuth multi-workspace."""
+    settings = services.settings
     client = make_web_client(settings)
     common: dict[str, Any] = {
         "signing_secret": (
@@ -172,11 +173,10 @@ def build_app(settings: Settings, engine: Engine) -> App:
     }
     if settings.oauth_enabled:
         client.token = None  # each request gets its installation's token
-        app = App(client=client, oauth_settings=_oauth_settings(settings, engine), **common)
+        app = App(client=client, oauth_settings=_oauth_settings(settings, services.engine), **common)
     else:
         app = App(client=client, **common)
 
-    services = Services(settings=settings, engine=engine)
     app.middleware(workspace_middleware(services))
     app.error(_on_error)
     for name in HANDLER_MODULES:
