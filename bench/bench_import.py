@@ -3,7 +3,7 @@
     python bench/bench_import.py --rows 100000 [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 Writes an N-row CSV (about three contract changes per client, unicode names, every
-column filled), then imports it three times through `bot.import_command.run_import`,
+column filled), then imports it three times through `bot.cli.import_command.run_import`,
 the CLI's own code path, into a fresh database:
 
 1. into an empty database (everything created),
@@ -37,7 +37,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.import_command import run_import
+from bot.cli.import_command import run_import
 from bot.settings import Settings
 from store.db import make_engine
 

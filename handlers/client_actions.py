@@ -14,14 +14,11 @@ Every value is checked against the request's own workspace before anything is re
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from blocks.client import STALE_TEXT, ended_notice, owner_text
 from blocks.ids import ActionId, BlockId, ViewId
@@ -39,8 +36,9 @@ from blocks.modals import (
 from blocks.text import mrkdwn
 from blocks.values import ClientModalRef, StaleValueError, decode, encode
 from bot.errors import UserError
-from bot.permissions import AdminCheck, admin_check, refusal
-from bot.workspace_context import services_of, workspace_of
+from bot.slack.context import is_admin, person_of, services_of, workspace_of
+from bot.slack.directory import Person
+from bot.slack.replies import from_home, refusal, tell_on_home
 from handlers.client_detail import (
     CLIENT_GONE,
     OTHER_WORKSPACE,
@@ -51,7 +49,7 @@ from handlers.client_detail import (
     detail_message,
     is_detail_message,
 )
-from handlers.home import from_home, publish_home, tell_on_home
+from handlers.home import publish_home
 from store.clients import (
     ClientChangeError,
     client_contacts,
@@ -72,8 +70,6 @@ from store.models import Client, Workspace
 from store.rules import OwnerKind
 
 # --- opening the modals ---------------------------------------------------------------------
-
-logger = logging.getLogger(__name__)
 
 
 def _modal_ref(
@@ -193,24 +189,40 @@ def _report(
         respond(**confirmation.as_kwargs(), response_type="ephemeral", replace_original=False)
 
 
+def _refreshed(target: Client, workspace: Workspace, *, session: Any, today: date | None) -> Message | None:
+    """The detail message to replace the one a modal came from (None: it came from elsewhere)."""
+    if today is None:
+        return None
+    return detail_message(target, session=session, workspace=workspace, today=today)
+
+
+def _refresh_day(ref: ClientModalRef, context: BoltContext, client: WebClient, user_id: str) -> date | None:
+    """The submitter's own day, when the detail message the modal came from is refreshed.
+
+    Asked before the transaction: users.info may wait on Slack.
+    """
+    return person_of(context, client, user_id).today() if ref.refresh else None
+
+
 def submit_reassign_contact(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     block_id = BlockId.CONTACT_INPUT.value
     user_id = body["user"]["id"]
     try:
+        ref = _read_modal_ref(view, workspace_of(context), block_id)
+        contact_id = read_contact_choice(view.get("state", {}).get("values", {}))
+        if contact_id is None:
+            raise _InvalidSubmissionError({block_id: "Choose a contact."})
+        today = _refresh_day(ref, context, client, user_id)
         with session_scope(services_of(context).engine) as session:
             workspace = current_workspace(context, session=session)
-            ref = _read_modal_ref(view, workspace, block_id)
-            contact_id = read_contact_choice(view.get("state", {}).get("values", {}))
-            if contact_id is None:
-                raise _InvalidSubmissionError({block_id: "Choose a contact."})
             target = _modal_client(ref, workspace, session, block_id)
             try:
                 contact = reassign_contact(target, contact_id, session=session, actor=user_id)
             except ClientChangeError as exc:
                 raise _InvalidSubmissionError({block_id: str(exc)}) from None
-            refreshed = detail_message(target, session=session, workspace=workspace) if ref.refresh else None
+            refreshed = _refreshed(target, workspace, session=session, today=today)
             confirmation = notice(
                 f"*{mrkdwn(target.name, 1000)}*'s primary contact is now {mrkdwn(contact.label, 600)}."
             )
@@ -221,45 +233,24 @@ def submit_reassign_contact(
     _report(ref, refreshed, confirmation, context=context)
 
 
-def _partner_member_profile(client: WebClient, user_id: str, workspace: Workspace) -> dict[str, Any]:
-    """The chosen Slack user, if they can own conversations (a person of this workspace).
-
-    Raises ClientChangeError (a message for the person) when they cannot.
-    """
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except SlackApiError as exc:
-        # The person was picked in Slack's own user select (or mentioned), so Slack knows them;
-        # without their profile they still own the client, only their email is not linked yet.
-        logger.warning(
-            "users.info for %s failed (%s): owner set by user ID only", user_id, exc.response.get("error")
-        )
-        return {"id": user_id}
-    if user.get("is_bot") or user.get("id") == "USLACKBOT":
-        raise ClientChangeError("Choose a person, not a bot.")
-    if user.get("deleted"):
-        raise ClientChangeError("That person's account is deactivated. Choose someone else.")
-    home = user.get("team_id")
-    same_org = workspace.enterprise_id and (user.get("enterprise_user") or {}).get("enterprise_id") == (
-        workspace.enterprise_id
-    )
-    if home and home != workspace.team_id and not same_org:
-        raise ClientChangeError("Choose a member of this workspace.")
-    return user
-
-
 def set_partner_owner(
-    target: Client, user_id: str, *, client: WebClient, session: Any, workspace: Workspace, actor: str
+    target: Client, person: Person, *, session: Any, workspace: Workspace, actor: str
 ) -> None:
-    """Make the Slack user `user_id` the client's owner, linking them to an imported partner email."""
-    user = _partner_member_profile(client, user_id, workspace)
-    profile = user.get("profile") or {}
+    """Make `person` (looked up before the transaction) the client's owner, linking them to an
+    imported partner email. Raises ClientChangeError (a message for the person) when they cannot own
+    conversations: a bot, a deactivated account, someone from outside this workspace.
+
+    They were picked in Slack's own user select (or mentioned), so Slack knows them: when Slack
+    gave no profile they still own the client, set by user ID only (their email is not linked yet).
+    """
+    if person.is_bot:
+        raise ClientChangeError("Choose a person, not a bot.")
+    if person.deleted:
+        raise ClientChangeError("That person's account is deactivated. Choose someone else.")
+    if not person.belongs_to(team_id=workspace.team_id, enterprise_id=workspace.enterprise_id):
+        raise ClientChangeError("Choose a member of this workspace.")
     member = member_for_user(
-        user_id,
-        session=session,
-        workspace=workspace,
-        email=profile.get("email") or None,
-        name=profile.get("real_name") or user.get("real_name") or user.get("name") or None,
+        person.user_id, session=session, workspace=workspace, email=person.email, name=person.name
     )
     set_owner(target, OwnerKind.PARTNER, session=session, actor=actor, member=member)
 
@@ -267,33 +258,30 @@ def set_partner_owner(
 def submit_change_owner(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
+    block_id = BlockId.OWNER_KIND_INPUT.value
     user_id = body["user"]["id"]
     try:
+        ref = _read_modal_ref(view, workspace_of(context), block_id)
+        choice = read_owner_choice(view.get("state", {}).get("values", {}))
+        if choice.errors:
+            raise _InvalidSubmissionError(choice.errors)
+        # Asked before the transaction: users.info may wait on Slack.
+        chosen = person_of(context, client, choice.user_id) if choice.user_id is not None else None
+        today = _refresh_day(ref, context, client, user_id)
         with session_scope(services_of(context).engine) as session:
             workspace = current_workspace(context, session=session)
-            ref = _read_modal_ref(view, workspace, BlockId.OWNER_KIND_INPUT.value)
-            choice = read_owner_choice(view.get("state", {}).get("values", {}))
-            if choice.errors:
-                raise _InvalidSubmissionError(choice.errors)
-            target = _modal_client(ref, workspace, session, BlockId.OWNER_KIND_INPUT.value)
+            target = _modal_client(ref, workspace, session, block_id)
             try:
                 if choice.kind is OwnerKind.PARTNER:
-                    assert choice.user_id is not None
-                    set_partner_owner(
-                        target,
-                        choice.user_id,
-                        client=client,
-                        session=session,
-                        workspace=workspace,
-                        actor=user_id,
-                    )
+                    assert chosen is not None
+                    set_partner_owner(target, chosen, session=session, workspace=workspace, actor=user_id)
                 else:
                     set_owner(target, OwnerKind.HUBSPOT, session=session, actor=user_id)
             except ClientChangeError as exc:
                 raise _InvalidSubmissionError({BlockId.OWNER_INPUT.value: str(exc)}) from None
             session.flush()
             owner = client_owner(target, session=session, workspace=workspace)
-            refreshed = detail_message(target, session=session, workspace=workspace) if ref.refresh else None
+            refreshed = _refreshed(target, workspace, session=session, today=today)
             confirmation = notice(
                 f"*{mrkdwn(target.name, 1000)}*'s communication owner is now {owner_text(owner)}."
             )
@@ -307,73 +295,60 @@ def submit_change_owner(
 # --- end and restore (admins) ---------------------------------------------------------------
 
 
-def _association_listener(checker: AdminCheck, *, end: bool) -> Callable[..., None]:
-    """The "End association" (end=True) or "Restore association" listener; admins only."""
-    what = "end an association" if end else "restore an association"
-
-    def listener(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: WebClient,
-        respond: Respond,
-        context: BoltContext,
-    ) -> None:
-        ack()
-        ref = decode_ref(action.get("value"))
-        services = services_of(context)
-        requester = workspace_of(context)
-        check_team(ref, requester)
-        user_id = body["user"]["id"]
-        if not checker.is_admin(
-            settings=services.settings,
-            client=client,
-            team_id=requester.team_id,
-            user_id=user_id,
-            enterprise_id=requester.enterprise_id,
-        ):
-            raise UserError(refusal(what))
-        with session_scope(services.engine) as session:
-            workspace = current_workspace(context, session=session)
-            target = client_for_ref(ref, session=session, workspace=workspace)
-            if end:
-                changed = end_association(target, session=session, actor=user_id)
-            else:
-                changed = restore_association(target, session=session, actor=user_id)
-            name = mrkdwn(target.name, 1000)
-            refreshed = (
-                detail_message(target, session=session, workspace=workspace)
-                if is_detail_message(body)
-                else None
-            )
-        if refreshed is not None:
-            respond(**refreshed.as_kwargs(), response_type="ephemeral", replace_original=True)
-            return
+def association_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """ "End association" (behind Slack's confirm dialog) or "Restore association"; admins only."""
+    ack()
+    end = action.get("action_id") == ActionId.END_ASSOCIATION.value
+    ref = decode_ref(action.get("value"))
+    requester = workspace_of(context)
+    check_team(ref, requester)
+    user_id = body["user"]["id"]
+    if not is_admin(context, client, user_id):
+        raise UserError(refusal("end an association" if end else "restore an association"))
+    # A click in a /renewal detail refreshes it, as of the person's own day.
+    today = person_of(context, client, user_id).today() if is_detail_message(body) else None
+    with session_scope(services_of(context).engine) as session:
+        workspace = current_workspace(context, session=session)
+        target = client_for_ref(ref, session=session, workspace=workspace)
         if end:
-            text = (
-                f"Ended the association with *{name}*: it no longer shows in upcoming renewals or digests. "
-                f"An admin can restore it from `/renewal`."
-                if changed
-                else f"The association with *{name}* had already ended. Nothing changed."
-            )
+            changed = end_association(target, session=session, actor=user_id)
         else:
-            text = (
-                f"Restored the association with *{name}*: it shows in upcoming renewals and digests again."
-                if changed
-                else f"The association with *{name}* is active. Nothing changed."
-            )
-        # Still ended: offer "Add a reason" (the confirm dialog could not ask why).
-        still_ended = end and target.association_ended_at is not None
-        if from_home(body):  # no response_url: answer in a modal, then publish the Home tab again
-            if still_ended:
-                text += " `/renewal` shows it with *Add a reason*, to record why."
-            tell_on_home(client, body, text)
-            publish_home(client, context, user_id)
-            return
-        message = ended_notice(text, target, team_id=requester.team_id) if still_ended else notice(text)
-        respond(**message.as_kwargs(), response_type="ephemeral", replace_original=False)
-
-    return listener
+            changed = restore_association(target, session=session, actor=user_id)
+        name = mrkdwn(target.name, 1000)
+        refreshed = _refreshed(target, workspace, session=session, today=today)
+    if refreshed is not None:
+        respond(**refreshed.as_kwargs(), response_type="ephemeral", replace_original=True)
+        return
+    if end:
+        text = (
+            f"Ended the association with *{name}*: it no longer shows in upcoming renewals or digests. "
+            f"An admin can restore it from `/renewal`."
+            if changed
+            else f"The association with *{name}* had already ended. Nothing changed."
+        )
+    else:
+        text = (
+            f"Restored the association with *{name}*: it shows in upcoming renewals and digests again."
+            if changed
+            else f"The association with *{name}* is active. Nothing changed."
+        )
+    # Still ended: offer "Add a reason" (the confirm dialog could not ask why).
+    still_ended = end and target.association_ended_at is not None
+    if from_home(body):  # no response_url: answer in a modal, then publish the Home tab again
+        if still_ended:
+            text += " `/renewal` shows it with *Add a reason*, to record why."
+        tell_on_home(client, body, text)
+        publish_home(client, context, user_id)
+        return
+    message = ended_notice(text, target, team_id=requester.team_id) if still_ended else notice(text)
+    respond(**message.as_kwargs(), response_type="ephemeral", replace_original=False)
 
 
 # --- why an association ended (admins) -------------------------------------------------------
@@ -381,81 +356,61 @@ def _association_listener(checker: AdminCheck, *, end: bool) -> Callable[..., No
 ADD_REASON_REFUSAL = refusal("end an association or say why it ended")
 
 
-def _end_reason_opener(checker: AdminCheck) -> Callable[..., None]:
-    """The "Add a reason" listener: open the modal for an ended association; admins only."""
+def open_end_reason(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """ "Add a reason": open the modal for an ended association; admins only."""
+    ack()
+    ref = decode_ref(action.get("value"))
+    requester = workspace_of(context)
+    check_team(ref, requester)
+    if not is_admin(context, client, body["user"]["id"]):
+        raise UserError(ADD_REASON_REFUSAL)
+    with session_scope(services_of(context).engine) as session:
+        workspace = current_workspace(context, session=session)
+        target = client_for_ref(ref, session=session, workspace=workspace)
+        if target.association_ended_at is None:
+            raise UserError(
+                f"The association with *{mrkdwn(target.name, 1000)}* is active: there is no ending "
+                "to explain. Nothing changed."
+            )
+        view = end_reason_modal(
+            target,
+            private_metadata=_modal_ref(target, workspace, body, ended_at=target.association_ended_at),
+        )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    def listener(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        ack()
-        ref = decode_ref(action.get("value"))
-        requester = workspace_of(context)
-        check_team(ref, requester)
-        if not _is_admin(checker, context, client, body["user"]["id"]):
-            raise UserError(ADD_REASON_REFUSAL)
+
+def submit_end_reason(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """The end-reason modal's submission: checked again (admin, still the same ending), then saved."""
+    block_id = BlockId.END_REASON_INPUT.value
+    user_id = body["user"]["id"]
+    try:
+        ref = _read_modal_ref(view, workspace_of(context), block_id)
+        # Checked before the transaction: it may ask Slack (users.info).
+        if not is_admin(context, client, user_id):
+            raise _InvalidSubmissionError({block_id: ADD_REASON_REFUSAL})
+        reason = read_end_reason(view.get("state", {}).get("values", {}))
+        today = _refresh_day(ref, context, client, user_id)
         with session_scope(services_of(context).engine) as session:
             workspace = current_workspace(context, session=session)
-            target = client_for_ref(ref, session=session, workspace=workspace)
-            if target.association_ended_at is None:
-                raise UserError(
-                    f"The association with *{mrkdwn(target.name, 1000)}* is active: there is no ending "
-                    "to explain. Nothing changed."
-                )
-            view = end_reason_modal(
-                target,
-                private_metadata=_modal_ref(target, workspace, body, ended_at=target.association_ended_at),
+            target = _modal_client(ref, workspace, session, block_id)
+            try:
+                record_end_reason(target, reason, session=session, actor=user_id, ended_at=ref.ended_at)
+            except ClientChangeError as exc:
+                raise _InvalidSubmissionError({block_id: str(exc)}) from None
+            refreshed = _refreshed(target, workspace, session=session, today=today)
+            confirmation = notice(
+                f"Recorded why the association with *{mrkdwn(target.name, 1000)}* ended: "
+                f"{mrkdwn(reason, 1000)}"
             )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    return listener
-
-
-def _end_reason_submitter(checker: AdminCheck) -> Callable[..., None]:
-    """The end-reason modal's submission: checked again (admin, still the same ending), then saved."""
-
-    def listener(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        block_id = BlockId.END_REASON_INPUT.value
-        user_id = body["user"]["id"]
-        try:
-            ref = _read_modal_ref(view, workspace_of(context), block_id)
-            # Checked before the transaction: it may ask Slack (users.info).
-            if not _is_admin(checker, context, client, user_id):
-                raise _InvalidSubmissionError({block_id: ADD_REASON_REFUSAL})
-            reason = read_end_reason(view.get("state", {}).get("values", {}))
-            with session_scope(services_of(context).engine) as session:
-                workspace = current_workspace(context, session=session)
-                target = _modal_client(ref, workspace, session, block_id)
-                try:
-                    record_end_reason(target, reason, session=session, actor=user_id, ended_at=ref.ended_at)
-                except ClientChangeError as exc:
-                    raise _InvalidSubmissionError({block_id: str(exc)}) from None
-                refreshed = (
-                    detail_message(target, session=session, workspace=workspace) if ref.refresh else None
-                )
-                confirmation = notice(
-                    f"Recorded why the association with *{mrkdwn(target.name, 1000)}* ended: "
-                    f"{mrkdwn(reason, 1000)}"
-                )
-        except _InvalidSubmissionError as invalid:
-            ack(response_action="errors", errors=invalid.errors)
-            return
-        ack()
-        _report(ref, refreshed, confirmation, context=context)
-
-    return listener
-
-
-def _is_admin(checker: AdminCheck, context: BoltContext, client: WebClient, user_id: str) -> bool:
-    requester = workspace_of(context)
-    return checker.is_admin(
-        settings=services_of(context).settings,
-        client=client,
-        team_id=requester.team_id,
-        user_id=user_id,
-        enterprise_id=requester.enterprise_id,
-    )
+    except _InvalidSubmissionError as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    ack()
+    _report(ref, refreshed, confirmation, context=context)
 
 
 # --- contact type-ahead ---------------------------------------------------------------------
@@ -488,13 +443,12 @@ def suggest_contacts(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
 
 
 def register(app: App) -> None:
-    checker = admin_check(app)
     app.action(ActionId.REASSIGN_CONTACT.value)(open_reassign_contact)
     app.action(ActionId.CHANGE_OWNER.value)(open_change_owner)
-    app.action(ActionId.END_ASSOCIATION.value)(_association_listener(checker, end=True))
-    app.action(ActionId.RESTORE_ASSOCIATION.value)(_association_listener(checker, end=False))
-    app.action(ActionId.ADD_END_REASON.value)(_end_reason_opener(checker))
+    app.action(ActionId.END_ASSOCIATION.value)(association_clicked)
+    app.action(ActionId.RESTORE_ASSOCIATION.value)(association_clicked)
+    app.action(ActionId.ADD_END_REASON.value)(open_end_reason)
     app.view(ViewId.REASSIGN_CONTACT.value)(submit_reassign_contact)
     app.view(ViewId.CHANGE_OWNER.value)(submit_change_owner)
-    app.view(ViewId.END_REASON.value)(_end_reason_submitter(checker))
+    app.view(ViewId.END_REASON.value)(submit_end_reason)
     app.options(ActionId.CONTACT_SELECT.value)(suggest_contacts)

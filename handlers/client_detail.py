@@ -7,9 +7,11 @@ None: the closest names. Also home to what every client listener needs: reading 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 from sqlmodel import Session
 
 from blocks.client import (
@@ -24,12 +26,11 @@ from blocks.ids import ActionId, BlockId
 from blocks.message import Message
 from blocks.values import ClientModalRef, ClientRef, StaleValueError, decode
 from bot.errors import UserError
-from bot.workspace_context import services_of, workspace_of
+from bot.slack.context import person_of, services_of, workspace_of
 from store import filters
 from store.clients import client_detail, find_clients, get_client
 from store.db import session_scope
 from store.models import Client, Workspace
-from store.types import utcnow
 
 OTHER_WORKSPACE = "That button belongs to another Slack workspace: nothing was read or changed."
 CLIENT_GONE = "That client is no longer in this workspace. Run `/renewal` again."
@@ -74,8 +75,9 @@ def client_for_ref(ref: ClientRef | ClientModalRef, *, session: Session, workspa
     return client
 
 
-def detail_message(client: Client, *, session: Session, workspace: Workspace) -> Message:
-    detail = client_detail(client, session=session, workspace=workspace, today=utcnow().date())
+def detail_message(client: Client, *, session: Session, workspace: Workspace, today: date) -> Message:
+    """The client's detail as of `today`: the day of the person it is for (`Person.today()`)."""
+    detail = client_detail(client, session=session, workspace=workspace, today=today)
     return client_detail_message(detail, team_id=workspace.team_id)
 
 
@@ -88,17 +90,20 @@ def is_detail_message(body: dict[str, Any]) -> bool:
     )
 
 
-def show_client(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def show_client(
+    ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
     ack()
     text = command_text(command)
     if not text:
         respond(**renewal_usage_message().as_kwargs(), response_type="ephemeral")
         return
+    today = person_of(context, client, command["user_id"]).today()
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
         found = find_clients(text, session=session, workspace=workspace, limit=MAX_PICKS + 1)
         if len(found.matches) == 1:
-            message = detail_message(found.matches[0], session=session, workspace=workspace)
+            message = detail_message(found.matches[0], session=session, workspace=workspace, today=today)
         elif found.matches:
             message = client_choices_message(found.matches, text, team_id=workspace.team_id)
         else:
@@ -106,13 +111,21 @@ def show_client(ack: Ack, command: dict[str, Any], respond: Respond, context: Bo
     respond(**message.as_kwargs(), response_type="ephemeral")
 
 
-def pick_client(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def pick_client(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
     ack()
     ref = decode_ref(action.get("value"))
+    today = person_of(context, client, body["user"]["id"]).today()
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
-        client = client_for_ref(ref, session=session, workspace=workspace)
-        message = detail_message(client, session=session, workspace=workspace)
+        target = client_for_ref(ref, session=session, workspace=workspace)
+        message = detail_message(target, session=session, workspace=workspace, today=today)
     respond(**message.as_kwargs(), response_type="ephemeral", replace_original=True)
 
 

@@ -25,7 +25,7 @@ from blocks.digest import (
     usage_reply,
 )
 from blocks.message import Message
-from bot.workspace_context import services_of, workspace_of
+from bot.slack.context import person_of, services_of, workspace_of
 from store.db import session_scope
 from store.digests import (
     DONE,
@@ -108,23 +108,6 @@ def parse_on_options(words: list[str]) -> Typed:
     )
 
 
-def user_time_zone(client: WebClient, user_id: str) -> str:
-    """The person's Slack time zone (IANA name); UTC when Slack does not say."""
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except SlackApiError as exc:
-        logger.warning(
-            "users.info for %s failed (%s): digest time in UTC", user_id, exc.response.get("error")
-        )
-        return "UTC"
-    name = user.get("tz") or "UTC"
-    try:
-        zone(name)
-    except ValueError:
-        return "UTC"
-    return name
-
-
 def cannot_post_reason(client: WebClient, channel_id: str) -> str | None:
     """Why the bot cannot post in the channel, or None when it can (or Slack will not say)."""
     try:
@@ -174,7 +157,8 @@ def _on(words: list[str], command: dict[str, Any], context: BoltContext, client:
         return cannot_post_reply(reason, context.bot_user_id)
     options = DigestOptions(
         local_time=typed.local_time,
-        timezone=user_time_zone(client, command["user_id"]),
+        # The person's Slack time zone (IANA name); UTC when Slack does not say.
+        timezone=person_of(context, client, command["user_id"]).zone.key,
         days_ahead=typed.days_ahead,
         weekends=typed.weekends,
         all_clear=typed.all_clear,

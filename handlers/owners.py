@@ -16,7 +16,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from blocks.client import no_client_message
 from blocks.owners import (
@@ -29,15 +28,14 @@ from blocks.owners import (
 )
 from blocks.text import escape, mrkdwn
 from bot.errors import UserError
-from bot.permissions import AdminCheck, admin_check, refusal
-from bot.workspace_context import services_of, workspace_of
+from bot.slack.context import is_admin, person_of, services_of
+from bot.slack.replies import refusal
 from handlers.client_actions import set_partner_owner
 from handlers.client_detail import current_workspace
 from store.clients import ClientChangeError, client_owner, find_clients, set_owner, set_partner_owns_all
 from store.db import session_scope
 from store.filters import command_words
 from store.rules import UPCOMING_WINDOW_DAYS, OwnerKind
-from store.types import utcnow
 from store.upcoming import RenewalQuery, Viewer, filter_rows, load_rows
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -63,18 +61,11 @@ def parse_owner(token: str, *, caller: str) -> OwnerArg | None:
     return None
 
 
-def _caller_email(client: WebClient, user_id: str) -> str | None:
-    """The caller's Slack email, to match owners imported by email (None if Slack will not say)."""
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except SlackApiError:
-        return None  # without users:read.email (or Slack down) we still match by user ID
-    return (user.get("profile") or {}).get("email") or None
-
-
 def _show_owned(client: WebClient, respond: Respond, context: BoltContext, user_id: str) -> None:
-    email = _caller_email(client, user_id)
-    today = utcnow().date()
+    # Their Slack email matches owners imported by email; without it (no users:read.email, Slack
+    # down) they still match by user ID, and their day is UTC's.
+    person = person_of(context, client, user_id)
+    today = person.today()
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
         rows = load_rows(
@@ -84,18 +75,13 @@ def _show_owned(client: WebClient, respond: Respond, context: BoltContext, user_
             start_from=today,
             start_until=today + timedelta(days=UPCOMING_WINDOW_DAYS),
         )
-        mine = filter_rows(rows, RenewalQuery(owner="me"), viewer=Viewer(user_id=user_id, email=email))
+        mine = filter_rows(rows, RenewalQuery(owner="me"), viewer=Viewer(user_id=user_id, email=person.email))
     message = owned_renewals_message(mine, today=today, days=UPCOMING_WINDOW_DAYS)
     respond(**message.as_kwargs(), response_type="ephemeral")
 
 
 def _set_default(
-    words: list[str],
-    checker: AdminCheck,
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-    user_id: str,
+    words: list[str], client: WebClient, respond: Respond, context: BoltContext, user_id: str
 ) -> None:
     if len(words) != 2 or words[1].lower() not in ("partner", "hubspot"):
         respond(
@@ -105,18 +91,10 @@ def _set_default(
             response_type="ephemeral",
         )
         return
-    requester = workspace_of(context)
-    services = services_of(context)
-    if not checker.is_admin(
-        settings=services.settings,
-        client=client,
-        team_id=requester.team_id,
-        user_id=user_id,
-        enterprise_id=requester.enterprise_id,
-    ):
+    if not is_admin(context, client, user_id):
         raise UserError(refusal("change the workspace default owner"))
     partner = words[1].lower() == "partner"
-    with session_scope(services.engine) as session:
+    with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
         changed = set_partner_owns_all(workspace, partner, session=session, actor=user_id)
     respond(
@@ -136,6 +114,8 @@ def _set_client_owner(
         respond(**owner_usage_message(problem).as_kwargs(), response_type="ephemeral")
         return
     query = " ".join(words[:-1])
+    # Asked before the transaction: users.info may wait on Slack.
+    chosen = person_of(context, client, owner.user_id) if owner.user_id is not None else None
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
         found = find_clients(query, session=session, workspace=workspace, limit=MAX_CANDIDATES + 1)
@@ -148,15 +128,8 @@ def _set_client_owner(
             before = client_owner(target, session=session, workspace=workspace)
             try:
                 if owner.kind is OwnerKind.PARTNER:
-                    assert owner.user_id is not None
-                    set_partner_owner(
-                        target,
-                        owner.user_id,
-                        client=client,
-                        session=session,
-                        workspace=workspace,
-                        actor=user_id,
-                    )
+                    assert chosen is not None
+                    set_partner_owner(target, chosen, session=session, workspace=workspace, actor=user_id)
                 else:
                     set_owner(target, OwnerKind.HUBSPOT, session=session, actor=user_id)
             except ClientChangeError as exc:
@@ -167,25 +140,22 @@ def _set_client_owner(
     respond(**message.as_kwargs(), response_type="ephemeral")
 
 
-def _listener(checker: AdminCheck) -> Any:
-    def renewal_owner(
-        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-    ) -> None:
-        ack()
-        user_id = command["user_id"]
-        words = command_words(str(command.get("text") or ""))
-        if not words:
-            _show_owned(client, respond, context, user_id)
-        elif words[0].lower() == "default":
-            _set_default(words, checker, client, respond, context, user_id)
-        elif len(words) < 2:
-            problem = f"Name a client and its owner ({OWNER_WORDS})."
-            respond(**owner_usage_message(problem).as_kwargs(), response_type="ephemeral")
-        else:
-            _set_client_owner(words, client, respond, context, user_id)
-
-    return renewal_owner
+def renewal_owner(
+    ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    user_id = command["user_id"]
+    words = command_words(str(command.get("text") or ""))
+    if not words:
+        _show_owned(client, respond, context, user_id)
+    elif words[0].lower() == "default":
+        _set_default(words, client, respond, context, user_id)
+    elif len(words) < 2:
+        problem = f"Name a client and its owner ({OWNER_WORDS})."
+        respond(**owner_usage_message(problem).as_kwargs(), response_type="ephemeral")
+    else:
+        _set_client_owner(words, client, respond, context, user_id)
 
 
 def register(app: App) -> None:
-    app.command("/renewal-owner")(_listener(admin_check(app)))
+    app.command("/renewal-owner")(renewal_owner)

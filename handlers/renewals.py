@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from blocks.help import help_message
 from blocks.ids import ActionId
@@ -29,7 +26,7 @@ from blocks.renewals import (
     too_long_message,
 )
 from blocks.values import PageRef, StaleValueError, decode
-from bot.workspace_context import services_of, workspace_of
+from bot.slack.context import person_of, services_of, workspace_of
 from handlers.client_detail import client_for_ref, current_workspace, decode_ref, detail_message
 from store.db import session_scope
 from store.filters import OWNER_WORDS, FilterError, parse_filters
@@ -40,27 +37,6 @@ from store.upcoming import RenewalQuery, Viewer, upcoming_view
 logger = logging.getLogger(__name__)
 
 OTHER_WORKSPACE_TEXT = "This button belongs to another workspace's message, so it does nothing here."
-
-
-def viewer_for(client: WebClient, user_id: str) -> tuple[Viewer, ZoneInfo]:
-    """Who is looking (user ID and Slack email, for `owner:me`) and their time zone.
-
-    Without users.info (missing scope, unknown user) the person still gets a table:
-    `owner:me` then matches by user ID only, and "today" is UTC.
-    """
-    try:
-        user: dict[str, Any] = client.users_info(user=user_id)["user"]
-    except SlackApiError as exc:
-        logger.warning(
-            "users.info for %s failed (%s): owner:me by user ID only", user_id, exc.response.get("error")
-        )
-        return Viewer(user_id=user_id), ZoneInfo("UTC")
-    email = (user.get("profile") or {}).get("email") or None
-    try:
-        zone = ZoneInfo(user.get("tz") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return Viewer(user_id=user_id, email=email), zone
 
 
 def table_reply(
@@ -82,12 +58,16 @@ def table_reply(
         return filter_error_message(str(exc))
     workspace: Workspace = workspace_of(context)
     assert workspace.id is not None
-    viewer, zone = viewer_for(client, user_id)
-    today: date = datetime.now(zone).date()
+    # Who is looking (user ID and Slack email, for `owner:me`) and their own "today". Without
+    # users.info (missing scope, unknown user) the person still gets a table: `owner:me` then
+    # matches by user ID only, and "today" is UTC's.
+    person = person_of(context, client, user_id)
+    viewer = Viewer(user_id=user_id, email=person.email)
+    today = person.today()
     query = filters.query
     if query.owner is not None and query.owner not in OWNER_WORDS:
         # A mentioned owner may be known here only by the email an import gave.
-        query = replace(query, owner_email=viewer_for(client, query.owner)[0].email)
+        query = replace(query, owner_email=person_of(context, client, query.owner).email)
     with session_scope(services_of(context).engine) as session:
         columns = columns_for(workspace.id, user_id, session=session)
         view = upcoming_view(
@@ -174,14 +154,22 @@ def share_clicked(
     respond(response_type="in_channel", replace_original=False, **message.as_kwargs())
 
 
-def client_chosen(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def client_chosen(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond,
+) -> None:
     """ "Open a client…" under the table: that client's detail, as a new ephemeral message."""
     ack()
     ref = decode_ref((action.get("selected_option") or {}).get("value"))
+    today = person_of(context, client, body["user"]["id"]).today()
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
-        client = client_for_ref(ref, session=session, workspace=workspace)  # checks the team
-        message = detail_message(client, session=session, workspace=workspace)
+        target = client_for_ref(ref, session=session, workspace=workspace)  # checks the team
+        message = detail_message(target, session=session, workspace=workspace, today=today)
     respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
 
 

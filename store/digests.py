@@ -8,7 +8,7 @@ poster died (claimed long ago and never finished), is taken over by a conditiona
 on its (status, claim token): exactly one taker sees rowcount 1.
 
 Functions take `*, session` and never commit: the runner commits the claim before it
-calls Slack, and each step after (see bot/digest_runner.py).
+calls Slack, and each step after (see bot/jobs/digest_runner.py).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 # The console script's entry point, run by this interpreter.
-CLI = [sys.executable, "-c", "from bot.cli import main; main()"]
+CLI = [sys.executable, "-c", "from bot.cli.main import main; main()"]
 TIMEOUT = 60
 # Colours, bold and the cursor moves rich writes to a terminal.
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

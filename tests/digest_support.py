@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.services import Services
+from bot.services import Services, build_services
 from bot.settings import Settings
 from store.db import make_engine, session_scope
 from store.digests import DigestOptions, subscribe
@@ -44,7 +44,7 @@ def settings_for(fake: Any, database_url: str, **overrides: Any) -> Settings:
 
 
 def services_for(fake: Any, engine: Engine, database_url: str) -> Services:
-    return Services(settings=settings_for(fake, database_url), engine=engine)
+    return build_services(settings_for(fake, database_url), engine)
 
 
 def utc(*args: int) -> datetime:
@@ -165,7 +165,7 @@ def slow_posts(fake: Any, seconds: float = 0.5) -> None:
 
 def run_due_in_process(database_url: str, api_url: str, now_iso: str, barrier: Any, queue: Any) -> None:
     """Entry point of a separate process: wait for the others, then run one tick at `now`."""
-    from bot.digest_runner import run_due
+    from bot.jobs.digest_runner import run_due
 
     class _Fake:
         pass

@@ -426,7 +426,7 @@ def fake_slack() -> Iterator[FakeSlack]:
 #         state = {"columns_input": {"columns_checkboxes": checkboxes(["website"])}}
 #         reply = slack_app.view_submission(view_submission_payload(view, state))
 #
-# `slack_app` runs the real WSGI app (bot.server.make_wsgi_app) in a threaded server on a
+# `slack_app` runs the real WSGI app (bot.slack.server.make_wsgi_app) in a threaded server on a
 # free port, with Settings pointing at `fake_slack` and at the `database_url` fixture (so every
 # test using it runs on SQLite and, with TEST_DATABASE_URL, PostgreSQL). Requests are
 # signed with SIGNING_SECRET exactly as Slack signs them; `slack_app.post(...)` sends a
@@ -827,12 +827,13 @@ def serve_wsgi(wsgi: Any) -> tuple[str, Callable[[], None]]:
 def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tuple[SlackAppClient, Any]:
     """Build the app with test Settings (override any field) and serve it; returns (client, stop).
 
-    The WSGI app is the one `renewals-bot serve` runs (bot.server.make_wsgi_app); here it is
+    The WSGI app is the one `renewals-bot serve` runs (bot.slack.server.make_wsgi_app); here it is
     served by the standard library's threaded server, which stops cleanly between tests.
     """
-    from bot.app import build_app
-    from bot.server import make_wsgi_app
+    from bot.services import build_services
     from bot.settings import Settings
+    from bot.slack.app import build_app
+    from bot.slack.server import make_wsgi_app
     from store.db import make_engine
 
     values: dict[str, Any] = {
@@ -848,7 +849,7 @@ def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tupl
     }
     built = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     engine = make_engine(built.database_url)
-    app = build_app(built, engine)
+    app = build_app(build_services(built, engine))
     base_url, stop_server = serve_wsgi(make_wsgi_app(app, engine, built))
     client = SlackAppClient(base_url, fake, app, engine, built)
 

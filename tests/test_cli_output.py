@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.terminal import SEPARATOR
+from bot.cli.terminal import SEPARATOR
 from tests.cli_support import run_in_terminal, run_piped
 
 LONG_NAME = "Newhaven Pharma Co International Holdings and Research Partners Group"

@@ -105,6 +105,19 @@ def test_detail_shows_everything_about_the_client(slack_app: SlackAppClient) -> 
     assert "Acme Corp" in reply["text"]
 
 
+def test_the_deadline_counts_from_the_persons_own_day(
+    slack_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0ALICE", tz="Pacific/Auckland")
+    seed_acme(slack_app)
+
+    # 11:30 UTC on 2 March is already 3 March in Auckland (UTC+13): the deadline is a day nearer.
+    with time_machine.travel(NOW + timedelta(hours=2), tick=True):
+        text = blocks_text(ask(slack_app, "acme corp", user_id="U0ALICE")["blocks"])
+
+    assert "*Renewal deadline*\n2026-03-17 (in 14 days)" in text
+
+
 def test_detail_has_the_client_buttons(slack_app: SlackAppClient) -> None:
     client_id = seed_acme(slack_app)
 

@@ -14,10 +14,10 @@ from sqlmodel import Session, col, select
 
 from blocks.format import cell_text, money
 from blocks.renewals import PAGE_SIZE
-from bot.cli import main
-from bot.demo import CLIENTS, DEMO_TEAM, ENDED, run_demo
+from bot.cli.demo import CLIENTS, DEMO_TEAM, ENDED, run_demo
+from bot.cli.main import main
+from bot.cli.terminal import SEPARATOR, renewals_header
 from bot.settings import Settings
-from bot.terminal import SEPARATOR, renewals_header
 from store.columns import visible_columns
 from store.db import make_engine
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember
@@ -86,7 +86,7 @@ def test_piped_the_demo_prints_a_long_client_name_its_deadline_and_mrr_whole_on_
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     long_name = "Newhaven Pharma Co International Holdings and Research Partners Group"
-    monkeypatch.setattr("bot.demo.CLIENTS", ((long_name, "US"), *CLIENTS[1:]))
+    monkeypatch.setattr("bot.cli.demo.CLIENTS", ((long_name, "US"), *CLIENTS[1:]))
     monkeypatch.setenv("COLUMNS", "80")
 
     assert run_demo(settings) == 0

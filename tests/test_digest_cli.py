@@ -11,9 +11,9 @@ from rich.console import Console
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.cli import main
-from bot.digest_command import print_digest_preview
-from bot.digest_runner import run_due
+from bot.cli.digest_command import print_digest_preview
+from bot.cli.main import main
+from bot.jobs.digest_runner import run_due
 from store.db import make_engine, session_scope
 from store.models import DigestSubscription
 from tests.digest_support import (

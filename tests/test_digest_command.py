@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from sqlmodel import Session, select
 
-from bot.digest_runner import run_due
-from bot.services import Services
+from bot.jobs.digest_runner import run_due
+from bot.services import build_services
 from store.db import session_scope
 from store.models import AuditEvent, DigestSubscription
 from tests.digest_support import add_change, utc, workspace_row
@@ -198,7 +198,7 @@ def test_digest_status_shows_settings_next_and_last_run_and_a_pause(
     slack_app: SlackAppClient, fake_slack: FakeSlack
 ) -> None:
     digest(slack_app, "on 09:00 days:7")
-    services = Services(settings=slack_app.settings, engine=slack_app.engine)
+    services = build_services(slack_app.settings, slack_app.engine)
     with time_machine.travel(utc(2025, 3, 10, 13, 0), tick=False):
         run_due(services)  # nothing to report today: nothing posted
 
@@ -243,7 +243,7 @@ def test_a_subscription_made_in_slack_posts_at_nine_local_exactly_once(
     with session_scope(slack_app.engine) as session:
         workspace = workspace_row(session, TEAM_ID)
         add_change(session, workspace, "<!channel> Corp", deadline=MONDAY_MORNING.date() + timedelta(days=3))
-    services = Services(settings=slack_app.settings, engine=slack_app.engine)
+    services = build_services(slack_app.settings, slack_app.engine)
 
     for minute in range(0, 120, 5):  # 08:00 to 10:00 in New York
         with time_machine.travel(MONDAY_MORNING + timedelta(minutes=minute), tick=False):

@@ -20,8 +20,8 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.digest_runner import Result, run_due, run_subscription
-from bot.services import Services
+from bot.jobs.digest_runner import Result, run_due, run_subscription
+from bot.services import Services, build_services
 from store.db import make_engine, session_scope
 from store.digests import STALE_CLAIM_AFTER, RunStatus, get_subscription, unsubscribe
 from store.models import DigestRun, DigestSubscription
@@ -433,7 +433,7 @@ def test_a_digest_that_still_fails_is_logged_not_marked_done_and_tried_again(
     add_subscription(lite.engine)
     fake_slack.fail("chat.postMessage", status=500, times=3)  # the try and both retries
 
-    with caplog.at_level(logging.ERROR, logger="bot.digest_runner"):
+    with caplog.at_level(logging.ERROR, logger="bot.jobs.digest_runner"):
         [outcome] = _tick(lite, MONDAY_NINE)
 
     assert outcome.result is Result.FAILED
@@ -531,7 +531,7 @@ def test_each_workspace_posts_its_digest_with_its_own_installation_token(
         }
     )
 
-    outcomes = _tick(Services(settings=settings, engine=engine), MONDAY_NINE)
+    outcomes = _tick(build_services(settings, engine), MONDAY_NINE)
 
     assert [o.result for o in outcomes] == [Result.POSTED, Result.POSTED]
     sent = {
@@ -552,7 +552,7 @@ def test_a_workspace_without_an_installation_fails_its_digest_and_says_why(
         update={"slack_bot_token": None, "slack_client_id": "999.000", "slack_client_secret": SecretStr("s")}
     )
 
-    [outcome] = _tick(Services(settings=settings, engine=engine), MONDAY_NINE)
+    [outcome] = _tick(build_services(settings, engine), MONDAY_NINE)
 
     assert outcome.result is Result.FAILED
     assert "no bot token for team T0TEAM1" in outcome.detail

@@ -8,8 +8,8 @@ import time_machine
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
-from bot.scheduler import JOB_ID, start_scheduler, tick
-from bot.services import Services
+from bot.jobs.scheduler import JOB_ID, start_scheduler, tick
+from bot.services import build_services
 from store.db import session_scope
 from tests.digest_support import add_change, add_subscription, posts, runs, services_for, utc, workspace_row
 from tests.fake_slack import FakeSlack
@@ -74,7 +74,7 @@ def test_a_tick_that_breaks_is_logged_and_does_not_raise(fake_slack: FakeSlack, 
     from store.db import make_engine
 
     broken = make_engine("sqlite:////nonexistent/folder/renewals.db")
-    services = Services(settings=Settings(_env_file=None, slack_api_url=fake_slack.api_url), engine=broken)  # type: ignore[call-arg]
+    services = build_services(Settings(_env_file=None, slack_api_url=fake_slack.api_url), broken)  # type: ignore[call-arg]
 
     tick(services)
 

@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.cli import main
+from bot.cli.main import main
 from store.columns import Column
 from store.db import make_engine, session_scope
 from store.models import Client, Contact, ContractChange, PartnerMember, Workspace

@@ -146,3 +146,40 @@ def test_the_columns_button_carrying_another_buttons_value_fails_no_request(
     assert reply.status == 200
     slack_app.settle()
     assert _tracebacks(caplog) == []
+
+
+def test_a_button_no_listener_takes_is_acked_with_nothing_done(
+    slack_app: SlackAppClient, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_slack.clear()
+    caplog.set_level(logging.INFO)
+
+    reply = slack_app.action(block_actions_payload("a_button_from_an_older_version", "x", response_url=None))
+    slack_app.settle(quiet=0.3)
+
+    assert reply.status == 200
+    assert fake_slack.calls == []
+    assert _tracebacks(caplog) == []
+    assert any("no listener" in r.getMessage() for r in caplog.records)
+
+
+def test_a_slash_command_no_listener_takes_is_acked_with_nothing_done(
+    slack_app: SlackAppClient, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_slack.clear()
+
+    reply = slack_app.command("/someone-elses-command", "hello")
+    slack_app.settle(quiet=0.3)
+
+    assert reply.status == 200
+    assert fake_slack.calls == []
+    assert _tracebacks(caplog) == []
+
+
+def test_an_event_no_listener_takes_is_acked(
+    slack_app: SlackAppClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    reply = slack_app.event({"type": "app_mention", "user": "U0ALICE", "text": "hi", "channel": "C0CHANNEL"})
+
+    assert reply.status == 200
+    assert _tracebacks(caplog) == []

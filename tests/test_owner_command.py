@@ -100,6 +100,20 @@ def test_lists_the_renewals_you_own_by_slack_id_or_by_your_imported_email(
     assert "2 contract changes in the next 120 days, 2 needing action" in reply["text"]
 
 
+def test_days_left_count_from_the_persons_own_day(slack_app: SlackAppClient, fake_slack: FakeSlack) -> None:
+    fake_slack.add_user("U0ALICE", tz="America/Los_Angeles")
+    with db(slack_app.engine) as session:
+        mine = add_client(session, "Mine", "1")
+        set_partner(session, mine, add_member(session, user_id="U0ALICE"))
+        add_change(session, mine, days(50))  # deadline: 7 March
+
+    # 02:30 UTC on 2 March is still 1 March in Los Angeles (UTC-8).
+    with time_machine.travel(NOW - timedelta(hours=7), tick=True):
+        reply = owner_cmd(slack_app, user_id="U0ALICE")
+
+    assert table_rows(reply)[1][3:5] == [str(days(5)), "in 6 days"]
+
+
 def test_owning_nothing_says_so(slack_app: SlackAppClient) -> None:
     reply = owner_cmd(slack_app)
 

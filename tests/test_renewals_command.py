@@ -220,6 +220,17 @@ def test_days_filter_shortens_the_window(slack_app: SlackAppClient) -> None:
     assert "next 30 days" in all_text(message)
 
 
+def test_the_window_runs_from_the_persons_own_day(slack_app: SlackAppClient, fake_slack: FakeSlack) -> None:
+    fake_slack.add_user("U0ALICE", tz="Pacific/Auckland")
+    add_client(slack_app.engine, "Starts Today In UTC", changes=[{"days": 0}])
+    add_client(slack_app.engine, "Thirty-one", changes=[{"days": 31}])
+
+    # At noon UTC on 2 March it is already 3 March in Auckland (UTC+13).
+    message = ask(slack_app, "days:30", user_id="U0ALICE")
+
+    assert client_names(message) == ["Thirty-one"]
+
+
 def test_filters_combine_with_search_words(slack_app: SlackAppClient) -> None:
     add_client(
         slack_app.engine,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.server import make_wsgi_app
+from bot.slack.server import make_wsgi_app
 from store.db import make_engine
 from tests.fake_slack import SIGNING_SECRET, FakeSlack, SlackAppClient, serve_wsgi, sign
 
@@ -78,7 +78,7 @@ def test_ssl_check_is_answered(slack_app: SlackAppClient) -> None:
 # --- `renewals-bot serve` as a process ------------------------------------------------------
 
 # The console script's entry point, run by this interpreter.
-CLI = [sys.executable, "-c", "from bot.cli import main; main()"]
+CLI = [sys.executable, "-c", "from bot.cli.main import main; main()"]
 
 
 def _env(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -177,7 +177,7 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path, fake
 def test_manifest_declares_the_commands_scopes_and_urls_the_app_serves() -> None:
     import yaml
 
-    from bot.app import BOT_SCOPES
+    from bot.slack.app import BOT_SCOPES
 
     manifest = yaml.safe_load((Path(__file__).parent.parent / "manifest.yml").read_text())
 

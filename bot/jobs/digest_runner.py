@@ -11,7 +11,7 @@ come through here, so both obey the same once-per-channel-per-local-day claim:
    on a later run the same local day. A channel the bot can no longer post in pauses its
    subscription and the person who subscribed is told by DM.
 
-Slack faults: the WebClient (bot.slack_client) already waits out 429s (Retry-After) and
+Slack faults: the WebClient (bot.slack.web_client) already waits out 429s (Retry-After) and
 retries 5xx and lost connections with back-off; what still fails lands in step 4.
 """
 
@@ -31,7 +31,7 @@ from blocks.format import plural
 from blocks.message import Message
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack_client import make_web_client
+from bot.slack.web_client import make_web_client
 from store.db import session_scope
 from store.digests import (
     DONE,

@@ -1,6 +1,6 @@
 """The Bolt app: one place that assembles settings, database, Web client and listeners.
 
-Importing this module does nothing; `build_app(settings, engine)` builds a fresh app.
+Importing this module does nothing; `build_app(services)` builds a fresh app.
 Listeners live in `handlers/*`, each exposing `register(app)`; they are registered in
 the order of `HANDLER_MODULES`, which matters: Bolt runs the first listener whose
 constraints match, so the narrow `/renewals <subcommand>` listeners (which use
@@ -16,16 +16,17 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy import Engine
 
-from bot.acks import ack_in_modal, ack_without_answer
 from bot.errors import UserError
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack_client import make_web_client
-from bot.workspace_context import workspace_middleware
-from handlers.home import from_home, tell_on_home
+from bot.slack.acks import ack_in_modal, ack_without_answer
+from bot.slack.context import workspace_middleware
+from bot.slack.replies import from_home, tell_on_home
+from bot.slack.web_client import make_web_client
 
 logger = logging.getLogger(__name__)
 
@@ -102,12 +103,17 @@ def _on_error(
 ) -> BoltResponse | None:
     """The one error handler: log with the request's kind, tell the person briefly, leak nothing.
 
-    Only verified requests get here (bot.server refuses the rest with 401 before Bolt), so the
+    Only verified requests get here (bot.slack.server refuses the rest with 401 before Bolt), so the
     payload's response_url and user can be trusted. `response` is None when the listener had
     already acked; otherwise Slack is still waiting, and gets a 200 that answers the person
     (a database outage before the ack must not become an HTTP 500 that Slack shows as its own error).
     """
     kind = request_kind(body or {})
+    if isinstance(error, BoltUnhandledRequestError):
+        # A command, button or event this version has no listener for (an old message's button):
+        # nothing to do, and nothing for Slack to show as an error.
+        logger.info("%s: no listener for it, nothing done", kind)
+        return BoltResponse(status=200, body=ack_without_answer(body or {}))
     if isinstance(error, UserError):
         logger.info("%s: %s", kind, error)
         message = str(error)
@@ -148,8 +154,9 @@ def _let_bolt_send_the_ack(context: BoltContext) -> None:
         time.sleep(ACK_GRACE_SECONDS)
 
 
-def build_app(settings: Settings, engine: Engine) -> App:
-    """A Bolt app for `settings`: single workspace (bot token) or OAuth multi-workspace."""
+def build_app(services: Services) -> App:
+    """A Bolt app for `services`: single workspace (bot token) or OAuth multi-workspace."""
+    settings = services.settings
     client = make_web_client(settings)
     common: dict[str, Any] = {
         "signing_secret": (
@@ -159,15 +166,17 @@ def build_app(settings: Settings, engine: Engine) -> App:
         "request_verification_enabled": settings.slack_signing_secret is not None,
         # Acknowledge first, then run the listener in Bolt's thread pool.
         "process_before_response": False,
+        # Requests no listener takes go to the error handler, which acks them with a 200 and one
+        # log line (Bolt's own answer is a 404 and a page of suggested code in the log).
+        "raise_error_for_unhandled_request": True,
         "logger": logging.getLogger("slack_bolt"),
     }
     if settings.oauth_enabled:
         client.token = None  # each request gets its installation's token
-        app = App(client=client, oauth_settings=_oauth_settings(settings, engine), **common)
+        app = App(client=client, oauth_settings=_oauth_settings(settings, services.engine), **common)
     else:
         app = App(client=client, **common)
 
-    services = Services(settings=settings, engine=engine)
     app.middleware(workspace_middleware(services))
     app.error(_on_error)
     for name in HANDLER_MODULES:

@@ -1,6 +1,6 @@
 """`renewals-bot digest [--channel C] [--date YYYY-MM-DD] [--dry-run]`, and the terminal preview.
 
-Posting goes through bot.digest_runner.run_subscription, the scheduler's own path, so the
+Posting goes through bot.jobs.digest_runner.run_subscription, the scheduler's own path, so the
 once-per-channel-per-day rule holds here too: a second run for the same channel and date
 posts nothing and says so. Unlike the ticker, the command does not wait for the digest's
 local time (a person asked for it now), and retries a failed digest at once.
@@ -20,11 +20,11 @@ from sqlmodel import select
 from blocks.client_actions import CHANGE_OWNER_LABEL, END_ASSOCIATION_LABEL, REASSIGN_CONTACT_LABEL
 from blocks.digest import all_clear_line, day_heading, digest_messages, pause_reason_text, summary_line
 from blocks.format import cell_text, money, plural, relative_days
-from bot.digest_runner import Outcome, Result, run_subscription
+from bot.cli.terminal import make_console, print_table
 from bot.errors import UserError
-from bot.services import Services
+from bot.jobs.digest_runner import Outcome, Result, run_subscription
+from bot.services import Services, build_services
 from bot.settings import Settings
-from bot.terminal import make_console, print_table
 from store.columns import Column
 from store.db import make_engine, migrate, session_scope
 from store.digests import (
@@ -203,7 +203,7 @@ def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry
             raise UserError(
                 "SLACK_BOT_TOKEN is not set: digests cannot be posted (use --dry-run to print them)"
             )
-        services = Services(settings=settings, engine=engine)
+        services = build_services(settings, engine)
         failed = False
         for subscription, workspace in found:
             outcome = _post_one(services, subscription, workspace, _day_for(subscription, day))

@@ -17,10 +17,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import DBAPIError
 
 from blocks.format import plural
+from bot.cli.terminal import import_progress
 from bot.errors import UserError
 from bot.settings import Settings
-from bot.slack_client import make_web_client
-from bot.terminal import import_progress
+from bot.slack.web_client import make_web_client
 from store.csv_format import CsvFormatError, parse_bytes
 from store.db import make_engine, migrate, session_scope
 from store.importer import ImportResult, import_parsed

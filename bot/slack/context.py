@@ -2,13 +2,15 @@
 
 A global middleware puts two things into Bolt's context before any listener runs:
 
-- `context["services"]`: the `Services` (settings and database engine);
+- `context["services"]`: the `Services` (settings, database engine, Slack directory);
 - `context["workspace"]`: the request's own `Workspace` row (created on first sight),
   read from the database the first time a listener asks for it (`workspace_of`), which is
   after its ack(): a database outage must never keep Slack from getting its ack.
 
 Listeners must take the workspace from here and nowhere else: IDs inside a payload
 (button values, modal metadata) are checked against it, never trusted on their own.
+A person (time zone, email, admin flags) comes from `person_of` / `is_admin`: the request's
+own Web client asks the directory, before the listener opens a transaction.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltContext
+from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
 from bot.services import Services
+from bot.slack.directory import Person
 from store.db import session_scope
 from store.models import Workspace
 from store.workspaces import ensure_workspace
@@ -107,3 +111,23 @@ def workspace_of(context: BoltContext) -> Workspace:
         workspace = _ensure(services_of(context), team_id, enterprise_id)
         context[WORKSPACE] = workspace
     return workspace
+
+
+def person_of(context: BoltContext, client: WebClient, user_id: str) -> Person:
+    """The Slack user `user_id` as the request's workspace sees them; by user ID only (in UTC)
+    when Slack will not say. `client` is the request's own (its installation's token)."""
+    team_id, _ = context.get(TEAM) or (None, None)
+    return services_of(context).directory.person(client, team_id=team_id or "", user_id=user_id)
+
+
+def is_admin(context: BoltContext, client: WebClient, user_id: str) -> bool:
+    """Whether `user_id` may do the admin-only things in the request's workspace (see bot.slack.directory)."""
+    requester = workspace_of(context)
+    services = services_of(context)
+    return services.directory.is_admin(
+        client,
+        settings=services.settings,
+        team_id=requester.team_id,
+        user_id=user_id,
+        enterprise_id=requester.enterprise_id,
+    )

@@ -21,8 +21,8 @@ from rich.console import Console
 from rich.text import Text
 
 from blocks.renewals import PAGE_SIZE
+from bot.cli.terminal import make_console, print_renewals
 from bot.settings import Settings
-from bot.terminal import make_console, print_renewals
 from store.clients import end_association, find_clients
 from store.columns import visible_columns
 from store.csv_format import Col, parse_csv
@@ -308,7 +308,7 @@ def show_renewals(settings: Settings, today: date, console: Console) -> None:
 
 
 def show_digest(settings: Settings, today: date, console: Console) -> None:
-    from bot.digest_command import print_digest_preview
+    from bot.cli.digest_command import print_digest_preview
 
     engine = make_engine(settings.database_url)
     try:

@@ -31,7 +31,7 @@ def retry_handlers() -> list:  # type: ignore[type-arg]
 # slack_sdk logs every failed attempt and every retry. A command that reports a failure in
 # its own one line (a start-up check, a CLI command) uses this silent logger instead, so a
 # Slack that cannot be reached is one line on stderr, not a page of log records.
-_SILENT = logging.getLogger("bot.slack_client.silent")
+_SILENT = logging.getLogger("bot.slack.web_client.silent")
 _SILENT.addHandler(logging.NullHandler())
 _SILENT.propagate = False
 

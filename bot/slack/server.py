@@ -25,11 +25,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot.errors import UserError
-from bot.request_shape import check_request
-from bot.services import Services
+from bot.services import Services, build_services
 from bot.settings import Settings
-from bot.signature import is_signed_by_slack
-from bot.slack_client import make_web_client
+from bot.slack.request_shape import check_request
+from bot.slack.signature import is_signed_by_slack
+from bot.slack.web_client import make_web_client
 from store.db import check_database, make_engine, migrate
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def _scheduler(services: Services, enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
-    from bot.scheduler import start_scheduler
+    from bot.jobs.scheduler import start_scheduler
 
     sched = start_scheduler(services)
     try:
@@ -150,11 +150,11 @@ def check_bot_token(settings: Settings) -> None:
         raise UserError(f"cannot reach Slack at {client.base_url}: {exc}") from None
 
 
-def _build(settings: Settings, engine: Engine) -> App:
-    from bot.app import build_app
+def _build(services: Services) -> App:
+    from bot.slack.app import build_app
 
     try:
-        return build_app(settings, engine)
+        return build_app(services)
     except BoltError as exc:
         raise UserError(f"cannot start the Slack app: {exc}") from None
 
@@ -215,8 +215,8 @@ def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -
     engine = make_engine(settings.database_url)
     migrate(engine)
     check_bot_token(settings)
-    app = _build(settings, engine)
-    services = Services(settings=settings, engine=engine)
+    services = build_services(settings, engine)
+    app = _build(services)
     stop = threading.Event()
 
     def on_sigterm(_signum: int, _frame: Any) -> None:

@@ -2,7 +2,7 @@
 
 APScheduler (3.x) only ticks: once a minute, on the minute, and once at start-up (to
 catch up on a digest missed while the app was down). Each tick asks the database which
-digests are due and not yet done (bot.digest_runner.run_due). Nothing about a digest
+digests are due and not yet done (bot.jobs.digest_runner.run_due). Nothing about a digest
 lives in the scheduler, so restarts, several copies of the app and `renewals-bot digest`
 all agree through the database's once-per-day claim.
 """
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.digest_runner import run_due
+from bot.jobs.digest_runner import run_due
 from bot.services import Services
 
 logger = logging.getLogger(__name__)

@@ -84,19 +84,19 @@ def run(argv: list[str] | None = None) -> int:
     settings = load_settings()
     match args.command:
         case "serve":
-            from bot.server import serve
+            from bot.slack.server import serve
 
             return serve(settings, host=args.host, port=args.port, scheduler=not args.no_scheduler)
         case "import":
-            from bot.import_command import run_import
+            from bot.cli.import_command import run_import
 
             return run_import(settings, args.file, team=args.team, skip_invalid=args.skip_invalid)
         case "digest":
-            from bot.digest_command import run_digest
+            from bot.cli.digest_command import run_digest
 
             return run_digest(settings, channel=args.channel, day=args.day, dry_run=args.dry_run)
         case "demo":
-            from bot.demo import run_demo
+            from bot.cli.demo import run_demo
 
             return run_demo(settings)
     raise AssertionError(args.command)

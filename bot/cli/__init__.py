@@ -1,0 +1,1 @@
+"""`renewals-bot`: every command (`main.py`) and all terminal rendering (`terminal.py`)."""
