@@ -27,7 +27,7 @@ from bot.settings import Settings
 from bot.terminal import make_console, print_table
 from store.columns import Column
 from store.db import make_engine, migrate, session_scope
-from store.digests import (
+from store.digest_claims import (
     DONE,
     DigestItem,
     DigestView,

@@ -27,7 +27,7 @@ from blocks.digest import (
 )
 from bot.workspace_context import services_of, workspace_of
 from store.db import session_scope
-from store.digests import (
+from store.digest_claims import (
     DONE,
     MAX_DIGEST_DAYS,
     DigestOptions,
