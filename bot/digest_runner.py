@@ -40,13 +40,11 @@ from store.digest_claims import (
     claim_run,
     finish_run,
     get_run,
-    pause_subscription,
     record_progress,
     retry_delay,
-    subscription_digest,
-    subscription_due_day,
-    subscriptions,
 )
+from store.digest_content import subscription_digest
+from store.digest_subscriptions import pause_subscription, subscription_due_day, subscriptions
 from store.models import DigestSubscription, Workspace
 from store.types import utcnow
 

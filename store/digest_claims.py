@@ -1,7 +1,6 @@
-"""Daily digests in the store: subscriptions, the once-per-day claim, and the digest's content.
+"""The once-per-day claim: a channel's digest goes out exactly once per local day.
 
-The claim is what makes a digest go out exactly once per channel per local day, however
-many copies of the app (or `renewals-bot digest`) run: a `DigestRun` row, unique on
+However many copies of the app (or `renewals-bot digest`) run: a `DigestRun` row, unique on
 (workspace, channel, local date), is inserted and committed *before* anything is posted.
 Whoever inserts it posts; everyone else finds it and stops. A run that failed, or whose
 poster died (claimed long ago and never finished), is taken over by a conditional UPDATE
@@ -15,8 +14,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -24,28 +22,12 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from store.audit import record_change
-from store.models import DigestRun, DigestSubscription, Workspace
-from store.rules import DEFAULT_DIGEST_DAYS, UPCOMING_WINDOW_DAYS, days_until, totals_by_currency
-from store.schedule import (
-    DEFAULT_LOCAL_TIME,
-    due_at,
-    due_day,
-    format_local_time,
-    next_due,
-    parse_local_time,
-    zone,
-)
+from store.models import DigestRun, DigestSubscription
 from store.types import utcnow
-from store.upcoming import RenewalRow, load_rows
 
 # A poster that has not finished (nor reported progress) for this long is taken to have died.
 # Longer than any single post can take with the client's retries (a few Retry-After waits).
 STALE_CLAIM_AFTER = timedelta(minutes=10)
-# Deadlines in the next 7 days (after today) are "this week"; later ones are "later".
-THIS_WEEK_DAYS = 7
-MAX_DIGEST_DAYS = UPCOMING_WINDOW_DAYS
-APP_ACTOR = "renewals-bot"
 
 
 class RunStatus(StrEnum):
@@ -56,185 +38,6 @@ class RunStatus(StrEnum):
 
 
 DONE = frozenset({RunStatus.POSTED, RunStatus.EMPTY})
-
-
-# --- subscriptions -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DigestOptions:
-    """What `/renewals digest on ...` sets. Whatever is not typed takes its default."""
-
-    local_time: time = DEFAULT_LOCAL_TIME
-    timezone: str = "UTC"
-    days_ahead: int = DEFAULT_DIGEST_DAYS
-    weekends: bool = False
-    all_clear: bool = False
-
-    def __post_init__(self) -> None:
-        zone(self.timezone)  # ValueError for an unknown zone
-        if not 1 <= self.days_ahead <= MAX_DIGEST_DAYS:
-            raise ValueError(f"days must be 1 to {MAX_DIGEST_DAYS}")
-
-
-def _subscription_snapshot(subscription: DigestSubscription) -> dict[str, Any]:
-    return {
-        "channel_id": subscription.channel_id,
-        "active": subscription.active,
-        "local_time": subscription.local_time,
-        "timezone": subscription.timezone,
-        "days_ahead": subscription.days_ahead,
-        "weekends": subscription.weekends,
-        "all_clear": subscription.all_clear,
-        "paused_reason": subscription.paused_reason,
-        "subscribed_by": subscription.subscribed_by,
-    }
-
-
-def get_subscription(workspace_id: int, channel_id: str, *, session: Session) -> DigestSubscription | None:
-    query = select(DigestSubscription).where(
-        DigestSubscription.workspace_id == workspace_id, DigestSubscription.channel_id == channel_id
-    )
-    return session.exec(query).first()
-
-
-def subscribe(
-    workspace: Workspace,
-    channel_id: str,
-    options: DigestOptions,
-    *,
-    session: Session,
-    user_id: str,
-    now: datetime | None = None,
-) -> DigestSubscription:
-    """Subscribe a channel, or update (and unpause) its subscription. Audited as `digest_on`.
-
-    The person is recorded as the subscriber: the one told when the digest has to pause.
-    """
-    assert workspace.id is not None
-    now = now or utcnow()
-    subscription = get_subscription(workspace.id, channel_id, session=session)
-    before = _subscription_snapshot(subscription) if subscription else None
-    if subscription is None:
-        subscription = DigestSubscription(
-            workspace_id=workspace.id, channel_id=channel_id, subscribed_by=user_id, subscribed_at=now
-        )
-        session.add(subscription)
-    subscription.local_time = format_local_time(options.local_time)
-    subscription.timezone = options.timezone
-    subscription.days_ahead = options.days_ahead
-    subscription.weekends = options.weekends
-    subscription.all_clear = options.all_clear
-    subscription.active = True
-    subscription.paused_reason = None
-    subscription.subscribed_by = user_id
-    subscription.subscribed_at = now
-    subscription.updated_at = now
-    session.flush()
-    record_change(
-        session=session,
-        workspace_id=workspace.id,
-        actor=user_id,
-        action="digest_on",
-        before=before,
-        after=_subscription_snapshot(subscription),
-    )
-    return subscription
-
-
-def unsubscribe(
-    workspace: Workspace, channel_id: str, *, session: Session, user_id: str, now: datetime | None = None
-) -> DigestSubscription | None:
-    """Stop a channel's digest. The row stays (inactive) so its history does. Audited as `digest_off`."""
-    assert workspace.id is not None
-    subscription = get_subscription(workspace.id, channel_id, session=session)
-    if subscription is None or not subscription.active:
-        return subscription
-    before = _subscription_snapshot(subscription)
-    subscription.active = False
-    subscription.updated_at = now or utcnow()
-    record_change(
-        session=session,
-        workspace_id=workspace.id,
-        actor=user_id,
-        action="digest_off",
-        before=before,
-        after=_subscription_snapshot(subscription),
-    )
-    return subscription
-
-
-def pause_subscription(
-    subscription_id: int, reason: str, *, session: Session, now: datetime | None = None
-) -> DigestSubscription | None:
-    """Pause a subscription the app cannot post for (archived channel, bot removed). Audited."""
-    subscription = session.get(DigestSubscription, subscription_id)
-    if subscription is None or subscription.paused_reason == reason:
-        return subscription
-    before = _subscription_snapshot(subscription)
-    subscription.paused_reason = reason
-    subscription.updated_at = now or utcnow()
-    record_change(
-        session=session,
-        workspace_id=subscription.workspace_id,
-        actor=APP_ACTOR,
-        action="digest_paused",
-        before=before,
-        after=_subscription_snapshot(subscription),
-    )
-    return subscription
-
-
-def subscriptions(
-    *,
-    session: Session,
-    team_id: str | None = None,
-    channel_id: str | None = None,
-    include_paused: bool = True,
-) -> list[tuple[DigestSubscription, Workspace]]:
-    """Active subscriptions (of every workspace unless `team_id`), with their workspace."""
-    query = (
-        select(DigestSubscription, Workspace)
-        .join(Workspace, col(Workspace.id) == col(DigestSubscription.workspace_id))
-        .where(col(DigestSubscription.active).is_(True))
-        .order_by(col(Workspace.team_id), col(DigestSubscription.channel_id))
-    )
-    if team_id is not None:
-        query = query.where(Workspace.team_id == team_id)
-    if channel_id is not None:
-        query = query.where(DigestSubscription.channel_id == channel_id)
-    if not include_paused:
-        query = query.where(col(DigestSubscription.paused_reason).is_(None))
-    return [(subscription, workspace) for subscription, workspace in session.exec(query)]
-
-
-def subscription_due_day(subscription: DigestSubscription, now: datetime) -> date | None:
-    """The local date whose digest this subscription is due to post at `now` (see store.schedule)."""
-    return due_day(
-        now,
-        local_time=parse_local_time(subscription.local_time),
-        tz=zone(subscription.timezone),
-        weekends=subscription.weekends,
-        since=subscription.subscribed_at,
-    )
-
-
-def subscription_next_due(subscription: DigestSubscription, now: datetime, *, done_today: bool) -> datetime:
-    return next_due(
-        now,
-        local_time=parse_local_time(subscription.local_time),
-        tz=zone(subscription.timezone),
-        weekends=subscription.weekends,
-        since=subscription.subscribed_at,
-        done_today=done_today,
-    )
-
-
-def subscription_due_at(subscription: DigestSubscription, day: date) -> datetime:
-    return due_at(day, parse_local_time(subscription.local_time), zone(subscription.timezone))
-
-
-# --- runs and the claim ------------------------------------------------------------------------
 
 
 def get_run(workspace_id: int, channel_id: str, day: date, *, session: Session) -> DigestRun | None:
@@ -440,135 +243,3 @@ def finish_run(
     if error is not None:  # a later success keeps the last error, as history
         values["error"] = error[:500]
     return _update_claimed(claim, session=session, **values)
-
-
-# --- content -----------------------------------------------------------------------------------
-
-
-class DeadlineGroup(StrEnum):
-    TODAY = "today"
-    THIS_WEEK = "this_week"
-    LATER = "later"
-
-    @property
-    def title(self) -> str:
-        return {
-            DeadlineGroup.TODAY: "Deadline today",
-            DeadlineGroup.THIS_WEEK: "Deadline this week",
-            DeadlineGroup.LATER: "Deadline later",
-        }[self]
-
-
-def deadline_group(days_left: int) -> DeadlineGroup:
-    if days_left <= 0:
-        return DeadlineGroup.TODAY
-    if days_left <= THIS_WEEK_DAYS:
-        return DeadlineGroup.THIS_WEEK
-    return DeadlineGroup.LATER
-
-
-@dataclass(frozen=True)
-class DigestItem:
-    row: RenewalRow
-    days_left: int
-    # Noon of the deadline in the digest's time zone, for Slack's <!date^…> (every reader
-    # sees the date in their own zone; noon keeps it the same date for nearly all of them).
-    deadline_epoch: int
-
-    @property
-    def group(self) -> DeadlineGroup:
-        return deadline_group(self.days_left)
-
-
-@dataclass(frozen=True)
-class DigestView:
-    """One channel's digest for one local day: what Slack and the terminal both show."""
-
-    team_id: str
-    channel_id: str
-    day: date
-    days_ahead: int
-    timezone: str
-    local_time: str
-    all_clear: bool  # post a one-line all-clear when there is nothing to report
-    items: list[DigestItem]
-    mrr_at_stake: dict[str, Decimal]
-
-    @property
-    def total(self) -> int:
-        return len(self.items)
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.items
-
-    @property
-    def should_post(self) -> bool:
-        return bool(self.items) or self.all_clear
-
-    def groups(self) -> list[tuple[DeadlineGroup, list[DigestItem]]]:
-        """Non-empty groups in order (today, this week, later), items soonest first."""
-        grouped: dict[DeadlineGroup, list[DigestItem]] = {group: [] for group in DeadlineGroup}
-        for item in self.items:
-            grouped[item.group].append(item)
-        return [(group, items) for group, items in grouped.items() if items]
-
-
-def build_digest(
-    workspace: Workspace,
-    *,
-    session: Session,
-    day: date,
-    channel_id: str,
-    days_ahead: int = DEFAULT_DIGEST_DAYS,
-    timezone: str = "UTC",
-    local_time: str = "09:00",
-    all_clear: bool = False,
-) -> DigestView:
-    """The contract changes that still need action with a deadline from `day` to `day + days_ahead`.
-
-    Active associations only (load_rows leaves ended ones out); the status is the effective one.
-    """
-    tz = zone(timezone)
-    rows = load_rows(
-        workspace,
-        session=session,
-        today=day,
-        deadline_from=day,
-        deadline_until=day + timedelta(days=days_ahead),
-    )
-    items = [
-        DigestItem(
-            row=row,
-            days_left=days_until(row.renewal_deadline, day),
-            deadline_epoch=int(datetime.combine(row.renewal_deadline, time(12, 0), tzinfo=tz).timestamp()),
-        )
-        for row in rows
-        if row.needs_action
-    ]
-    return DigestView(
-        team_id=workspace.team_id,
-        channel_id=channel_id,
-        day=day,
-        days_ahead=days_ahead,
-        timezone=timezone,
-        local_time=local_time,
-        all_clear=all_clear,
-        items=items,
-        mrr_at_stake=totals_by_currency(item.row.mrr_at_stake for item in items),
-    )
-
-
-def subscription_digest(
-    subscription: DigestSubscription, workspace: Workspace, *, session: Session, day: date
-) -> DigestView:
-    return build_digest(
-        workspace,
-        session=session,
-        day=day,
-        channel_id=subscription.channel_id,
-        days_ahead=subscription.days_ahead,
-        timezone=subscription.timezone,
-        local_time=subscription.local_time,
-        all_clear=subscription.all_clear,
-    )

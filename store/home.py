@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from store.digest_claims import THIS_WEEK_DAYS, subscriptions
+from store.digest_content import THIS_WEEK_DAYS
+from store.digest_subscriptions import subscriptions
 from store.models import DigestSubscription, Workspace
 from store.rules import UPCOMING_WINDOW_DAYS, totals_by_currency
 from store.upcoming import RenewalQuery, RenewalRow, Viewer, filter_rows, load_rows
