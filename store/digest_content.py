@@ -47,8 +47,8 @@ def deadline_group(days_left: int) -> DeadlineGroup:
 class DigestItem:
     row: RenewalRow
     days_left: int
-    # Noon of the deadline in the digest's time zone, for Slack's <!date^…> (every reader
-    # sees the date in their own zone; noon keeps it the same date for nearly all of them).
+    # Noon of the deadline in the digest's time zone, as a Unix time: Slack shows it in each
+    # reader's own zone (blocks/digest.py), and noon keeps it the same date for nearly all.
     deadline_epoch: int
 
     @property
