@@ -130,8 +130,10 @@ def _insert_claim(
     return session.execute(statement.returning(table.c.id)).scalar_one_or_none() is not None
 
 
-def _claim_from(run: DigestRun, subscription: DigestSubscription, token: str) -> Claim:
-    assert run.id is not None and subscription.id is not None
+def _claim(subscription: DigestSubscription, day: date, token: str, *, session: Session) -> Claim:
+    """The claim just taken with `token`, read back from the run (the database filled it in)."""
+    run = get_run(subscription.workspace_id, subscription.channel_id, day, session=session)
+    assert run is not None and run.id is not None and subscription.id is not None
     return Claim(
         run_id=run.id,
         token=token,
@@ -164,9 +166,7 @@ def claim_run(
     # The INSERT is the transaction's first statement, so on SQLite it takes the write lock
     # before anything is read (no stale read snapshot to upgrade), and racers queue on it.
     if _insert_claim(subscription, day, token, now, session=session):
-        run = get_run(subscription.workspace_id, subscription.channel_id, day, session=session)
-        assert run is not None
-        return _claim_from(run, subscription, token)
+        return _claim(subscription, day, token, session=session)
 
     run = get_run(subscription.workspace_id, subscription.channel_id, day, session=session)
     assert run is not None and run.id is not None
@@ -200,9 +200,7 @@ def claim_run(
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         # Someone else took it over between our read and our update.
         return Refusal("in_progress", RunStatus.CLAIMED, None, run.message_ts)
-    run = get_run(subscription.workspace_id, subscription.channel_id, day, session=session)
-    assert run is not None
-    return _claim_from(run, subscription, token)
+    return _claim(subscription, day, token, session=session)
 
 
 def _update_claimed(claim: Claim, *, session: Session, **values: Any) -> bool:
