@@ -51,15 +51,20 @@ def _subscription_snapshot(subscription: DigestSubscription) -> dict[str, Any]:
     }
 
 
-def _record(
+def _change(
     subscription: DigestSubscription,
-    before: dict[str, Any] | None,
     *,
     session: Session,
     actor: str,
     action: str,
-) -> None:
-    """Audit a change to `subscription`; `before` is its snapshot from before the change."""
+    now: datetime,
+    **values: Any,
+) -> DigestSubscription:
+    """Set `values` on the subscription (a new one too) and record the change in its history."""
+    before = _subscription_snapshot(subscription) if subscription.id is not None else None
+    for name, value in values.items():
+        setattr(subscription, name, value)
+    subscription.updated_at = now
     record_change(
         session=session,
         workspace_id=subscription.workspace_id,
@@ -68,6 +73,7 @@ def _record(
         before=before,
         after=_subscription_snapshot(subscription),
     )
+    return subscription
 
 
 def get_subscription(workspace_id: int, channel_id: str, *, session: Session) -> DigestSubscription | None:
@@ -93,24 +99,26 @@ def subscribe(
     assert workspace.id is not None
     now = now or utcnow()
     subscription = get_subscription(workspace.id, channel_id, session=session)
-    before = _subscription_snapshot(subscription) if subscription else None
     if subscription is None:
-        subscription = DigestSubscription(
-            workspace_id=workspace.id, channel_id=channel_id, subscribed_by=user_id, subscribed_at=now
-        )
+        subscription = DigestSubscription(workspace_id=workspace.id, channel_id=channel_id)
         session.add(subscription)
-    subscription.local_time = format_local_time(options.local_time)
-    subscription.timezone = options.timezone
-    subscription.days_ahead = options.days_ahead
-    subscription.weekends = options.weekends
-    subscription.all_clear = options.all_clear
-    subscription.active = True
-    subscription.paused_reason = None
-    subscription.subscribed_by = user_id
-    subscription.subscribed_at = now
-    subscription.updated_at = now
+    _change(
+        subscription,
+        session=session,
+        actor=user_id,
+        action="digest_on",
+        now=now,
+        local_time=format_local_time(options.local_time),
+        timezone=options.timezone,
+        days_ahead=options.days_ahead,
+        weekends=options.weekends,
+        all_clear=options.all_clear,
+        active=True,
+        paused_reason=None,
+        subscribed_by=user_id,
+        subscribed_at=now,
+    )
     session.flush()
-    _record(subscription, before, session=session, actor=user_id, action="digest_on")
     return subscription
 
 
@@ -122,11 +130,9 @@ def unsubscribe(
     subscription = get_subscription(workspace.id, channel_id, session=session)
     if subscription is None or not subscription.active:
         return subscription
-    before = _subscription_snapshot(subscription)
-    subscription.active = False
-    subscription.updated_at = now or utcnow()
-    _record(subscription, before, session=session, actor=user_id, action="digest_off")
-    return subscription
+    return _change(
+        subscription, session=session, actor=user_id, action="digest_off", now=now or utcnow(), active=False
+    )
 
 
 def pause_subscription(
@@ -136,11 +142,14 @@ def pause_subscription(
     subscription = session.get(DigestSubscription, subscription_id)
     if subscription is None or subscription.paused_reason == reason:
         return subscription
-    before = _subscription_snapshot(subscription)
-    subscription.paused_reason = reason
-    subscription.updated_at = now or utcnow()
-    _record(subscription, before, session=session, actor=APP_ACTOR, action="digest_paused")
-    return subscription
+    return _change(
+        subscription,
+        session=session,
+        actor=APP_ACTOR,
+        action="digest_paused",
+        now=now or utcnow(),
+        paused_reason=reason,
+    )
 
 
 def subscriptions(
