@@ -24,7 +24,7 @@ from blocks import commands
 from blocks.client_actions import client_action_buttons
 from blocks.format import money, money_totals, relative_days
 from blocks.text import escape, mrkdwn, truncate
-from store.digests import DeadlineGroup, DigestItem, DigestView
+from store.digest_content import DeadlineGroup, DigestItem, DigestView
 from store.models import DigestRun, DigestSubscription
 
 APP_NAME = "Renewals"  # the bot's display name in manifest.yml, when its user ID is not known
