@@ -22,7 +22,7 @@ from blocks.format import money, money_totals, plural, relative_days
 from blocks.limits import MAX_MESSAGE_BLOCKS
 from blocks.message import Message, context, notice, section
 from blocks.text import escape, mrkdwn, slack_date, slack_day, truncate
-from store.digests import DeadlineGroup, DigestItem, DigestView
+from store.digest_content import DeadlineGroup, DigestItem, DigestView
 from store.models import DigestRun, DigestSubscription
 from store.schedule import zone
 

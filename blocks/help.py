@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from blocks import commands
 from blocks.message import Message, notice
-from store.digests import MAX_DIGEST_DAYS
+from store.digest_subscriptions import MAX_DIGEST_DAYS
 from store.filters import OWNER_WORDS, STATUS_VALUES, TYPE_VALUES
 from store.rules import DEFAULT_DIGEST_DAYS, UPCOMING_WINDOW_DAYS
 from store.schedule import DEFAULT_LOCAL_TIME

@@ -27,7 +27,7 @@ from blocks.message import Message
 from blocks.values import ClientModalRef, ClientRef, StaleValueError, decode
 from bot.errors import UserError
 from bot.slack.context import person_of, services_of, workspace_of
-from store import filters
+from handlers.command_text import plain_text
 from store.clients import client_detail, find_clients, get_client
 from store.db import session_scope
 from store.models import Client, Workspace
@@ -39,7 +39,7 @@ CLIENT_GONE = "That client is no longer in this workspace. Run `/renewal` again.
 def command_text(command: dict[str, Any]) -> str:
     """The slash command's text as typed: Slack sends `&`, `<`, `>` as HTML entities, and a typed
     domain as a link (`<http://acme.com|acme.com>`), which becomes its label again."""
-    return filters.command_text(str(command.get("text") or ""))
+    return plain_text(str(command.get("text") or ""))
 
 
 def current_workspace(context: BoltContext, *, session: Session) -> Workspace:

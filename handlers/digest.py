@@ -27,13 +27,11 @@ from blocks.digest import (
 from blocks.message import Message
 from bot.slack.context import person_of, services_of, workspace_of
 from store.db import session_scope
-from store.digests import (
-    DONE,
+from store.digest_claims import DONE, get_run, latest_run
+from store.digest_subscriptions import (
     MAX_DIGEST_DAYS,
     DigestOptions,
-    get_run,
     get_subscription,
-    latest_run,
     subscribe,
     subscription_next_due,
     unsubscribe,

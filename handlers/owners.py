@@ -9,7 +9,6 @@ Mentions arrive as `<@U123|name>` (the manifest sets should_escape); `<@U123>` w
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -32,13 +31,12 @@ from bot.slack.context import is_admin, person_of, services_of
 from bot.slack.replies import refusal
 from handlers.client_actions import set_partner_owner
 from handlers.client_detail import current_workspace
+from handlers.command_text import command_words, mention
 from store.clients import ClientChangeError, client_owner, find_clients, set_owner, set_partner_owns_all
 from store.db import session_scope
-from store.filters import command_words
 from store.rules import UPCOMING_WINDOW_DAYS, OwnerKind
 from store.upcoming import RenewalQuery, Viewer, filter_rows, load_rows
 
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 OWNER_WORDS = "`@someone`, `me` or `hubspot`"
 
 
@@ -55,9 +53,9 @@ def parse_owner(token: str, *, caller: str) -> OwnerArg | None:
         return OwnerArg(OwnerKind.PARTNER, caller)
     if word == "hubspot":
         return OwnerArg(OwnerKind.HUBSPOT)
-    mention = _MENTION.match(token)
-    if mention:
-        return OwnerArg(OwnerKind.PARTNER, mention.group(1))
+    person = mention(token)
+    if person:
+        return OwnerArg(OwnerKind.PARTNER, person.user_id)
     return None
 
 

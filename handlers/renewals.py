@@ -28,6 +28,7 @@ from blocks.renewals import (
 from blocks.values import PageRef, StaleValueError, decode
 from bot.slack.context import person_of, services_of, workspace_of
 from handlers.client_detail import client_for_ref, current_workspace, decode_ref, detail_message
+from handlers.command_text import plain_words
 from store.db import session_scope
 from store.filters import OWNER_WORDS, FilterError, parse_filters
 from store.models import Workspace
@@ -52,8 +53,9 @@ def table_reply(
     text = text.strip()
     if len(text) > MAX_COMMAND_TEXT:
         return too_long_message()
+    typed = plain_words(text)
     try:
-        filters = parse_filters(text)
+        filters = parse_filters(typed.words, mentioned=typed.mentioned)
     except FilterError as exc:
         return filter_error_message(str(exc))
     workspace: Workspace = workspace_of(context)

@@ -1,12 +1,15 @@
-"""`/renewals` text -> RenewalQuery: search words plus `type:`, `status:`, `owner:`, `days:`.
+"""`/renewals` words -> RenewalQuery: search words plus `type:`, `status:`, `owner:`, `days:`.
 
-A bad filter is a `FilterError` whose message says what is allowed; it is shown to
-the person as is, so it names their own words back to them (escaped by the caller).
+The words are plain values: handlers/command_text.py reads Slack's text format (a @mention
+arrives as the person's user ID). A bad filter is a `FilterError` whose message says what is
+allowed; it is shown to the person as is, so it names their own words back to them (escaped
+by the caller).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from store.rules import UPCOMING_WINDOW_DAYS, ContractType, Status
@@ -26,16 +29,9 @@ STATUS_VALUES: dict[str, Status] = {
 OWNER_WORDS = ("me", "hubspot", "partner")
 KEYS = ("type", "status", "owner", "days")
 
-# A token is a run of non-spaces, but a Slack mention or link `<...>` stays whole even
-# if its label has spaces (`owner:<@U123|Ana María>`).
-_TOKEN = re.compile(r"(?:[^\s<]*<[^>]*>)+[^\s<]*|\S+")
 # `key:value`, but not a pasted web address (`https://acme.com` is words to search).
 _FILTER = re.compile(r"^([A-Za-z_]+):(?!//)(.*)$")
-# With should_escape on, Slack sends mentions as <@U123|name> (or <@U123>).
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
-_BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-# ... and links as <http://acme.com|acme.com> or <mailto:a@b.c|a@b.c>: search their label.
-_LINK = re.compile(r"<(?:https?://|mailto:)([^>|]*)(?:\|([^>]*))?>")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 class FilterError(ValueError):
@@ -49,57 +45,31 @@ class Filters:
     query: RenewalQuery
     owner_name: str | None = None  # the @mention's name, when Slack sent one
 
-    @property
-    def is_filtered(self) -> bool:
-        q = self.query
-        return bool(q.words or q.contract_type or q.status or q.owner or q.days != UPCOMING_WINDOW_DAYS)
-
 
 def _allowed(values: tuple[str, ...] | list[str]) -> str:
     return ", ".join(values)
 
 
-def _unwrap_links(text: str) -> str:
-    return _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+def parse_filters(words: Iterable[str], *, mentioned: Mapping[str, str | None] | None = None) -> Filters:
+    """Parse `/renewals` words; raises FilterError for an unknown key or value.
 
-
-def _unescape(text: str) -> str:
-    # Slack sends a typed `&`, `<`, `>` as entities (a real mention or link is the only `<`).
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def command_words(text: str) -> list[str]:
-    """Slash-command text as Slack sends it -> the words the person typed.
-
-    A link Slack made of a typed domain (`<http://acme.com|acme.com>`) becomes its label, a
-    mention (`<@U123|Ana María>`) stays one word even with spaces in its label, and the
-    entities `&amp;`, `&lt;`, `&gt;` become the characters typed.
+    `mentioned`: the user IDs among the words that stand for a @mention, with the name to
+    say back (or None).
     """
-    return [_unescape(token) for token in _TOKEN.findall(_unwrap_links(text or ""))]
-
-
-def command_text(text: str) -> str:
-    """Slash-command text as the person typed it: links as their labels, entities unescaped."""
-    return _unescape(_unwrap_links(text or "")).strip()
-
-
-def parse_filters(text: str) -> Filters:
-    """Parse `/renewals` text; raises FilterError for an unknown key or value."""
-    words: list[str] = []
+    mentioned = mentioned or {}
+    search: list[str] = []
     found: dict[str, str] = {}
     contract_type: ContractType | None = None
     status: Status | None = None
     owner: str | None = None
     owner_name: str | None = None
     days = UPCOMING_WINDOW_DAYS
-    for token in _TOKEN.findall(_unwrap_links(text or "")):
-        match = _FILTER.match(token)
+    for word in words:
+        match = _FILTER.match(word)
         if match is None:
-            words.append(_unescape(token))
+            search.append(word)
             continue
         key, value = match.group(1).lower(), match.group(2).strip()
-        if not _MENTION.match(value):
-            value = _unescape(value)
         if key not in KEYS:
             raise FilterError(f"`{key}:` is not a filter. Filters: type:, status:, owner:, days:")
         if key in found:
@@ -119,13 +89,10 @@ def parse_filters(text: str) -> Filters:
                 )
             status = STATUS_VALUES[folded]
         elif key == "owner":
-            mention = _MENTION.match(value)
             if folded in OWNER_WORDS:
                 owner = folded
-            elif mention:
-                owner, owner_name = mention.group(1), mention.group(2) or None
-            elif _BARE_USER_ID.match(value):
-                owner = value
+            elif value in mentioned or _USER_ID.match(value):
+                owner, owner_name = value, mentioned.get(value)
             else:
                 raise FilterError(
                     f"`owner:{value}` is not an owner. Use owner: me, hubspot, partner, "
@@ -138,6 +105,6 @@ def parse_filters(text: str) -> Filters:
                 )
             days = int(value)
     query = RenewalQuery(
-        words=" ".join(words), contract_type=contract_type, status=status, owner=owner, days=days
+        words=" ".join(search), contract_type=contract_type, status=status, owner=owner, days=days
     )
     return Filters(query=query, owner_name=owner_name)

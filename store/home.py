@@ -15,10 +15,11 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from store.digests import THIS_WEEK_DAYS, subscriptions
+from store.digest_content import THIS_WEEK_DAYS
+from store.digest_subscriptions import subscriptions
 from store.models import DigestSubscription, Workspace
 from store.rules import UPCOMING_WINDOW_DAYS, totals_by_currency
-from store.upcoming import RenewalQuery, RenewalRow, Viewer, filter_rows, load_rows
+from store.upcoming import RenewalQuery, RenewalRow, Viewer, filter_rows, upcoming_rows
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,7 @@ class HomeData:
 
 def home_data(workspace: Workspace, *, session: Session, today: date, viewer: Viewer) -> HomeData:
     """Everything the Home tab of `viewer` shows, read from `workspace` only."""
-    rows = load_rows(
-        workspace,
-        session=session,
-        today=today,
-        start_from=today,
-        start_until=today + timedelta(days=UPCOMING_WINDOW_DAYS),
-    )
+    rows = upcoming_rows(workspace, session=session, today=today)
     owned = filter_rows(rows, RenewalQuery(owner="me"), viewer=viewer)
     week_end = today + timedelta(days=THIS_WEEK_DAYS)
     # The same rows as the digest's "today" and "this week" groups (deadline from today on).

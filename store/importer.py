@@ -19,34 +19,25 @@ Rules (contract.md "Import format"):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from itertools import chain, islice
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import JSON, bindparam, delete, select, update
-from sqlmodel import Session, SQLModel, col
+from sqlalchemy import select
+from sqlmodel import Session, col
 
+from store.bulk_io import ImportProgress, insert_rows, streamed, update_rows
 from store.csv_format import Col, ImportRow, ParsedFile, Person, RowProblem, RowWarning
-from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember, Workspace
+from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember
 from store.rules import ContractType, OwnerKind, fold
-from store.types import ExactDecimal, utcnow
+from store.types import utcnow
 from store.workspaces import ensure_workspace
 
 IMPORT_ACTION = "import"  # the audit action of the import itself and of each client it changed
-CHUNK = 2000  # rows per bulk statement: big enough to be fast, small enough to show progress
 SMALL_FILE_CLIENTS = 500  # up to this many clients, read only theirs instead of the whole workspace
-
-
-class ImportProgress(Protocol):
-    """Where an import reports how far it got (a progress bar, or nothing)."""
-
-    def phase(self, description: str, total: int) -> None: ...
-
-    def advance(self, amount: int) -> None: ...
 
 
 class _NoProgress:
@@ -198,25 +189,20 @@ _CHANGE_FIELDS = (
 )
 
 
-def _streamed(session: Session, query: Any) -> Any:
-    """Rows a few thousand at a time: a big workspace is never buffered whole as raw rows too."""
-    return session.execute(query.execution_options(yield_per=CHUNK))
-
-
 def _load_clients(session: Session, workspace_id: int, hub_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     query = select(col(Client.id), col(Client.hub_id), *(getattr(Client, f) for f in _CLIENT_FIELDS)).where(
         Client.workspace_id == workspace_id
     )
     if len(hub_ids) <= SMALL_FILE_CLIENTS:
         query = query.where(col(Client.hub_id).in_(hub_ids))
-    return {row.hub_id: row._asdict() for row in _streamed(session, query)}
+    return {row.hub_id: row._asdict() for row in streamed(session, query)}
 
 
 def _load_client_ids(session: Session, workspace_id: int, hub_ids: Sequence[str]) -> dict[str, int]:
     query = select(col(Client.hub_id), col(Client.id)).where(Client.workspace_id == workspace_id)
     if len(hub_ids) <= SMALL_FILE_CLIENTS:
         query = query.where(col(Client.hub_id).in_(hub_ids))
-    return {hub_id: client_id for hub_id, client_id in _streamed(session, query)}
+    return {hub_id: client_id for hub_id, client_id in streamed(session, query)}
 
 
 def _load_contacts(
@@ -228,7 +214,7 @@ def _load_contacts(
     if len(client_ids) <= SMALL_FILE_CLIENTS:
         query = query.where(col(Contact.client_id).in_(client_ids))
     contacts: dict[int, dict[str, tuple[int, str | None]]] = {}
-    for client_id, contact_id, email, name in _streamed(session, query):
+    for client_id, contact_id, email, name in streamed(session, query):
         contacts.setdefault(client_id, {})[email.lower()] = (contact_id, name)
     return contacts
 
@@ -249,7 +235,7 @@ def _load_changes(
     ).where(ContractChange.workspace_id == workspace_id)
     if len(client_ids) <= SMALL_FILE_CLIENTS:
         query = query.where(col(ContractChange.client_id).in_(client_ids))
-    return {tuple(row[:3]): tuple(row[3:]) for row in _streamed(session, query)}
+    return {tuple(row[:3]): tuple(row[3:]) for row in streamed(session, query)}
 
 
 def _load_members(session: Session, workspace_id: int) -> dict[str, tuple[int, str | None]]:
@@ -259,162 +245,7 @@ def _load_members(session: Session, workspace_id: int) -> dict[str, tuple[int, s
     return {email.lower(): (member_id, name) for email, member_id, name in session.execute(query)}
 
 
-# --- writing -------------------------------------------------------------------------------------
-
-
-def _converters(session: Session, table: Any, names: list[str]) -> list[Callable[[Any], Any] | None]:
-    """SQLAlchemy's own Python -> driver conversions of these columns (enums, JSON, UTC times…).
-
-    The bulk paths below hand rows to the driver directly, skipping SQLAlchemy's per-row
-    bookkeeping, so they convert values exactly as it would. Repeated values (the import's
-    timestamp, dates, enums) are converted once; money is not cached, so `1.50` stays `1.50`.
-    """
-    dialect = session.get_bind().dialect
-    converters = []
-    for name in names:
-        column_type = table.c[name].type
-        convert = column_type.dialect_impl(dialect).bind_processor(dialect)
-        if convert is not None and not isinstance(column_type, ExactDecimal | JSON):
-            convert = _remembering(convert)
-        converters.append(convert)
-    return converters
-
-
-def _remembering(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    known: dict[Any, Any] = {}
-
-    def converted(value: Any) -> Any:
-        try:
-            return known[value]
-        except KeyError:
-            result = known[value] = convert(value)
-            return result
-
-    return converted
-
-
-def _driver_rows(
-    session: Session, table: Any, names: list[str], rows: Iterable[dict[str, Any]]
-) -> Iterator[list[Any]]:
-    pairs = list(zip(names, _converters(session, table, names), strict=True))
-    for row in rows:
-        yield [row[name] if convert is None else convert(row[name]) for name, convert in pairs]
-
-
-def _quoted(names: Iterable[str]) -> str:
-    return ", ".join(f'"{name}"' for name in names)
-
-
-def _executemany(
-    session: Session, statement: str, rows: Iterator[list[Any]], progress: ImportProgress
-) -> None:
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    cursor = driver.cursor()
-    try:
-        while chunk := list(islice(rows, CHUNK)):
-            cursor.executemany(statement, chunk)
-            progress.advance(len(chunk))
-    finally:
-        cursor.close()
-
-
-def _copy(
-    session: Session, target: str, names: list[str], rows: Iterator[list[Any]], progress: ImportProgress
-) -> None:
-    """PostgreSQL's COPY: by far its fastest way in for many rows."""
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    done = 0
-    with driver.cursor() as cursor, cursor.copy(f'COPY "{target}" ({_quoted(names)}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(row)
-            done += 1
-            if done % CHUNK == 0:
-                progress.advance(CHUNK)
-    progress.advance(done % CHUNK)
-
-
-def _insert(
-    session: Session, model: type[SQLModel], rows: Iterable[dict[str, Any]], progress: ImportProgress
-) -> None:
-    """Insert many rows fast: COPY on PostgreSQL, the driver's executemany on SQLite.
-
-    `rows` may be a generator (nothing is held but a chunk); every dict has the same keys.
-    """
-    table = model.__table__  # type: ignore[attr-defined]
-    rows = iter(rows)
-    first = next(rows, None)
-    if first is None:
-        return
-    names = list(first)
-    every = chain((first,), rows)
-    values = _driver_rows(session, table, names, every)
-    dialect = session.get_bind().dialect
-    if dialect.name == "postgresql":
-        _copy(session, table.name, names, values, progress)
-    elif dialect.paramstyle == "qmark":
-        placeholders = ", ".join("?" for _ in names)
-        _executemany(
-            session,
-            f'INSERT INTO "{table.name}" ({_quoted(names)}) VALUES ({placeholders})',
-            values,
-            progress,
-        )
-    else:  # another database: SQLAlchemy's own executemany
-        while chunk := list(islice(every, CHUNK)):
-            session.execute(table.insert(), chunk)
-            progress.advance(len(chunk))
-
-
-def _update(
-    session: Session, model: type[SQLModel], rows: list[dict[str, Any]], progress: ImportProgress
-) -> None:
-    """Update rows by primary key; every dict has `id` and the same other keys.
-
-    On PostgreSQL the new values are COPYed into a temporary table and applied with one
-    UPDATE … FROM (a statement per row would cost a round trip each).
-    """
-    if not rows:
-        return
-    table = model.__table__  # type: ignore[attr-defined]
-    names = [name for name in rows[0] if name != "id"]
-    dialect = session.get_bind().dialect
-    if dialect.name == "postgresql":
-        connection = session.connection()
-        scratch = f"import_{table.name}"
-        connection.exec_driver_sql(
-            f'CREATE TEMPORARY TABLE "{scratch}" ON COMMIT DROP AS '
-            f'SELECT {_quoted(["id", *names])} FROM "{table.name}" WITH NO DATA'
-        )
-        _copy(session, scratch, ["id", *names], _driver_rows(session, table, ["id", *names], rows), progress)
-        # Fresh statistics, or the planner may take the just-filled tables for empty ones
-        # and join them row by row.
-        connection.exec_driver_sql(f'ANALYZE "{scratch}"')
-        assignments = ", ".join(f'"{name}" = scratch."{name}"' for name in names)
-        connection.exec_driver_sql(
-            f'UPDATE "{table.name}" SET {assignments} FROM "{scratch}" AS scratch '
-            f'WHERE "{table.name}".id = scratch.id'
-        )
-        connection.exec_driver_sql(f'DROP TABLE "{scratch}"')
-    elif dialect.paramstyle == "qmark":
-        assignments = ", ".join(f'"{name}" = ?' for name in names)
-        _executemany(
-            session,
-            f'UPDATE "{table.name}" SET {assignments} WHERE id = ?',
-            _driver_rows(session, table, [*names, "id"], rows),
-            progress,
-        )
-    else:
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("p_id"))
-            .values({name: bindparam(f"p_{name}") for name in names})
-        )
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            session.execute(statement, [{f"p_{key}": value for key, value in row.items()} for row in chunk])
-            progress.advance(len(chunk))
+# --- history -------------------------------------------------------------------------------------
 
 
 def _plain(value: Any) -> Any:
@@ -505,8 +336,8 @@ def import_parsed(
     ]
     if new_members or named_members:
         progress.phase("Saving partner members", len(new_members) + len(named_members))
-        _insert(session, PartnerMember, new_members, progress)
-        _update(session, PartnerMember, named_members, progress)
+        insert_rows(session, PartnerMember, new_members, progress)
+        update_rows(session, PartnerMember, named_members, progress)
         members = _load_members(session, ws)
         result.members_added = len(new_members)
         result.members_named = len(named_members)
@@ -518,7 +349,7 @@ def import_parsed(
     fresh = [c for c in inputs.values() if c.hub_id not in stored]
     if fresh:
         progress.phase("Adding clients", len(fresh))
-        _insert(session, Client, (_new_client(c, ws, member_ids, now) for c in fresh), progress)
+        insert_rows(session, Client, (_new_client(c, ws, member_ids, now) for c in fresh), progress)
         result.clients_created = len(fresh)
     client_ids = _load_client_ids(session, ws, hub_ids) if fresh else {h: c["id"] for h, c in stored.items()}
     ids = [client_ids[h] for h in hub_ids]
@@ -546,7 +377,7 @@ def import_parsed(
             audits.setdefault(client_id, _Audit()).note("contacts added", None, added)
     if contact_inserts or contact_updates:
         progress.phase("Saving contacts", len(contact_inserts) + len(contact_updates))
-        _insert(
+        insert_rows(
             session,
             Contact,
             (
@@ -555,7 +386,7 @@ def import_parsed(
             ),
             progress,
         )
-        _update(session, Contact, contact_updates, progress)
+        update_rows(session, Contact, contact_updates, progress)
         result.contacts_added = len(contact_inserts)
         if contact_inserts:
             contacts = _load_contacts(session, ws, ids)
@@ -579,8 +410,8 @@ def import_parsed(
             _note_client(audit, changed, old, new, member_emails, contacts.get(client_id, {}))
     if client_updates or primary_updates:
         progress.phase("Saving clients", len(client_updates) + len(primary_updates))
-        _update(session, Client, client_updates, progress)
-        _update(session, Client, primary_updates, progress)
+        update_rows(session, Client, client_updates, progress)
+        update_rows(session, Client, primary_updates, progress)
 
     # Contract changes, keyed by (client, contract type, renewal start date).
     changes = _load_changes(session, ws, ids)
@@ -610,7 +441,7 @@ def import_parsed(
     result.created, result.updated = len(fresh_changes), len(change_updates)
     if fresh_changes or change_updates:
         progress.phase("Saving contract changes", len(fresh_changes) + len(change_updates))
-        _insert(
+        insert_rows(
             session,
             ContractChange,
             (
@@ -627,7 +458,7 @@ def import_parsed(
             ),
             progress,
         )
-        _update(session, ContractChange, change_updates, progress)
+        update_rows(session, ContractChange, change_updates, progress)
     result.clients_updated = len(audits)  # only existing clients get an audit entry
 
     # History: one event per existing client the import changed, and one for the import itself.
@@ -656,7 +487,7 @@ def import_parsed(
             }
         )
         progress.phase("Recording history", len(events))
-        _insert(session, AuditEvent, events, progress)
+        insert_rows(session, AuditEvent, events, progress)
     result.warnings.sort(key=lambda w: w.line)
     return result
 
@@ -751,25 +582,3 @@ def _change_values(row: ImportRow, old: dict[str, Any] | None, columns: frozense
         for name in names:
             values[name] = kept[name] if kept is not None else getattr(row, name)
     return values
-
-
-def remove_changes_except(
-    workspace: Workspace, keys: set[tuple[str, ContractType, date]], *, session: Session
-) -> int:
-    """Delete the workspace's contract changes whose (Hub ID, type, start date) is not in `keys`.
-
-    Only for generated sample workspaces (the demo), whose dates move with the calendar:
-    an import never deletes anything.
-    """
-    query = (
-        select(col(ContractChange.id), col(Client.hub_id), col(ContractChange.contract_type))
-        .add_columns(col(ContractChange.renewal_start_date))
-        .join(Client, col(Client.id) == col(ContractChange.client_id))
-        .where(ContractChange.workspace_id == workspace.id, Client.workspace_id == workspace.id)
-    )
-    stale = [change_id for change_id, *key in session.execute(query) if tuple(key) not in keys]
-    for start in range(0, len(stale), CHUNK):
-        session.execute(
-            delete(ContractChange).where(col(ContractChange.id).in_(stale[start : start + CHUNK]))
-        )
-    return len(stale)

@@ -85,22 +85,6 @@ def needs_action(status: Status) -> bool:
     return status in NEEDS_ACTION
 
 
-def window_end(today: date, days: int = UPCOMING_WINDOW_DAYS) -> date:
-    return today + timedelta(days=days)
-
-
-def in_upcoming_window(start: date, today: date, days: int = UPCOMING_WINDOW_DAYS) -> bool:
-    """Whether a renewal start date falls in the next `days` days (today included)."""
-    if not 1 <= days <= UPCOMING_WINDOW_DAYS:
-        raise ValueError(f"the window is 1 to {UPCOMING_WINDOW_DAYS} days")
-    return today <= start <= window_end(today, days)
-
-
-def deadline_within(deadline: date, today: date, days: int) -> bool:
-    """Whether a renewal deadline is today or within the next `days` days (digests)."""
-    return today <= deadline <= today + timedelta(days=days)
-
-
 def days_until(day: date, today: date) -> int:
     return (day - today).days
 

@@ -1,7 +1,7 @@
 """When a digest is due: local time to UTC across daylight-saving changes, digest days.
 
 Pure functions of dates, times and IANA zones: no database, no Slack. The ticker asks
-`due_day` every minute; the database (store.digests) decides whether that day's
+`due_day` every minute; the database (store.digest_claims) decides whether that day's
 digest already went out.
 
 Daylight-saving days, as a person would expect them:

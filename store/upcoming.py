@@ -196,6 +196,15 @@ def load_rows(
     return rows
 
 
+def upcoming_rows(
+    workspace: Workspace, *, session: Session, today: date, days: int = UPCOMING_WINDOW_DAYS
+) -> list[RenewalRow]:
+    """The upcoming window: active clients' changes starting in the next `days` days, today included."""
+    return load_rows(
+        workspace, session=session, today=today, start_from=today, start_until=today + timedelta(days=days)
+    )
+
+
 def filter_rows(rows: Iterable[RenewalRow], query: RenewalQuery, *, viewer: Viewer) -> list[RenewalRow]:
     """Apply search words and filters; rows keep their order."""
     kept = []
@@ -234,13 +243,7 @@ def upcoming_view(
     page_size: int = 20,
 ) -> UpcomingView:
     """The upcoming-renewals table: start dates in the next `query.days` days, active clients only."""
-    rows = load_rows(
-        workspace,
-        session=session,
-        today=today,
-        start_from=today,
-        start_until=today + timedelta(days=query.days),
-    )
+    rows = upcoming_rows(workspace, session=session, today=today, days=query.days)
     matched = filter_rows(rows, query, viewer=viewer or Viewer())
     offset = max(0, min(offset, max(0, len(matched) - 1)))
     return UpcomingView(

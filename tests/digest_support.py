@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from bot.services import Services, build_services
 from bot.settings import Settings
 from store.db import make_engine, session_scope
-from store.digests import DigestOptions, subscribe
+from store.digest_subscriptions import DigestOptions, subscribe
 from store.models import Client, Contact, ContractChange, DigestRun, DigestSubscription, Workspace
 from store.rules import ContractType, OwnerKind, Status, fold, renewal_deadline
 

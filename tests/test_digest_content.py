@@ -11,7 +11,7 @@ from sqlmodel import Session
 from blocks.digest import digest_messages
 from blocks.ids import ActionId
 from blocks.values import ClientRef, decode
-from store.digests import DeadlineGroup, build_digest
+from store.digest_content import DeadlineGroup, build_digest
 from store.models import Workspace
 from store.rules import ContractType, Status
 from tests.digest_support import CHANNEL, add_change

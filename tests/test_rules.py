@@ -13,11 +13,9 @@ from store.rules import (
     OwnerKind,
     Status,
     closest_names,
-    deadline_within,
     effective_owner,
     effective_status,
     fold,
-    in_upcoming_window,
     match_client,
     mrr_at_stake,
     needs_action,
@@ -92,35 +90,6 @@ def test_needs_action_while_pending_or_cancellation_requested(status: Status, ex
 def test_pending_renewal_past_its_deadline_needs_no_action() -> None:
     status = effective_status(ContractType.RENEWAL, Status.PENDING, START, date(2027, 1, 20))
     assert not needs_action(status)
-
-
-@pytest.mark.parametrize(
-    ("start", "days", "inside"),
-    [
-        (date(2026, 11, 24), 120, True),  # today
-        (date(2027, 3, 24), 120, True),  # the 120th day
-        (date(2027, 3, 25), 120, False),
-        (date(2026, 11, 23), 120, False),  # yesterday
-        (date(2026, 12, 4), 10, True),
-        (date(2026, 12, 5), 10, False),
-    ],
-)
-def test_upcoming_window(start: date, days: int, inside: bool) -> None:
-    assert in_upcoming_window(start, date(2026, 11, 24), days) is inside
-
-
-@pytest.mark.parametrize("days", [0, 121, -1])
-def test_upcoming_window_outside_1_to_120_days_is_refused(days: int) -> None:
-    with pytest.raises(ValueError, match="1 to 120"):
-        in_upcoming_window(date(2026, 12, 1), date(2026, 11, 24), days)
-
-
-def test_deadline_within_counts_today_and_the_last_day() -> None:
-    today = date(2026, 11, 24)
-    assert deadline_within(today, today, 14)
-    assert deadline_within(date(2026, 12, 8), today, 14)
-    assert not deadline_within(date(2026, 12, 9), today, 14)
-    assert not deadline_within(date(2026, 11, 23), today, 14)
 
 
 def test_default_owner_is_hubspot() -> None:

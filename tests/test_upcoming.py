@@ -69,6 +69,26 @@ def test_lists_start_dates_in_the_next_120_days_soonest_deadline_first(
     assert view.total == 2
 
 
+@pytest.mark.parametrize(
+    ("start", "days", "listed"),
+    [
+        (TODAY, 120, True),
+        (TODAY + timedelta(days=120), 120, True),  # the window's last day
+        (TODAY + timedelta(days=121), 120, False),
+        (TODAY - timedelta(days=1), 120, False),  # started yesterday
+        (TODAY + timedelta(days=10), 10, True),
+        (TODAY + timedelta(days=11), 10, False),
+    ],
+)
+def test_the_window_counts_today_and_its_last_day(
+    session: Session, workspace: Workspace, start: date, days: int, listed: bool
+) -> None:
+    add_change(session, add_client(session, workspace, "Acme", "1"), start)
+    session.commit()
+    view = upcoming_view(workspace, RenewalQuery(days=days), session=session, today=TODAY)
+    assert (view.total == 1) is listed
+
+
 def test_shorter_window_on_request(session: Session, workspace: Workspace) -> None:
     client = add_client(session, workspace, "Acme", "1")
     add_change(session, client, TODAY + timedelta(days=10))

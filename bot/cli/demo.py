@@ -27,8 +27,9 @@ from store.clients import end_association, find_clients
 from store.columns import visible_columns
 from store.csv_format import Col, parse_csv
 from store.db import make_engine, migrate, session_scope
-from store.importer import import_parsed, remove_changes_except
+from store.importer import import_parsed
 from store.rules import fold, renewal_deadline
+from store.sample_data import remove_changes_except
 from store.upcoming import RenewalQuery, upcoming_view
 from store.workspaces import get_workspace
 

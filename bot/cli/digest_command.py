@@ -27,15 +27,9 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from store.columns import Column
 from store.db import make_engine, migrate, session_scope
-from store.digests import (
-    DONE,
-    DigestItem,
-    DigestView,
-    build_digest,
-    get_run,
-    subscription_digest,
-    subscriptions,
-)
+from store.digest_claims import DONE, get_run
+from store.digest_content import DigestItem, DigestView, build_digest, subscription_digest
+from store.digest_subscriptions import subscriptions
 from store.models import DigestSubscription, Workspace
 from store.rules import DEFAULT_DIGEST_DAYS
 from store.schedule import is_digest_day, local_date, zone

@@ -3,7 +3,7 @@
 The scheduler's ticker (`run_due`) and `renewals-bot digest` (`run_subscription`) both
 come through here, so both obey the same once-per-channel-per-local-day claim:
 
-1. claim the day's run and commit (store.digests.claim_run): whoever does not get it stops;
+1. claim the day's run and commit (store.digest_claims.claim_run): whoever does not get it stops;
 2. build the digest from the database as it is now;
 3. post it: the first message to the channel, the rest in its thread, recording progress
    after each message so a retry resumes the thread instead of posting again;
@@ -33,7 +33,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack.web_client import make_web_client
 from store.db import session_scope
-from store.digests import (
+from store.digest_claims import (
     DONE,
     STALE_CLAIM_AFTER,
     Claim,
@@ -42,13 +42,11 @@ from store.digests import (
     claim_run,
     finish_run,
     get_run,
-    pause_subscription,
     record_progress,
     retry_delay,
-    subscription_digest,
-    subscription_due_day,
-    subscriptions,
 )
+from store.digest_content import subscription_digest
+from store.digest_subscriptions import pause_subscription, subscription_due_day, subscriptions
 from store.models import DigestSubscription, Workspace
 from store.types import utcnow
 
