@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -14,7 +14,6 @@ from sqlmodel import Session
 
 from store.models import DigestSubscription, Workspace
 from store.rules import DEFAULT_DIGEST_DAYS, days_until, totals_by_currency
-from store.schedule import zone
 from store.upcoming import RenewalRow, load_rows
 
 # Deadlines in the next 7 days (after today) are "this week"; later ones are "later".
@@ -47,9 +46,6 @@ def deadline_group(days_left: int) -> DeadlineGroup:
 class DigestItem:
     row: RenewalRow
     days_left: int
-    # Noon of the deadline in the digest's time zone, as a Unix time: Slack shows it in each
-    # reader's own zone (blocks/digest.py), and noon keeps it the same date for nearly all.
-    deadline_epoch: int
 
     @property
     def group(self) -> DeadlineGroup:
@@ -101,7 +97,6 @@ def build_digest(
 
     Active associations only (load_rows leaves ended ones out); the status is the effective one.
     """
-    tz = zone(timezone)
     rows = load_rows(
         workspace,
         session=session,
@@ -110,11 +105,7 @@ def build_digest(
         deadline_until=day + timedelta(days=days_ahead),
     )
     items = [
-        DigestItem(
-            row=row,
-            days_left=days_until(row.renewal_deadline, day),
-            deadline_epoch=int(datetime.combine(row.renewal_deadline, time(12, 0), tzinfo=tz).timestamp()),
-        )
+        DigestItem(row=row, days_left=days_until(row.renewal_deadline, day))
         for row in rows
         if row.needs_action
     ]
