@@ -37,9 +37,8 @@ from blocks.text import mrkdwn
 from blocks.values import ClientModalRef, StaleValueError, decode, encode
 from bot.errors import UserError
 from bot.slack.context import is_admin, person_of, services_of, workspace_of
-from bot.slack.directory import Person
 from bot.slack.replies import from_home, refusal, tell_on_home
-from handlers.client_detail import (
+from handlers.common import (
     CLIENT_GONE,
     OTHER_WORKSPACE,
     check_team,
@@ -48,8 +47,9 @@ from handlers.client_detail import (
     decode_ref,
     detail_message,
     is_detail_message,
+    publish_home,
+    set_client_owner,
 )
-from handlers.home import publish_home
 from store.clients import (
     ClientChangeError,
     client_contacts,
@@ -57,17 +57,14 @@ from store.clients import (
     contact_count,
     end_association,
     get_client,
-    member_for_user,
     primary_contact,
     reassign_contact,
     record_end_reason,
     restore_association,
     search_contacts,
-    set_owner,
 )
 from store.db import session_scope
 from store.models import Client, Workspace
-from store.rules import OwnerKind
 
 # --- opening the modals ---------------------------------------------------------------------
 
@@ -233,28 +230,6 @@ def submit_reassign_contact(
     _report(ref, refreshed, confirmation, context=context)
 
 
-def set_partner_owner(
-    target: Client, person: Person, *, session: Any, workspace: Workspace, actor: str
-) -> None:
-    """Make `person` (looked up before the transaction) the client's owner, linking them to an
-    imported partner email. Raises ClientChangeError (a message for the person) when they cannot own
-    conversations: a bot, a deactivated account, someone from outside this workspace.
-
-    They were picked in Slack's own user select (or mentioned), so Slack knows them: when Slack
-    gave no profile they still own the client, set by user ID only (their email is not linked yet).
-    """
-    if person.is_bot:
-        raise ClientChangeError("Choose a person, not a bot.")
-    if person.deleted:
-        raise ClientChangeError("That person's account is deactivated. Choose someone else.")
-    if not person.belongs_to(team_id=workspace.team_id, enterprise_id=workspace.enterprise_id):
-        raise ClientChangeError("Choose a member of this workspace.")
-    member = member_for_user(
-        person.user_id, session=session, workspace=workspace, email=person.email, name=person.name
-    )
-    set_owner(target, OwnerKind.PARTNER, session=session, actor=actor, member=member)
-
-
 def submit_change_owner(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
@@ -272,11 +247,10 @@ def submit_change_owner(
             workspace = current_workspace(context, session=session)
             target = _modal_client(ref, workspace, session, block_id)
             try:
-                if choice.kind is OwnerKind.PARTNER:
-                    assert chosen is not None
-                    set_partner_owner(target, chosen, session=session, workspace=workspace, actor=user_id)
-                else:
-                    set_owner(target, OwnerKind.HUBSPOT, session=session, actor=user_id)
+                assert choice.kind is not None  # no errors: a kind was chosen
+                set_client_owner(
+                    target, choice.kind, chosen, session=session, workspace=workspace, actor=user_id
+                )
             except ClientChangeError as exc:
                 raise _InvalidSubmissionError({BlockId.OWNER_INPUT.value: str(exc)}) from None
             session.flush()

@@ -15,29 +15,25 @@ from slack_sdk import WebClient
 
 from blocks.help import help_message
 from blocks.ids import ActionId
-from blocks.message import Message, notice
+from blocks.message import Message
 from blocks.renewals import (
     MAX_COMMAND_TEXT,
     PAGE_SIZE,
     empty_message,
     filter_error_message,
     renewals_message,
-    stale_page_message,
     too_long_message,
 )
-from blocks.values import PageRef, StaleValueError, decode
 from bot.slack.context import person_of, services_of, workspace_of
-from handlers.client_detail import client_for_ref, current_workspace, decode_ref, detail_message
 from handlers.command_text import plain_words
+from handlers.common import client_session, decode_ref, detail_message, page_ref, viewer_for
 from store.db import session_scope
 from store.filters import OWNER_WORDS, FilterError, parse_filters
 from store.models import Workspace
 from store.preferences import columns_for
-from store.upcoming import RenewalQuery, Viewer, upcoming_view
+from store.upcoming import RenewalQuery, upcoming_view
 
 logger = logging.getLogger(__name__)
-
-OTHER_WORKSPACE_TEXT = "This button belongs to another workspace's message, so it does nothing here."
 
 
 def table_reply(
@@ -64,7 +60,7 @@ def table_reply(
     # users.info (missing scope, unknown user) the person still gets a table: `owner:me` then
     # matches by user ID only, and "today" is UTC's.
     person = person_of(context, client, user_id)
-    viewer = Viewer(user_id=user_id, email=person.email)
+    viewer = viewer_for(person)
     today = person.today()
     query = filters.query
     if query.owner is not None and query.owner not in OWNER_WORDS:
@@ -85,26 +81,6 @@ def table_reply(
             everything = upcoming_view(workspace, RenewalQuery(), session=session, today=today, page_size=1)
             return empty_message(filters, today=today, any_upcoming=everything.total > 0)
     return renewals_message(view, filters, columns, team_id=workspace.team_id, text=text, shared_by=shared_by)
-
-
-def page_ref(action: dict[str, Any], context: BoltContext, respond: Respond) -> PageRef | None:
-    """The button's page, or None (the person is told why) when stale or from another workspace."""
-    try:
-        ref = decode(PageRef, action.get("value"))
-    except StaleValueError:
-        respond(response_type="ephemeral", replace_original=False, **stale_page_message().as_kwargs())
-        return None
-    workspace = workspace_of(context)
-    if ref.team_id != workspace.team_id:
-        logger.warning(
-            "refused %s: value names team %s, request comes from %s",
-            action.get("action_id"),
-            ref.team_id,
-            workspace.team_id,
-        )
-        respond(response_type="ephemeral", replace_original=False, **notice(OTHER_WORKSPACE_TEXT).as_kwargs())
-        return None
-    return ref
 
 
 def renewals_command(
@@ -168,9 +144,7 @@ def client_chosen(
     ack()
     ref = decode_ref((action.get("selected_option") or {}).get("value"))
     today = person_of(context, client, body["user"]["id"]).today()
-    with session_scope(services_of(context).engine) as session:
-        workspace = current_workspace(context, session=session)
-        target = client_for_ref(ref, session=session, workspace=workspace)  # checks the team
+    with client_session(context, ref) as (session, workspace, target):  # checks the team
         message = detail_message(target, session=session, workspace=workspace, today=today)
     respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
 
