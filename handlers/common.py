@@ -5,30 +5,35 @@
 - A table button's page (`PageRef`), refused the same way.
 - The client's detail message, and whether a click came from one (to refresh it in place).
 - The person's Home tab, published again after a change made from it.
+- A client modal, start to end: its private_metadata (`ClientModalRef`: the client, and where the
+  modal came from), the submission (errors shown in the modal, the change in one transaction),
+  and the report (refresh the detail message, confirm ephemerally, or publish the Home tab).
 - Making someone picked in Slack a client's owner.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from slack_bolt import BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from blocks.client import STALE_TEXT, client_detail_message
 from blocks.home import home_view
 from blocks.ids import BlockId
+from blocks.limits import PRIVATE_METADATA_CHARS
 from blocks.message import Message, notice
 from blocks.renewals import stale_page_message
-from blocks.values import ClientModalRef, ClientRef, PageRef, StaleValueError, decode
+from blocks.values import ClientModalRef, ClientRef, PageRef, StaleValueError, decode, encode
 from bot.errors import UserError
 from bot.slack.context import person_of, services_of, workspace_of
 from bot.slack.directory import Person
+from bot.slack.replies import from_home
 from store.clients import ClientChangeError, client_detail, get_client, member_for_user, set_owner
 from store.db import session_scope
 from store.home import home_data
@@ -144,6 +149,127 @@ def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
         data = home_data(workspace, session=session, today=person.today(), viewer=viewer_for(person))
         view = home_view(data, team_id=workspace.team_id, user_id=user_id, zone=person.zone)
     client.views_publish(user_id=user_id, view=view)
+
+
+# --- client modals: opened from a button, submitted, reported -----------------------------------
+
+
+def modal_ref(
+    client: Client, workspace: Workspace, body: dict[str, Any], *, ended_at: datetime | None = None
+) -> str:
+    """The private_metadata of a modal about `client`, opened by the click in `body`: where to report."""
+    assert client.id is not None
+    response_url = body.get("response_url")
+    if response_url and len(response_url) > 2000:  # never seen; keep the metadata within its limit
+        response_url = None
+    ref = ClientModalRef(
+        client_id=client.id,
+        team_id=workspace.team_id,
+        response_url=response_url,
+        refresh=is_detail_message(body),
+        ended_at=ended_at,
+        home=from_home(body) or None,
+    )
+    return encode(ref, limit=PRIVATE_METADATA_CHARS)
+
+
+class InvalidSubmissionError(Exception):
+    """A submission to refuse inside the modal: {block_id: message}."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(next(iter(errors.values())))
+        self.errors = errors
+
+
+# Makes the change to the modal's client inside the transaction and returns the confirmation;
+# raises ClientChangeError (a message for the person) to refuse it.
+ClientChange = Callable[[Client, Session, Workspace], Message]
+
+
+def submit_client_modal(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    *,
+    block_id: str,
+    prepare: Callable[[ClientModalRef], ClientChange],
+    refused_block_id: str | None = None,
+) -> None:
+    """A client modal's submission, start to end.
+
+    `prepare` reads what was typed and asks Slack what it needs, before the transaction
+    (users.info may wait on Slack); it raises InvalidSubmissionError to refuse. Refusals (stale
+    metadata, another team's, a client gone, the change refused) show in the modal, at `block_id`
+    (a refused change at `refused_block_id` when given); otherwise the modal closes and the
+    change is reported (`_report`).
+    """
+    try:
+        ref = _read_modal_ref(view, workspace_of(context), block_id)
+        change = prepare(ref)
+        today = _refresh_day(ref, context, client, body["user"]["id"])
+        with session_scope(services_of(context).engine) as session:
+            workspace = current_workspace(context, session=session)
+            target = get_client(ref.client_id, session=session, workspace=workspace)
+            if target is None:
+                raise InvalidSubmissionError({block_id: CLIENT_GONE.replace("`", "")})
+            try:
+                confirmation = change(target, session, workspace)
+            except ClientChangeError as exc:
+                raise InvalidSubmissionError({refused_block_id or block_id: str(exc)}) from None
+            refreshed = refreshed_detail(target, workspace, session=session, today=today)
+    except InvalidSubmissionError as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    ack()
+    _report(ref, refreshed, confirmation, context=context)
+
+
+def _read_modal_ref(view: dict[str, Any], workspace: Workspace, block_id: str) -> ClientModalRef:
+    try:
+        ref = decode(ClientModalRef, view.get("private_metadata"))
+    except StaleValueError:
+        raise InvalidSubmissionError({block_id: STALE_TEXT.replace("`", "")}) from None
+    if ref.team_id != workspace.team_id:
+        raise InvalidSubmissionError({block_id: OTHER_WORKSPACE})
+    return ref
+
+
+def _refresh_day(ref: ClientModalRef, context: BoltContext, client: WebClient, user_id: str) -> date | None:
+    """The submitter's own day, when the detail message the modal came from is refreshed.
+
+    Asked before the transaction: users.info may wait on Slack.
+    """
+    return person_of(context, client, user_id).today() if ref.refresh else None
+
+
+def refreshed_detail(
+    target: Client, workspace: Workspace, *, session: Session, today: date | None
+) -> Message | None:
+    """The detail message to replace the one a change came from (None: it came from elsewhere)."""
+    if today is None:
+        return None
+    return detail_message(target, session=session, workspace=workspace, today=today)
+
+
+def _report(
+    ref: ClientModalRef, refreshed: Message | None, confirmation: Message, *, context: BoltContext
+) -> None:
+    """After a change: replace the detail message it came from, or confirm ephemerally.
+
+    A change made from the Home tab (no response_url) publishes the person's Home tab again.
+    """
+    if ref.home and context.client is not None and context.user_id:
+        publish_home(context.client, context, context.user_id)
+        return
+    if not ref.response_url:
+        return
+    respond = Respond(response_url=ref.response_url)
+    if ref.refresh and refreshed is not None:
+        respond(**refreshed.as_kwargs(), response_type="ephemeral", replace_original=True)
+    else:
+        respond(**confirmation.as_kwargs(), response_type="ephemeral", replace_original=False)
 
 
 # --- changes shared by several surfaces ---------------------------------------------------------
