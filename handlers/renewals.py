@@ -1,4 +1,5 @@
-"""`/renewals [words] [filters]`, `/renewals help`, and the table's Next / Previous / Share buttons.
+"""`/renewals [words] [filters]`, `/renewals help`, the table's Next / Previous / Share buttons, and
+its "Open a client…" menu.
 
 Every reply is ephemeral except a shared table. The table is always built for the
 request's own workspace; a page button whose value names another team is refused.
@@ -103,33 +104,26 @@ def page_clicked(
     client: WebClient,
     respond: Respond,
 ) -> None:
-    """Next / Previous: the same search from another offset, replacing the message in place."""
-    ack()
-    ref = page_ref(action, context, respond)
-    if ref is None:
-        return
-    message = table_reply(context, client, user_id=body["user"]["id"], text=ref.text, offset=ref.offset)
-    respond(replace_original=True, response_type="ephemeral", **message.as_kwargs())
-
-
-def share_clicked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond,
-) -> None:
-    """Post this page to the channel for everyone, naming who shared it; the private copy stays."""
+    """Next / Previous: the same search from another offset, replacing the message in place.
+    Share: post this page to the channel for everyone, naming who shared it; the private copy stays."""
     ack()
     ref = page_ref(action, context, respond)
     if ref is None:
         return
     user_id = body["user"]["id"]
+    share = action.get("action_id") == ActionId.SHARE.value
     message = table_reply(
-        context, client, user_id=user_id, text=ref.text, offset=ref.offset, shared_by=user_id
+        context,
+        client,
+        user_id=user_id,
+        text=ref.text,
+        offset=ref.offset,
+        shared_by=user_id if share else None,
     )
-    respond(response_type="in_channel", replace_original=False, **message.as_kwargs())
+    if share:
+        respond(response_type="in_channel", replace_original=False, **message.as_kwargs())
+    else:
+        respond(replace_original=True, response_type="ephemeral", **message.as_kwargs())
 
 
 def client_chosen(
@@ -153,5 +147,5 @@ def register(app: App) -> None:
     app.command("/renewals")(renewals_command)
     app.action(ActionId.NEXT_PAGE.value)(page_clicked)
     app.action(ActionId.PREVIOUS_PAGE.value)(page_clicked)
-    app.action(ActionId.SHARE.value)(share_clicked)
+    app.action(ActionId.SHARE.value)(page_clicked)
     app.action(ActionId.OPEN_CLIENT.value)(client_chosen)
