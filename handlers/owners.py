@@ -10,7 +10,6 @@ Mentions arrive as `<@U123|name>` (the manifest sets should_escape); `<@U123>` w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -34,7 +33,7 @@ from handlers.common import current_workspace, set_client_owner, viewer_for
 from store.clients import ClientChangeError, client_owner, find_clients, set_partner_owns_all
 from store.db import session_scope
 from store.rules import UPCOMING_WINDOW_DAYS, OwnerKind
-from store.upcoming import RenewalQuery, filter_rows, load_rows
+from store.upcoming import RenewalQuery, filter_rows, upcoming_rows
 
 OWNER_WORDS = "`@someone`, `me` or `hubspot`"
 
@@ -65,13 +64,7 @@ def _show_owned(client: WebClient, respond: Respond, context: BoltContext, user_
     today = person.today()
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
-        rows = load_rows(
-            workspace,
-            session=session,
-            today=today,
-            start_from=today,
-            start_until=today + timedelta(days=UPCOMING_WINDOW_DAYS),
-        )
+        rows = upcoming_rows(workspace, session=session, today=today)
         mine = filter_rows(rows, RenewalQuery(owner="me"), viewer=viewer_for(person))
     message = owned_renewals_message(mine, today=today, days=UPCOMING_WINDOW_DAYS)
     respond(**message.as_kwargs(), response_type="ephemeral")
