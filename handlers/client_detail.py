@@ -16,7 +16,7 @@ from blocks.client import MAX_PICKS, client_choices_message, no_client_message, 
 from blocks.ids import ActionId
 from bot.slack.context import person_of, services_of
 from handlers.command_text import plain_text
-from handlers.common import client_session, current_workspace, decode_ref, detail_message
+from handlers.common import current_workspace, decode_ref, detail_for, detail_message
 from store.clients import find_clients
 from store.db import session_scope
 
@@ -53,9 +53,7 @@ def pick_client(
 ) -> None:
     ack()
     ref = decode_ref(action.get("value"))
-    today = person_of(context, client, body["user"]["id"]).today()
-    with client_session(context, ref) as (session, workspace, target):
-        message = detail_message(target, session=session, workspace=workspace, today=today)
+    message = detail_for(ref, context=context, client=client, user_id=body["user"]["id"])
     respond(**message.as_kwargs(), response_type="ephemeral", replace_original=True)
 
 

@@ -124,6 +124,14 @@ def detail_message(client: Client, *, session: Session, workspace: Workspace, to
     return client_detail_message(detail, team_id=workspace.team_id)
 
 
+def detail_for(ref: ClientRef, *, context: BoltContext, client: WebClient, user_id: str) -> Message:
+    """The detail of the client `ref` names (refused as `client_session` refuses), as of the day of
+    the person asking, which is asked before the transaction."""
+    today = person_of(context, client, user_id).today()
+    with client_session(context, ref) as (session, workspace, target):
+        return detail_message(target, session=session, workspace=workspace, today=today)
+
+
 def is_detail_message(body: dict[str, Any]) -> bool:
     """Whether the clicked button sits in a /renewal detail (refresh it) rather than a table or digest."""
     message = body.get("message") or {}

@@ -27,7 +27,7 @@ from blocks.renewals import (
 )
 from bot.slack.context import person_of, services_of, workspace_of
 from handlers.command_text import plain_words
-from handlers.common import client_session, decode_ref, detail_message, page_ref, viewer_for
+from handlers.common import decode_ref, detail_for, page_ref, viewer_for
 from store.db import session_scope
 from store.filters import OWNER_WORDS, FilterError, parse_filters
 from store.models import Workspace
@@ -137,9 +137,7 @@ def client_chosen(
     """ "Open a client…" under the table: that client's detail, as a new ephemeral message."""
     ack()
     ref = decode_ref((action.get("selected_option") or {}).get("value"))
-    today = person_of(context, client, body["user"]["id"]).today()
-    with client_session(context, ref) as (session, workspace, target):  # checks the team
-        message = detail_message(target, session=session, workspace=workspace, today=today)
+    message = detail_for(ref, context=context, client=client, user_id=body["user"]["id"])  # checks the team
     respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
 
 
