@@ -13,7 +13,7 @@ from blocks.ids import ActionId, BlockId, ViewId
 from blocks.limits import PRIVATE_METADATA_CHARS
 from blocks.values import PageRef, StaleValueError, decode
 from bot.slack.context import services_of, workspace_of
-from handlers.renewals import page_ref
+from handlers.common import page_ref
 from store.db import session_scope
 from store.preferences import columns_for, save_columns
 

@@ -10,7 +10,6 @@ Mentions arrive as `<@U123|name>` (the manifest sets should_escape); `<@U123>` w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -29,13 +28,12 @@ from blocks.text import escape, mrkdwn
 from bot.errors import UserError
 from bot.slack.context import is_admin, person_of, services_of
 from bot.slack.replies import refusal
-from handlers.client_actions import set_partner_owner
-from handlers.client_detail import current_workspace
 from handlers.command_text import command_words, mention
-from store.clients import ClientChangeError, client_owner, find_clients, set_owner, set_partner_owns_all
+from handlers.common import current_workspace, set_client_owner, viewer_for
+from store.clients import ClientChangeError, client_owner, find_clients, set_partner_owns_all
 from store.db import session_scope
 from store.rules import UPCOMING_WINDOW_DAYS, OwnerKind
-from store.upcoming import RenewalQuery, Viewer, filter_rows, load_rows
+from store.upcoming import RenewalQuery, filter_rows, upcoming_rows
 
 OWNER_WORDS = "`@someone`, `me` or `hubspot`"
 
@@ -66,14 +64,8 @@ def _show_owned(client: WebClient, respond: Respond, context: BoltContext, user_
     today = person.today()
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
-        rows = load_rows(
-            workspace,
-            session=session,
-            today=today,
-            start_from=today,
-            start_until=today + timedelta(days=UPCOMING_WINDOW_DAYS),
-        )
-        mine = filter_rows(rows, RenewalQuery(owner="me"), viewer=Viewer(user_id=user_id, email=person.email))
+        rows = upcoming_rows(workspace, session=session, today=today)
+        mine = filter_rows(rows, RenewalQuery(owner="me"), viewer=viewer_for(person))
     message = owned_renewals_message(mine, today=today, days=UPCOMING_WINDOW_DAYS)
     respond(**message.as_kwargs(), response_type="ephemeral")
 
@@ -125,11 +117,9 @@ def _set_client_owner(
             target = found.matches[0]
             before = client_owner(target, session=session, workspace=workspace)
             try:
-                if owner.kind is OwnerKind.PARTNER:
-                    assert chosen is not None
-                    set_partner_owner(target, chosen, session=session, workspace=workspace, actor=user_id)
-                else:
-                    set_owner(target, OwnerKind.HUBSPOT, session=session, actor=user_id)
+                set_client_owner(
+                    target, owner.kind, chosen, session=session, workspace=workspace, actor=user_id
+                )
             except ClientChangeError as exc:
                 raise UserError(escape(str(exc))) from None
             session.flush()

@@ -1,4 +1,5 @@
-"""`/renewals [words] [filters]`, `/renewals help`, and the table's Next / Previous / Share buttons.
+"""`/renewals [words] [filters]`, `/renewals help`, the table's Next / Previous / Share buttons, and
+its "Open a client…" menu.
 
 Every reply is ephemeral except a shared table. The table is always built for the
 request's own workspace; a page button whose value names another team is refused.
@@ -15,29 +16,25 @@ from slack_sdk import WebClient
 
 from blocks.help import help_message
 from blocks.ids import ActionId
-from blocks.message import Message, notice
+from blocks.message import Message
 from blocks.renewals import (
     MAX_COMMAND_TEXT,
     PAGE_SIZE,
     empty_message,
     filter_error_message,
     renewals_message,
-    stale_page_message,
     too_long_message,
 )
-from blocks.values import PageRef, StaleValueError, decode
 from bot.slack.context import person_of, services_of, workspace_of
-from handlers.client_detail import client_for_ref, current_workspace, decode_ref, detail_message
 from handlers.command_text import plain_words
+from handlers.common import decode_ref, detail_for, page_ref, viewer_for
 from store.db import session_scope
 from store.filters import OWNER_WORDS, FilterError, parse_filters
 from store.models import Workspace
 from store.preferences import columns_for
-from store.upcoming import RenewalQuery, Viewer, upcoming_view
+from store.upcoming import RenewalQuery, upcoming_view
 
 logger = logging.getLogger(__name__)
-
-OTHER_WORKSPACE_TEXT = "This button belongs to another workspace's message, so it does nothing here."
 
 
 def table_reply(
@@ -64,7 +61,7 @@ def table_reply(
     # users.info (missing scope, unknown user) the person still gets a table: `owner:me` then
     # matches by user ID only, and "today" is UTC's.
     person = person_of(context, client, user_id)
-    viewer = Viewer(user_id=user_id, email=person.email)
+    viewer = viewer_for(person)
     today = person.today()
     query = filters.query
     if query.owner is not None and query.owner not in OWNER_WORDS:
@@ -87,26 +84,6 @@ def table_reply(
     return renewals_message(view, filters, columns, team_id=workspace.team_id, text=text, shared_by=shared_by)
 
 
-def page_ref(action: dict[str, Any], context: BoltContext, respond: Respond) -> PageRef | None:
-    """The button's page, or None (the person is told why) when stale or from another workspace."""
-    try:
-        ref = decode(PageRef, action.get("value"))
-    except StaleValueError:
-        respond(response_type="ephemeral", replace_original=False, **stale_page_message().as_kwargs())
-        return None
-    workspace = workspace_of(context)
-    if ref.team_id != workspace.team_id:
-        logger.warning(
-            "refused %s: value names team %s, request comes from %s",
-            action.get("action_id"),
-            ref.team_id,
-            workspace.team_id,
-        )
-        respond(response_type="ephemeral", replace_original=False, **notice(OTHER_WORKSPACE_TEXT).as_kwargs())
-        return None
-    return ref
-
-
 def renewals_command(
     ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
@@ -127,33 +104,26 @@ def page_clicked(
     client: WebClient,
     respond: Respond,
 ) -> None:
-    """Next / Previous: the same search from another offset, replacing the message in place."""
-    ack()
-    ref = page_ref(action, context, respond)
-    if ref is None:
-        return
-    message = table_reply(context, client, user_id=body["user"]["id"], text=ref.text, offset=ref.offset)
-    respond(replace_original=True, response_type="ephemeral", **message.as_kwargs())
-
-
-def share_clicked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond,
-) -> None:
-    """Post this page to the channel for everyone, naming who shared it; the private copy stays."""
+    """Next / Previous: the same search from another offset, replacing the message in place.
+    Share: post this page to the channel for everyone, naming who shared it; the private copy stays."""
     ack()
     ref = page_ref(action, context, respond)
     if ref is None:
         return
     user_id = body["user"]["id"]
+    share = action.get("action_id") == ActionId.SHARE.value
     message = table_reply(
-        context, client, user_id=user_id, text=ref.text, offset=ref.offset, shared_by=user_id
+        context,
+        client,
+        user_id=user_id,
+        text=ref.text,
+        offset=ref.offset,
+        shared_by=user_id if share else None,
     )
-    respond(response_type="in_channel", replace_original=False, **message.as_kwargs())
+    if share:
+        respond(response_type="in_channel", replace_original=False, **message.as_kwargs())
+    else:
+        respond(replace_original=True, response_type="ephemeral", **message.as_kwargs())
 
 
 def client_chosen(
@@ -167,11 +137,7 @@ def client_chosen(
     """ "Open a client…" under the table: that client's detail, as a new ephemeral message."""
     ack()
     ref = decode_ref((action.get("selected_option") or {}).get("value"))
-    today = person_of(context, client, body["user"]["id"]).today()
-    with session_scope(services_of(context).engine) as session:
-        workspace = current_workspace(context, session=session)
-        target = client_for_ref(ref, session=session, workspace=workspace)  # checks the team
-        message = detail_message(target, session=session, workspace=workspace, today=today)
+    message = detail_for(ref, context=context, client=client, user_id=body["user"]["id"])  # checks the team
     respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
 
 
@@ -179,5 +145,5 @@ def register(app: App) -> None:
     app.command("/renewals")(renewals_command)
     app.action(ActionId.NEXT_PAGE.value)(page_clicked)
     app.action(ActionId.PREVIOUS_PAGE.value)(page_clicked)
-    app.action(ActionId.SHARE.value)(share_clicked)
+    app.action(ActionId.SHARE.value)(page_clicked)
     app.action(ActionId.OPEN_CLIENT.value)(client_chosen)

@@ -38,7 +38,10 @@ HANDLER_MODULES: tuple[str, ...] = (
     "handlers.digest",
     "handlers.renewals",
     "handlers.client_detail",
-    "handlers.client_actions",
+    "handlers.reassign_contact",
+    "handlers.contact_typeahead",
+    "handlers.change_owner",
+    "handlers.association",
     "handlers.owners",
     "handlers.home",
 )
