@@ -19,7 +19,7 @@ from sqlmodel import Session
 from store.db import make_engine, migrate
 from store.models import Workspace
 
-pytest_plugins = ["tests.fake_slack"]
+pytest_plugins = ["tests.app_client"]
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 NO_POSTGRES = "TEST_DATABASE_URL is not set: PostgreSQL tests skipped (.ci/run sets it)"

@@ -13,14 +13,10 @@ from sqlmodel import Session, select
 
 from blocks.values import ClientRef, PageRef, encode
 from store.models import Workspace
-from tests.fake_slack import (
-    FakeSlack,
-    SlackAppClient,
-    block_actions_payload,
-    escaping_problems,
-    start_slack_app,
-)
+from tests.app_client import SlackAppClient, start_slack_app
+from tests.fake_slack import FakeSlack, escaping_problems
 from tests.renewals_data import NOON, add_client, all_text, client_names, mrkdwn_text, table_rows
+from tests.slack_requests import block_actions_payload
 
 
 @pytest.fixture(autouse=True)

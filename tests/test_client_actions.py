@@ -21,6 +21,7 @@ from blocks.values import ClientModalRef, ClientRef, encode
 from store.clients import end_association
 from store.models import Client, Contact, PartnerMember
 from store.rules import Owner, OwnerKind
+from tests.app_client import SlackAppClient, start_slack_app
 from tests.client_support import (
     NOW,
     OTHER_TEAM,
@@ -36,16 +37,13 @@ from tests.client_support import (
     primary_email,
     reload,
 )
-from tests.fake_slack import (
-    FakeSlack,
-    SlackAppClient,
+from tests.fake_slack import FakeSlack, block_problems
+from tests.slack_requests import (
     block_actions_payload,
-    block_problems,
     block_suggestion_payload,
     external_select,
     find_element,
     plain_text_input,
-    start_slack_app,
     static_select,
     users_select,
     view_submission_payload,

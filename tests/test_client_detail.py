@@ -17,6 +17,7 @@ from store.audit import record_change
 from store.clients import end_association
 from store.models import Client
 from store.rules import ContractType, Status
+from tests.app_client import SlackAppClient
 from tests.client_support import (
     NOW,
     OTHER_TEAM,
@@ -29,7 +30,8 @@ from tests.client_support import (
     mrkdwn_text,
     workspace_row,
 )
-from tests.fake_slack import FakeSlack, SlackAppClient, block_actions_payload, find_element
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import block_actions_payload, find_element
 
 
 @pytest.fixture(autouse=True)

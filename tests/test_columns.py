@@ -9,15 +9,10 @@ import time_machine
 from sqlmodel import Session, select
 
 from store.models import AuditEvent, UserPreference
-from tests.fake_slack import (
-    FakeSlack,
-    SlackAppClient,
-    block_actions_payload,
-    button_value,
-    checkboxes,
-    view_submission_payload,
-)
+from tests.app_client import SlackAppClient
+from tests.fake_slack import FakeSlack
 from tests.renewals_data import NOON, add_client, table_rows
+from tests.slack_requests import block_actions_payload, button_value, checkboxes, view_submission_payload
 
 LOCKED_HEADER = ["Client name", "Communication owner", "Contract type", "Status", "Renewal deadline"]
 

@@ -14,16 +14,10 @@ from bot.jobs.digest_runner import run_due
 from bot.services import build_services
 from store.db import session_scope
 from store.models import AuditEvent, DigestSubscription
+from tests.app_client import SlackAppClient
 from tests.digest_support import add_change, utc, workspace_row
-from tests.fake_slack import (
-    CHANNEL_ID,
-    TEAM_ID,
-    USER_ID,
-    Call,
-    FakeSlack,
-    SlackAppClient,
-    mrkdwn_texts,
-)
+from tests.fake_slack import Call, FakeSlack, mrkdwn_texts
+from tests.slack_requests import CHANNEL_ID, TEAM_ID, USER_ID
 
 # Monday 10 March 2025, 08:00 in New York (EDT, UTC-4).
 MONDAY_MORNING = utc(2025, 3, 10, 12, 0)

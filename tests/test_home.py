@@ -18,6 +18,7 @@ from sqlmodel import Session
 from blocks.client_actions import client_action_buttons
 from store.models import Client, DigestSubscription, Workspace
 from store.rules import ContractType, OwnerKind, Status
+from tests.app_client import SlackAppClient, start_slack_app
 from tests.client_support import (
     NOW,
     OTHER_TEAM,
@@ -33,16 +34,8 @@ from tests.client_support import (
     set_partner,
     workspace_row,
 )
-from tests.fake_slack import (
-    Call,
-    FakeSlack,
-    SlackAppClient,
-    block_actions_payload,
-    find_element,
-    start_slack_app,
-    static_select,
-    view_submission_payload,
-)
+from tests.fake_slack import Call, FakeSlack
+from tests.slack_requests import block_actions_payload, find_element, static_select, view_submission_payload
 
 ALICE = "U0ALICE"
 ALICE_EMAIL = "alice@partner.example"

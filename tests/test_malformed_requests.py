@@ -11,8 +11,10 @@ from urllib.parse import urlencode
 import pytest
 
 from blocks.values import ClientRef, PageRef, encode
-from tests.fake_slack import SIGNING_SECRET, TEAM_ID, FakeSlack, SlackAppClient, block_actions_payload, sign
+from tests.app_client import SIGNING_SECRET, SlackAppClient
+from tests.fake_slack import FakeSlack, sign
 from tests.renewals_data import add_client
+from tests.slack_requests import TEAM_ID, block_actions_payload
 
 
 def _form(fields: dict[str, Any]) -> bytes:

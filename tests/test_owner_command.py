@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from store.clients import end_association
 from store.models import Client, PartnerMember, Workspace
 from store.rules import OwnerKind
+from tests.app_client import SlackAppClient, start_slack_app
 from tests.client_support import (
     NOW,
     OTHER_TEAM,
@@ -27,7 +28,7 @@ from tests.client_support import (
     reload,
     set_partner,
 )
-from tests.fake_slack import FakeSlack, SlackAppClient, start_slack_app
+from tests.fake_slack import FakeSlack
 
 
 @pytest.fixture(autouse=True)

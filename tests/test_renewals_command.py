@@ -9,8 +9,10 @@ import pytest
 import time_machine
 
 from store.rules import ContractType, OwnerKind, Status
-from tests.fake_slack import FakeSlack, SlackAppClient, block_actions_payload, button_value, find_element
+from tests.app_client import SlackAppClient
+from tests.fake_slack import FakeSlack
 from tests.renewals_data import NOON, add_client, all_text, blocks_of, client_names, table_rows
+from tests.slack_requests import block_actions_payload, button_value, find_element
 
 
 @pytest.fixture(autouse=True)
