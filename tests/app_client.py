@@ -10,13 +10,17 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.fake_slack import Call, FakeSlack, sign
 from tests.slack_requests import CHANNEL_ID, TEAM_ID, USER_ID, new_response_url, new_trigger_id
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 # Usage (any test module; the fixtures come from this plugin via tests/conftest.py, the payload
 # builders from tests/slack_requests.py):
@@ -41,11 +45,13 @@ from tests.slack_requests import CHANNEL_ID, TEAM_ID, USER_ID, new_response_url,
 # test using it runs on SQLite and, with TEST_DATABASE_URL, PostgreSQL). Requests are
 # signed with SIGNING_SECRET exactly as Slack signs them; `slack_app.post(...)` sends a
 # raw body with any headers, for tests of the signature check itself.
-# `start_slack_app(fake, database_url, **settings)` builds one with other settings.
+# `start_slack_app(fake, database_url, **settings)` builds one with other settings (`serving(...)`
+# in a `with` block); `admin_app` is one with RENEWALS_ADMINS=U0LISTED.
 
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+ADMIN_ID = "U0LISTED"  # in RENEWALS_ADMINS of the `admin_app` fixture
 _event_ids = itertools.count(1)
 
 
@@ -244,17 +250,9 @@ def serve_wsgi(wsgi: Any) -> tuple[str, Callable[[], None]]:
     return f"http://127.0.0.1:{server.server_address[1]}", stop
 
 
-def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tuple[SlackAppClient, Any]:
-    """Build the app with test Settings (override any field) and serve it; returns (client, stop).
-
-    The WSGI app is the one `renewals-bot serve` runs (bot.slack.server.make_wsgi_app); here it is
-    served by the standard library's threaded server, which stops cleanly between tests.
-    """
-    from bot.services import build_services
+def app_settings(fake: Any, database_url: str, **overrides: Any) -> Settings:
+    """The app's Settings for a test: the fake Slack at `fake.api_url`, the test database, no .env."""
     from bot.settings import Settings
-    from bot.slack.app import build_app
-    from bot.slack.server import make_wsgi_app
-    from store.db import make_engine
 
     values: dict[str, Any] = {
         "slack_bot_token": BOT_TOKEN,
@@ -265,9 +263,23 @@ def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tupl
         "slack_api_url": fake.api_url,
         "database_url": database_url,
         "renewals_admins": frozenset(),
-        **settings,
+        **overrides,
     }
-    built = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tuple[SlackAppClient, Any]:
+    """Build the app with test Settings (override any field) and serve it; returns (client, stop).
+
+    The WSGI app is the one `renewals-bot serve` runs (bot.slack.server.make_wsgi_app); here it is
+    served by the standard library's threaded server, which stops cleanly between tests.
+    """
+    from bot.services import build_services
+    from bot.slack.app import build_app
+    from bot.slack.server import make_wsgi_app
+    from store.db import make_engine
+
+    built = app_settings(fake, database_url, **settings)
     engine = make_engine(built.database_url)
     app = build_app(build_services(built, engine))
     base_url, stop_server = serve_wsgi(make_wsgi_app(app, engine, built))
@@ -278,6 +290,16 @@ def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tupl
         engine.dispose()
 
     return client, stop
+
+
+@contextmanager
+def serving(fake: FakeSlack, database_url: str, **settings: Any) -> Iterator[SlackAppClient]:
+    """`start_slack_app` for a `with` block (or a fixture): the app is stopped when it ends."""
+    client, stop = start_slack_app(fake, database_url, **settings)
+    try:
+        yield client
+    finally:
+        stop()
 
 
 @pytest.fixture
@@ -294,8 +316,12 @@ def fake_slack() -> Iterator[FakeSlack]:
 @pytest.fixture
 def slack_app(fake_slack: FakeSlack, database_url: str) -> Iterator[SlackAppClient]:
     """The app, served over HTTP, talking to `fake_slack` and the test database."""
-    client, stop = start_slack_app(fake_slack, database_url)
-    try:
+    with serving(fake_slack, database_url) as client:
         yield client
-    finally:
-        stop()
+
+
+@pytest.fixture
+def admin_app(fake_slack: FakeSlack, database_url: str) -> Iterator[SlackAppClient]:
+    """The app with RENEWALS_ADMINS=U0LISTED (ADMIN_ID)."""
+    with serving(fake_slack, database_url, renewals_admins=frozenset({ADMIN_ID})) as client:
+        yield client

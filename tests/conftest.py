@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from store.db import make_engine, migrate
 from store.models import Workspace
+from tests.factories import workspace_row
 
 pytest_plugins = ["tests.app_client"]
 
@@ -97,7 +98,6 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def workspace(session: Session) -> Workspace:
-    workspace = Workspace(team_id="T0TEAM1")
-    session.add(workspace)
+    workspace = workspace_row(session)
     session.commit()
     return workspace

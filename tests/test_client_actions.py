@@ -21,22 +21,9 @@ from blocks.values import ClientModalRef, ClientRef, encode
 from store.clients import end_association
 from store.models import Client, Contact, PartnerMember
 from store.rules import Owner, OwnerKind
-from tests.app_client import SlackAppClient, start_slack_app
-from tests.client_support import (
-    NOW,
-    OTHER_TEAM,
-    TEAM,
-    add_client,
-    add_member,
-    blocks_text,
-    days,
-    db,
-    events,
-    full_change,
-    mrkdwn_text,
-    primary_email,
-    reload,
-)
+from tests.app_client import SlackAppClient
+from tests.client_support import NOW, blocks_text, db, events, mrkdwn_text, primary_email, reload
+from tests.factories import OTHER_TEAM, TEAM, add_client, add_member, days, full_change
 from tests.fake_slack import FakeSlack, block_problems
 from tests.slack_requests import (
     block_actions_payload,
@@ -60,16 +47,6 @@ ADD_REASON = "client_add_end_reason"
 def frozen() -> Iterator[None]:
     with time_machine.travel(NOW, tick=True):
         yield
-
-
-@pytest.fixture
-def admin_app(fake_slack: FakeSlack, database_url: str) -> Iterator[SlackAppClient]:
-    """The app with RENEWALS_ADMINS=U0LISTED."""
-    client, stop = start_slack_app(fake_slack, database_url, renewals_admins=frozenset({"U0LISTED"}))
-    try:
-        yield client
-    finally:
-        stop()
 
 
 def seed(app: SlackAppClient, *, contacts: int = 2, team_id: str = TEAM, hub_id: str = "1001") -> int:

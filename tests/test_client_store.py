@@ -28,15 +28,7 @@ from store.clients import (
 )
 from store.models import AuditEvent, Client, Contact, PartnerMember, Workspace
 from store.rules import ContractType, OwnerKind, Status
-from tests.client_support import (
-    OTHER_TEAM,
-    TODAY,
-    add_change,
-    add_client,
-    add_member,
-    set_partner,
-    workspace_row,
-)
+from tests.factories import OTHER_TEAM, TODAY, add_change, add_client, add_member, set_partner, workspace_row
 
 
 @pytest.fixture

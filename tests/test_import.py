@@ -18,6 +18,7 @@ from store.importer import ImportResult, import_parsed
 from store.members import link_member, unlinked_members
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember, Workspace
 from store.rules import BillingFrequency, ContractType, OwnerKind, Status
+from tests.factories import add_member
 
 HEADER = [
     "Client name",
@@ -794,8 +795,7 @@ def test_linking_a_member_to_slack(session: Session, workspace: Workspace) -> No
 
 def test_linking_merges_a_member_already_known_by_slack_user(session: Session, workspace: Workspace) -> None:
     assert workspace.id is not None
-    known = PartnerMember(workspace_id=workspace.id, slack_user_id="U0SAM", name="Sam")
-    session.add(known)
+    known = add_member(session, user_id="U0SAM", name="Sam")
     session.commit()
     run(csv_text(row(Communication_owner="sam@agency.example")), session)
     (imported,) = unlinked_members(workspace.id, ["sam@agency.example"], session=session)

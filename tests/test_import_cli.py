@@ -18,8 +18,9 @@ from store.preferences import save_columns
 from store.workspaces import ensure_workspace
 from tests.app_client import SlackAppClient
 from tests.client_support import blocks_text
+from tests.factories import NOON
 from tests.fake_slack import Call, FakeSlack
-from tests.renewals_data import NOON, all_text, table_rows
+from tests.renewals_data import all_text, table_rows
 from tests.slack_requests import USER_ID
 
 GOOD = (

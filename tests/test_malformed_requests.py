@@ -12,8 +12,8 @@ import pytest
 
 from blocks.values import ClientRef, PageRef, encode
 from tests.app_client import SIGNING_SECRET, SlackAppClient
+from tests.factories import seed_client
 from tests.fake_slack import FakeSlack, sign
-from tests.renewals_data import add_client
 from tests.slack_requests import TEAM_ID, block_actions_payload
 
 
@@ -122,7 +122,7 @@ def _tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 def test_a_client_button_with_an_id_beyond_any_row_says_the_client_is_gone(
     slack_app: SlackAppClient, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
-    add_client(slack_app.engine, "Acme Corp", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Acme Corp", changes=[{"days": 60}])
     huge = json.dumps({"v": 1, "client_id": 10**30, "team_id": TEAM_ID})
 
     for action_id in ("client_reassign_contact", "client_change_owner", "client_end_association"):
