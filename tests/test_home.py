@@ -18,7 +18,7 @@ from blocks.client_actions import client_action_buttons
 from store.models import Client, DigestSubscription, Workspace
 from store.rules import ContractType, OwnerKind, Status
 from tests.app_client import SlackAppClient, serving
-from tests.client_support import NOW, db, events, mrkdwn_text, reload
+from tests.client_support import CHANGE_OWNER, END, NOW, REASSIGN, db, events, mrkdwn_text, reload
 from tests.factories import (
     OTHER_TEAM,
     TEAM,
@@ -35,9 +35,6 @@ from tests.slack_requests import block_actions_payload, find_element, static_sel
 ALICE = "U0ALICE"
 ALICE_EMAIL = "alice@partner.example"
 BOB = "U0BOB"
-CHANGE_OWNER = "client_change_owner"
-REASSIGN = "client_reassign_contact"
-END = "client_end_association"
 
 
 @pytest.fixture(autouse=True)
