@@ -213,7 +213,7 @@ def test_renewal_for_an_ended_client_without_a_reason_says_so_and_offers_add_a_r
     assert value == {"v": 1, "client_id": client_id, "team_id": TEAM}
 
 
-def test_the_modal_is_prefilled_with_the_recorded_reason_and_a_change_is_audited(
+def test_a_recorded_reason_can_be_changed_from_the_prefilled_modal(
     admin_app: SlackAppClient,
 ) -> None:
     client_id, view = end_and_open_reason(admin_app)

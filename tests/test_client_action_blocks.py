@@ -14,7 +14,13 @@ from tests.factories import TEAM
 from tests.fake_slack import block_problems
 
 
-def test_buttons_carry_the_client_and_team_and_can_share_a_message() -> None:
+def test_a_button_carries_the_client_and_its_team() -> None:
+    buttons = client_action_buttons(1, TEAM, association_active=True, block_id_suffix="1").to_dict()
+
+    assert json.loads(buttons["elements"][0]["value"]) == {"v": 1, "client_id": 1, "team_id": TEAM}
+
+
+def test_two_clients_buttons_can_share_a_message() -> None:
     first = client_action_buttons(
         1, TEAM, association_active=True, block_id_suffix="1", client_name="A" * 500
     )
@@ -23,12 +29,16 @@ def test_buttons_carry_the_client_and_team_and_can_share_a_message() -> None:
 
     assert block_problems(blocks, max_blocks=50) == []
     assert [b["block_id"] for b in blocks] == ["client_actions:1", "client_actions:2"]
-    assert [e["text"]["text"] for e in blocks[1]["elements"]] == [
+
+
+def test_an_ended_association_offers_restore_in_place_of_end() -> None:
+    buttons = client_action_buttons(2, TEAM, association_active=False, block_id_suffix="2").to_dict()
+
+    assert [e["text"]["text"] for e in buttons["elements"]] == [
         "Reassign contact",
         "Change owner",
         "Restore association",
     ]
-    assert json.loads(blocks[0]["elements"][0]["value"]) == {"v": 1, "client_id": 1, "team_id": TEAM}
 
 
 def test_modals_stay_within_slacks_limits() -> None:

@@ -371,9 +371,8 @@ def test_a_second_import_updates_in_place_and_records_history(session: Session, 
     assert [(e.after or {}).get("updated") for e in summaries] == [0, 1]
 
 
-def test_empty_client_cells_keep_what_is_stored_and_empty_figures_clear(
-    session: Session, workspace: Workspace
-) -> None:
+def import_full_then_sparse(session: Session) -> None:
+    """FULL_ROW, then the same row again with its client cells and some figures left empty."""
     run(csv_text(FULL_ROW, header=HEADER), session)
     sparse = {
         **FULL_ROW,
@@ -384,10 +383,18 @@ def test_empty_client_cells_keep_what_is_stored_and_empty_figures_clear(
     }
     sparse |= {"Products": "", "Contacts used": "", "Max contacts": "", "Current MRR": ""}
     run(csv_text(sparse, header=HEADER), session)
+
+
+def test_empty_client_cells_keep_what_is_stored(session: Session, workspace: Workspace) -> None:
+    import_full_then_sparse(session)
     client = client_of(session, "1001")
     assert client.domain == "www.cafenunez.es" and client.owner_kind is OwnerKind.PARTNER
     assert client.primary_contact_id is not None and client.products == ["Marketing Hub Pro", "Sales Hub"]
     assert client.contacts_used == 1500
+
+
+def test_empty_figure_cells_clear_what_is_stored(session: Session, workspace: Workspace) -> None:
+    import_full_then_sparse(session)
     (change,) = changes_of(session, "1001")
     assert (change.max_contacts, change.current_mrr, change.estimated_new_mrr) == (
         None,

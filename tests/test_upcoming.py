@@ -83,18 +83,27 @@ def test_status_filter_uses_the_effective_status(session: Session, workspace: Wo
     assert [r.contract_type for r in pending.rows] == [ContractType.CONTACT_TIER_UPGRADE]
 
 
-def test_type_and_search_filters(session: Session, workspace: Workspace) -> None:
+def cafe_and_northwind(session: Session) -> None:
+    """An overage for Café Núñez; an overage and a renewal for Northwind."""
     cafe = add_client(session, "Café Núñez", "111", domain="cafenunez.es")
     other = add_client(session, "Northwind", "222")
     add_change(session, cafe, TODAY + timedelta(days=70), ContractType.EMAIL_OVERAGE)
     add_change(session, other, TODAY + timedelta(days=70), ContractType.EMAIL_OVERAGE)
     add_change(session, other, TODAY + timedelta(days=80))
     session.commit()
+
+
+def test_search_filter_forgives_accents_and_a_typo(session: Session, workspace: Workspace) -> None:
+    cafe_and_northwind(session)
     by_name = upcoming_view(workspace, RenewalQuery(words="cafe nunes"), session=session, today=TODAY)
+    assert [r.client_name for r in by_name.rows] == ["Café Núñez"]
+
+
+def test_type_filter_keeps_that_contract_type_only(session: Session, workspace: Workspace) -> None:
+    cafe_and_northwind(session)
     by_type = upcoming_view(
         workspace, RenewalQuery(contract_type=ContractType.RENEWAL), session=session, today=TODAY
     )
-    assert [r.client_name for r in by_name.rows] == ["Café Núñez"]
     assert [r.client_name for r in by_type.rows] == ["Northwind"]
 
 
