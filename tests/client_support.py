@@ -1,132 +1,42 @@
-"""Real rows and small readers for the client tests (tests/test_client_*.py, test_owner_command.py).
+"""Helpers for the tests of a client's surfaces (/renewal, its buttons and modals, /renewal-owner,
+the Home tab): read back what the app changed and sent, and drive a client's buttons.
 
-Clients, contacts and contract changes are written with the models, as an import would;
-the app under test reads them over its own engine.
+Their clients, contacts and contract changes are made with tests/factories.py; the app under
+test reads them over its own engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from store.db import session_scope
-from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember, Workspace
-from store.rules import BillingFrequency, ContractType, OwnerKind, Status, fold, renewal_deadline
+from store.models import AuditEvent, Client, Contact
+from tests.app_client import SlackAppClient
+from tests.factories import TEAM, TODAY, add_client, days, full_change
 from tests.fake_slack import mrkdwn_texts
+from tests.slack_requests import block_actions_payload, find_element
 
-TEAM = "T0TEAM1"
-OTHER_TEAM = "T0TEAM2"
-# "Today" in these tests (frozen with time-machine): deadlines are counted from it.
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-TODAY = NOW.date()
+# "Now" in these tests (frozen with time-machine), on the factories' TODAY.
+NOW = datetime.combine(TODAY, time(9, 30), tzinfo=UTC)
+
+# The action IDs of a client's buttons (blocks/ids.py), as Slack sends them back.
+REASSIGN = "client_reassign_contact"
+CHANGE_OWNER = "client_change_owner"
+END = "client_end_association"
+RESTORE = "client_restore_association"
+ADD_REASON = "client_add_end_reason"
 
 
 @contextmanager
 def db(engine: Engine) -> Iterator[Session]:
     with session_scope(engine) as session:
         yield session
-
-
-def workspace_row(session: Session, team_id: str = TEAM) -> Workspace:
-    workspace = session.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
-    if workspace is None:
-        workspace = Workspace(team_id=team_id)
-        session.add(workspace)
-        session.flush()
-    return workspace
-
-
-def add_client(
-    session: Session,
-    name: str,
-    hub_id: str,
-    *,
-    team_id: str = TEAM,
-    domain: str | None = None,
-    contacts: Sequence[tuple[str | None, str, str | None]] = (),
-    primary: str | None = None,
-    **fields: Any,
-) -> Client:
-    """A client with `contacts` (name, email, role); `primary` is one of their emails."""
-    workspace = workspace_row(session, team_id)
-    client = Client(
-        workspace_id=workspace.id, hub_id=hub_id, name=name, name_folded=fold(name), domain=domain, **fields
-    )
-    session.add(client)
-    session.flush()
-    for contact_name, email, role in contacts:
-        contact = Contact(
-            workspace_id=workspace.id, client_id=client.id, name=contact_name, email=email, role=role
-        )
-        session.add(contact)
-        session.flush()
-        if email == primary:
-            client.primary_contact_id = contact.id
-    session.add(client)
-    session.flush()
-    return client
-
-
-def add_change(
-    session: Session,
-    client: Client,
-    start: date,
-    contract_type: ContractType = ContractType.RENEWAL,
-    status: Status = Status.PENDING,
-    **figures: Any,
-) -> ContractChange:
-    change = ContractChange(
-        workspace_id=client.workspace_id,
-        client_id=client.id,
-        contract_type=contract_type,
-        status=status,
-        renewal_start_date=start,
-        renewal_deadline=renewal_deadline(start),
-        **figures,
-    )
-    session.add(change)
-    session.flush()
-    return change
-
-
-def full_change(session: Session, client: Client, start: date) -> ContractChange:
-    """A renewal with every optional figure filled in."""
-    return add_change(
-        session,
-        client,
-        start,
-        max_contacts=2000,
-        email_limit=20000,
-        billing_frequency=BillingFrequency.ANNUAL,
-        subscription_term_months=12,
-        current_mrr=Decimal("1200.50"),
-        current_mrr_currency="USD",
-        estimated_new_mrr=Decimal("1350.00"),
-        estimated_new_mrr_currency="USD",
-    )
-
-
-def add_member(
-    session: Session, *, email: str | None = None, user_id: str | None = None, team_id: str = TEAM
-) -> PartnerMember:
-    workspace = workspace_row(session, team_id)
-    member = PartnerMember(workspace_id=workspace.id, email=email, slack_user_id=user_id)
-    session.add(member)
-    session.flush()
-    return member
-
-
-def set_partner(session: Session, client: Client, member: PartnerMember) -> None:
-    client.owner_kind = OwnerKind.PARTNER
-    client.owner_member_id = member.id
-    session.add(client)
-    session.flush()
 
 
 def reload(engine: Engine, client_id: int) -> Client:
@@ -178,5 +88,58 @@ def mrkdwn_text(blocks: list[dict[str, Any]]) -> str:
     return "\n".join(mrkdwn_texts(blocks))
 
 
-def days(n: int) -> date:
-    return TODAY + timedelta(days=n)
+# --- driving a client's buttons from its /renewal detail ---------------------------------------
+
+
+def seed(app: SlackAppClient, *, contacts: int = 2, team_id: str = TEAM, hub_id: str = "1001") -> int:
+    """Acme Corp (hub ID 1001) with `contacts` contacts, Ana Pérez its primary, and a full renewal."""
+    with db(app.engine) as session:
+        people = [("Ana Pérez", "ana@acme.com", "Marketing lead"), ("Bob Stone", "bob@acme.com", None)]
+        people += [(f"Person {n:03d}", f"p{n:03d}@acme.com", None) for n in range(contacts - 2)]
+        acme = add_client(
+            session,
+            "Acme Corp",
+            hub_id,
+            team_id=team_id,
+            domain="acme.com",
+            contacts=people[:contacts],
+            primary="ana@acme.com" if contacts else None,
+        )
+        full_change(session, acme, days(60))
+        assert acme.id is not None
+        return acme.id
+
+
+def contact_id(app: SlackAppClient, email: str) -> int:
+    with Session(app.engine) as session:
+        contact = session.exec(select(Contact).where(Contact.email == email)).one()
+        assert contact.id is not None
+        return contact.id
+
+
+def detail(app: SlackAppClient, text: str = "1001", **kwargs: Any) -> dict[str, Any]:
+    """`/renewal text`: the client's detail message the app sends back."""
+    before = len(app.fake.calls_to("response_url"))
+    app.command("/renewal", text, **kwargs)
+    return app.wait_for("response_url", count=before + 1).params
+
+
+def click(
+    app: SlackAppClient, action_id: str, message: dict[str, Any], *, user_id: str = "U0ALICE", **kwargs: Any
+) -> None:
+    """Click button `action_id` in `message` (a detail, or any message with the client's buttons)."""
+    value = find_element(message["blocks"], action_id)["value"]
+    payload = block_actions_payload(
+        action_id,
+        value,
+        user_id=user_id,
+        block_id="client_actions",
+        message={"type": "message", "text": message["text"], "blocks": message["blocks"]},
+        fake=app.fake,
+        **kwargs,
+    )
+    assert app.action(payload).status == 200
+
+
+def opened_view(app: SlackAppClient, count: int = 1) -> dict[str, Any]:
+    return app.wait_for("views.open", count=count).params["view"]

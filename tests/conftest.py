@@ -18,8 +18,9 @@ from sqlmodel import Session
 
 from store.db import make_engine, migrate
 from store.models import Workspace
+from tests.factories import workspace_row
 
-pytest_plugins = ["tests.fake_slack"]
+pytest_plugins = ["tests.app_client"]
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 NO_POSTGRES = "TEST_DATABASE_URL is not set: PostgreSQL tests skipped (.ci/run sets it)"
@@ -97,7 +98,6 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def workspace(session: Session) -> Workspace:
-    workspace = Workspace(team_id="T0TEAM1")
-    session.add(workspace)
+    workspace = workspace_row(session)
     session.commit()
     return workspace

@@ -1,116 +1,35 @@
-"""Data and settings for the digest tests (tests/test_digest_*.py).
+"""Subscriptions, services and readers for the digest tests (tests/test_digest_*.py).
 
-Clients and contract changes are written as real rows; the runner talks to the fake Slack
-over real HTTP with the app's own WebClient (retry handlers included).
+Clients and contract changes are written as real rows (tests/factories.py); the runner talks to
+the fake Slack over real HTTP with the app's own WebClient (retry handlers included).
 """
 
 from __future__ import annotations
 
-import itertools
 import time as time_module
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.services import Services, build_services
-from bot.settings import Settings
 from store.db import make_engine, session_scope
 from store.digest_subscriptions import DigestOptions, subscribe
-from store.models import Client, Contact, ContractChange, DigestRun, DigestSubscription, Workspace
-from store.rules import ContractType, OwnerKind, Status, fold, renewal_deadline
+from store.models import DigestRun, DigestSubscription
+from tests.app_client import app_settings
+from tests.factories import TEAM, workspace_row
 
-TEAM = "T0TEAM1"
 CHANNEL = "C0DIGEST"
 SUBSCRIBER = "U0ALICE"
-_hub_ids = itertools.count(100_001)
-
-
-def settings_for(fake: Any, database_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "slack_bot_token": "xoxb-test-token",
-        "slack_signing_secret": "test-signing-secret",
-        "slack_app_token": None,
-        "slack_client_id": None,
-        "slack_client_secret": None,
-        "slack_api_url": fake.api_url,
-        "database_url": database_url,
-        "renewals_admins": frozenset(),
-        **overrides,
-    }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 def services_for(fake: Any, engine: Engine, database_url: str) -> Services:
-    return build_services(settings_for(fake, database_url), engine)
+    return build_services(app_settings(fake, database_url), engine)
 
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
-
-
-def workspace_row(session: Session, team_id: str = TEAM) -> Workspace:
-    workspace = session.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
-    if workspace is None:
-        workspace = Workspace(team_id=team_id)
-        session.add(workspace)
-        session.flush()
-    return workspace
-
-
-def add_change(
-    session: Session,
-    workspace: Workspace,
-    client_name: str,
-    *,
-    deadline: date,
-    contract_type: ContractType = ContractType.RENEWAL,
-    status: Status = Status.PENDING,
-    mrr: str | None = "1000.00",
-    currency: str = "USD",
-    contact: str | None = "Dana Buyer <dana@example.com>",
-    owner: OwnerKind | None = None,
-    ended: bool = False,
-    client: Client | None = None,
-) -> ContractChange:
-    """A contract change whose renewal deadline is `deadline` (its start date is derived from it)."""
-    assert workspace.id is not None
-    if client is None:
-        client = Client(
-            workspace_id=workspace.id,
-            hub_id=str(next(_hub_ids)),
-            name=client_name,
-            name_folded=fold(client_name),
-            owner_kind=owner,
-            association_ended_at=datetime.now(UTC) if ended else None,
-        )
-        session.add(client)
-        session.flush()
-        if contact:
-            name, _, email = contact.partition(" <")
-            person = Contact(
-                workspace_id=workspace.id, client_id=client.id or 0, name=name, email=email.rstrip(">")
-            )
-            session.add(person)
-            session.flush()
-            client.primary_contact_id = person.id
-    start = deadline + timedelta(days=45)
-    assert renewal_deadline(start) == deadline
-    change = ContractChange(
-        workspace_id=workspace.id,
-        client_id=client.id or 0,
-        contract_type=contract_type,
-        status=status,
-        renewal_start_date=start,
-        renewal_deadline=deadline,
-        current_mrr_currency=currency if mrr is not None else None,
-        current_mrr=Decimal(mrr) if mrr is not None else None,
-    )
-    session.add(change)
-    session.flush()
-    return change
 
 
 def add_subscription(

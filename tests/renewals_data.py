@@ -1,88 +1,11 @@
-"""Rows for Slack-surface tests: clients and contract changes written straight to the test database,
-and readers for the table the app sends back."""
+"""Readers for the messages the app sends back in the Slack-surface tests: the table, its client
+names, the text around it. (The rows they list are made with tests/factories.py.)"""
 
 from __future__ import annotations
 
-import itertools
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine
-
-from store.db import session_scope
-from store.models import Client, Contact, ContractChange, PartnerMember
-from store.rules import ContractType, OwnerKind, Status, fold, renewal_deadline
-from store.workspaces import ensure_workspace
 from tests.fake_slack import Call
-
-TODAY = date(2026, 3, 2)
-NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-_hub_ids = itertools.count(100_001)
-
-
-def add_client(
-    engine: Engine,
-    name: str,
-    *,
-    team_id: str = "T0TEAM1",
-    hub_id: str | None = None,
-    domain: str | None = None,
-    owner_kind: OwnerKind | None = None,
-    owner_user_id: str | None = None,
-    owner_email: str | None = None,
-    contact: str | None = None,
-    changes: list[dict[str, Any]] | None = None,
-    ended: bool = False,
-) -> int:
-    """A client with contract changes: each change dict has `days` (start date = TODAY + days),
-    and optionally `type`, `status`, `mrr` (USD). Returns the client ID."""
-    with session_scope(engine) as session:
-        workspace = ensure_workspace(team_id, session=session)
-        member_id = None
-        if owner_user_id or owner_email:
-            member = PartnerMember(
-                workspace_id=workspace.id, slack_user_id=owner_user_id, email=owner_email, name=owner_user_id
-            )
-            session.add(member)
-            session.flush()
-            member_id = member.id
-        client = Client(
-            workspace_id=workspace.id,
-            hub_id=hub_id or str(next(_hub_ids)),
-            name=name,
-            name_folded=fold(name),
-            domain=domain,
-            owner_kind=owner_kind,
-            owner_member_id=member_id,
-            association_ended_at=NOON if ended else None,
-        )
-        session.add(client)
-        session.flush()
-        if contact:
-            person = Contact(
-                workspace_id=workspace.id, client_id=client.id, name=contact, email="c@example.com"
-            )
-            session.add(person)
-            session.flush()
-            client.primary_contact_id = person.id
-        for change in changes or [{"days": 60}]:
-            start = TODAY + timedelta(days=change["days"])
-            mrr = change.get("mrr")
-            session.add(
-                ContractChange(
-                    workspace_id=workspace.id,
-                    client_id=client.id,
-                    contract_type=change.get("type", ContractType.RENEWAL),
-                    status=change.get("status", Status.PENDING),
-                    renewal_start_date=start,
-                    renewal_deadline=renewal_deadline(start),
-                    current_mrr_currency="USD" if mrr is not None else None,
-                    current_mrr=Decimal(mrr) if mrr is not None else None,
-                )
-            )
-        assert client.id is not None
-        return client.id
 
 
 def blocks_of(call: Call) -> list[dict[str, Any]]:

@@ -13,14 +13,11 @@ from sqlmodel import Session, select
 
 from blocks.values import ClientRef, PageRef, encode
 from store.models import Workspace
-from tests.fake_slack import (
-    FakeSlack,
-    SlackAppClient,
-    block_actions_payload,
-    escaping_problems,
-    start_slack_app,
-)
-from tests.renewals_data import NOON, add_client, all_text, client_names, mrkdwn_text, table_rows
+from tests.app_client import SlackAppClient, start_slack_app
+from tests.factories import NOON, seed_client
+from tests.fake_slack import FakeSlack, escaping_problems
+from tests.renewals_data import all_text, client_names, mrkdwn_text, table_rows
+from tests.slack_requests import block_actions_payload
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +33,8 @@ def _everything_sent(fake: FakeSlack) -> str:
 def test_another_workspace_never_sees_this_workspaces_rows(
     slack_app: SlackAppClient, fake_slack: FakeSlack
 ) -> None:
-    add_client(slack_app.engine, "Secret Client One", team_id="T0TEAM1", changes=[{"days": 60}])
-    add_client(slack_app.engine, "Their Own Client", team_id="T0TEAM2", changes=[{"days": 70}])
+    seed_client(slack_app.engine, "Secret Client One", team_id="T0TEAM1", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Their Own Client", team_id="T0TEAM2", changes=[{"days": 70}])
 
     # One at a time: replies to concurrent commands may arrive in either order.
     slack_app.command("/renewals", "", team_id="T0TEAM2")
@@ -52,8 +49,8 @@ def test_another_workspace_never_sees_this_workspaces_rows(
 def test_a_page_button_naming_another_team_is_refused(
     slack_app: SlackAppClient, fake_slack: FakeSlack
 ) -> None:
-    add_client(slack_app.engine, "Secret Client One", team_id="T0TEAM1", changes=[{"days": 60}])
-    add_client(slack_app.engine, "Their Own Client", team_id="T0TEAM2", changes=[{"days": 70}])
+    seed_client(slack_app.engine, "Secret Client One", team_id="T0TEAM1", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Their Own Client", team_id="T0TEAM2", changes=[{"days": 70}])
     forged = encode(PageRef(text="", offset=0, team_id="T0TEAM1"))
 
     for action_id in ("renewals_next", "renewals_previous", "renewals_share", "renewals_columns"):
@@ -73,8 +70,8 @@ def test_a_page_button_naming_another_team_is_refused(
 def test_a_client_picked_with_another_teams_reference_is_refused(
     slack_app: SlackAppClient, fake_slack: FakeSlack
 ) -> None:
-    secret = add_client(slack_app.engine, "Secret Client One", team_id="T0TEAM1", changes=[{"days": 60}])
-    add_client(slack_app.engine, "Their Own Client", team_id="T0TEAM2", changes=[{"days": 70}])
+    secret = seed_client(slack_app.engine, "Secret Client One", team_id="T0TEAM1", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Their Own Client", team_id="T0TEAM2", changes=[{"days": 70}])
 
     for claimed_team in ("T0TEAM1", "T0TEAM2"):  # whatever team the value claims
         value = encode(ClientRef(client_id=secret, team_id=claimed_team))
@@ -97,7 +94,7 @@ def test_a_client_picked_with_another_teams_reference_is_refused(
 def test_a_client_named_like_a_broadcast_pings_no_one(
     slack_app: SlackAppClient, fake_slack: FakeSlack
 ) -> None:
-    add_client(slack_app.engine, "<!channel> & co", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "<!channel> & co", changes=[{"days": 60}])
 
     slack_app.command("/renewals", "<!channel>")
     message = slack_app.wait_for("response_url")
@@ -111,7 +108,7 @@ def test_a_broadcast_typed_as_slack_sends_it_finds_the_client_and_is_echoed_esca
     slack_app: SlackAppClient,
 ) -> None:
     # Slack sends typed `<`, `>`, `&` as entities; only real mentions and links keep `<...>`.
-    add_client(slack_app.engine, "<!channel> & co", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "<!channel> & co", changes=[{"days": 60}])
 
     slack_app.command("/renewals", "&lt;!channel&gt; &amp; co")
     message = slack_app.wait_for("response_url")
@@ -122,7 +119,7 @@ def test_a_broadcast_typed_as_slack_sends_it_finds_the_client_and_is_echoed_esca
 
 
 def test_a_search_that_finds_nothing_echoes_the_words_escaped(slack_app: SlackAppClient) -> None:
-    add_client(slack_app.engine, "Acme", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Acme", changes=[{"days": 60}])
 
     slack_app.command("/renewals", "<!here> <@U0BOB>")
     message = slack_app.wait_for("response_url")
@@ -185,8 +182,8 @@ def test_enterprise_grid_click_without_a_team_is_served_for_the_users_team(
 ) -> None:
     # An org-wide install: interactivity payloads carry `team: null`; user.team_id says the team.
     for n in range(25):
-        add_client(slack_app.engine, f"Grid Client {n:02d}", team_id="T0GRID1", changes=[{"days": 46 + n}])
-    add_client(slack_app.engine, "Other Team Client", team_id="T0GRID2", changes=[{"days": 46}])
+        seed_client(slack_app.engine, f"Grid Client {n:02d}", team_id="T0GRID1", changes=[{"days": 46 + n}])
+    seed_client(slack_app.engine, "Other Team Client", team_id="T0GRID2", changes=[{"days": 46}])
     value = encode(PageRef(text="", offset=20, team_id="T0GRID1"))
     payload = block_actions_payload(
         "renewals_next", value, team_id=None, user_team_id="T0GRID1", enterprise_id="E0ORG", fake=fake_slack

@@ -17,19 +17,11 @@ from store.audit import record_change
 from store.clients import end_association
 from store.models import Client
 from store.rules import ContractType, Status
-from tests.client_support import (
-    NOW,
-    OTHER_TEAM,
-    add_change,
-    add_client,
-    blocks_text,
-    days,
-    db,
-    full_change,
-    mrkdwn_text,
-    workspace_row,
-)
-from tests.fake_slack import FakeSlack, SlackAppClient, block_actions_payload, find_element
+from tests.app_client import SlackAppClient
+from tests.client_support import NOW, blocks_text, db, mrkdwn_text
+from tests.factories import OTHER_TEAM, add_change, add_client, days, full_change, workspace_row
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import block_actions_payload, find_element
 
 
 @pytest.fixture(autouse=True)

@@ -28,15 +28,7 @@ from store.clients import (
 )
 from store.models import AuditEvent, Client, Contact, PartnerMember, Workspace
 from store.rules import ContractType, OwnerKind, Status
-from tests.client_support import (
-    OTHER_TEAM,
-    TODAY,
-    add_change,
-    add_client,
-    add_member,
-    set_partner,
-    workspace_row,
-)
+from tests.factories import OTHER_TEAM, TODAY, add_change, add_client, add_member, set_partner, workspace_row
 
 
 @pytest.fixture
@@ -105,7 +97,8 @@ def test_ended_clients_are_found_unless_left_out(session: Session, ws: Workspace
 # --- contacts -----------------------------------------------------------------------------
 
 
-def test_contacts_are_the_clients_own_and_searchable_without_accents(session: Session, ws: Workspace) -> None:
+def acme_and_other(session: Session) -> Client:
+    """Acme with three contacts (one unnamed), and another client with a José of its own."""
     acme = add_client(
         session,
         "Acme",
@@ -117,6 +110,11 @@ def test_contacts_are_the_clients_own_and_searchable_without_accents(session: Se
         ],
     )
     add_client(session, "Other", "2", contacts=[("Jose Other", "jose@other.com", None)])
+    return acme
+
+
+def test_a_clients_contacts_are_its_own(session: Session, ws: Workspace) -> None:
+    acme = acme_and_other(session)
 
     assert contact_count(acme, session=session) == 3
     assert {c.email for c in client_contacts(acme, session=session)} == {
@@ -124,6 +122,11 @@ def test_contacts_are_the_clients_own_and_searchable_without_accents(session: Se
         "ann@acme.com",
         "ops@acme.com",
     }
+
+
+def test_contacts_are_searchable_without_accents_or_by_email(session: Session, ws: Workspace) -> None:
+    acme = acme_and_other(session)
+
     assert [c.email for c in search_contacts(acme, "NUNEZ", session=session)] == ["jose@acme.com"]
     assert [c.email for c in search_contacts(acme, "ops@", session=session)] == ["ops@acme.com"]
     assert len(search_contacts(acme, "", session=session, limit=2)) == 2
@@ -189,11 +192,10 @@ def test_member_for_user_creates_a_member_for_a_new_person(session: Session, ws:
     assert session.exec(select(PartnerMember)).all() == [member]
 
 
-def test_set_owner_records_before_and_after_and_skips_no_change(session: Session, ws: Workspace) -> None:
+def test_set_owner_records_who_before_and_after(session: Session, ws: Workspace) -> None:
     acme = add_client(session, "Acme", "1")
     bob = add_member(session, user_id="U0BOB", email="bob@agency.com")
 
-    set_owner(acme, OwnerKind.PARTNER, session=session, actor="U1", member=bob)
     set_owner(acme, OwnerKind.PARTNER, session=session, actor="U1", member=bob)
     set_owner(acme, OwnerKind.HUBSPOT, session=session, actor="U2")
     session.commit()
@@ -208,6 +210,17 @@ def test_set_owner_records_before_and_after_and_skips_no_change(session: Session
         "member_email": "bob@agency.com",
     }
     assert acme.owner_member_id is None
+
+
+def test_setting_the_owner_a_client_already_has_records_nothing(session: Session, ws: Workspace) -> None:
+    acme = add_client(session, "Acme", "1")
+    bob = add_member(session, user_id="U0BOB", email="bob@agency.com")
+    set_owner(acme, OwnerKind.PARTNER, session=session, actor="U1", member=bob)
+
+    set_owner(acme, OwnerKind.PARTNER, session=session, actor="U1", member=bob)
+    session.commit()
+
+    assert [e.after["owner"] for e in audit(session)] == ["partner"]
 
 
 def test_a_partner_owner_must_be_a_member_of_the_same_workspace(session: Session, ws: Workspace) -> None:
@@ -241,23 +254,34 @@ def test_the_effective_owner_follows_the_workspace_default(session: Session, ws:
 # --- association --------------------------------------------------------------------------
 
 
-def test_end_and_restore_are_recorded_and_idempotent(session: Session, ws: Workspace) -> None:
+def test_an_association_ended_then_restored_is_recorded(session: Session, ws: Workspace) -> None:
     acme = add_client(session, "Acme", "1")
 
     assert end_association(acme, session=session, actor="U0BOSS", reason="  moved agency  ")
-    assert not end_association(acme, session=session, actor="U0BOSS")
     session.commit()
     assert (acme.association_ended_by, acme.association_end_reason) == ("U0BOSS", "moved agency")
     assert acme.association_ended_at is not None
 
     assert restore_association(acme, session=session, actor="U0LISTED")
-    assert not restore_association(acme, session=session, actor="U0LISTED")
     session.commit()
 
     assert acme.association_active
     events = audit(session)
     assert [e.action for e in events] == ["end_association", "restore_association"]
     assert events[1].before["reason"] == "moved agency" and events[1].before["ended_by"] == "U0BOSS"
+
+
+def test_ending_or_restoring_twice_changes_nothing_the_second_time(session: Session, ws: Workspace) -> None:
+    acme = add_client(session, "Acme", "1")
+
+    assert end_association(acme, session=session, actor="U0BOSS", reason="moved agency")
+    assert not end_association(acme, session=session, actor="U0LISTED")
+    assert acme.association_ended_by == "U0BOSS"
+    assert restore_association(acme, session=session, actor="U0LISTED")
+    assert not restore_association(acme, session=session, actor="U0LISTED")
+    session.commit()
+
+    assert [e.action for e in audit(session)] == ["end_association", "restore_association"]
 
 
 def test_a_reason_is_recorded_only_for_the_ending_it_explains(session: Session, ws: Workspace) -> None:

@@ -9,15 +9,11 @@ import time_machine
 from sqlmodel import Session, select
 
 from store.models import AuditEvent, UserPreference
-from tests.fake_slack import (
-    FakeSlack,
-    SlackAppClient,
-    block_actions_payload,
-    button_value,
-    checkboxes,
-    view_submission_payload,
-)
-from tests.renewals_data import NOON, add_client, table_rows
+from tests.app_client import SlackAppClient
+from tests.factories import NOON, seed_client
+from tests.fake_slack import FakeSlack
+from tests.renewals_data import table_rows
+from tests.slack_requests import block_actions_payload, button_value, checkboxes, view_submission_payload
 
 LOCKED_HEADER = ["Client name", "Communication owner", "Contract type", "Status", "Renewal deadline"]
 
@@ -73,7 +69,7 @@ def test_columns_command_opens_a_modal_with_the_current_choice_ticked(slack_app:
 def test_saved_columns_are_remembered_audited_and_used_by_the_next_table(
     slack_app: SlackAppClient, session: Session
 ) -> None:
-    add_client(slack_app.engine, "Acme", changes=[{"days": 60, "mrr": "500"}])
+    seed_client(slack_app.engine, "Acme", changes=[{"days": 60, "mrr": "500"}])
     view = open_modal(slack_app)
 
     reply = submit(slack_app, view, ["website", "current_mrr"])
@@ -110,7 +106,7 @@ def test_saving_shows_the_columns_the_next_tables_will_have(slack_app: SlackAppC
 def test_the_tables_columns_button_opens_the_same_modal(
     slack_app: SlackAppClient, fake_slack: FakeSlack
 ) -> None:
-    add_client(slack_app.engine, "Acme", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Acme", changes=[{"days": 60}])
     slack_app.command("/renewals", "")
     table = slack_app.wait_for("response_url")
 
@@ -125,7 +121,7 @@ def test_the_tables_columns_button_opens_the_same_modal(
 
 
 def test_unticking_everything_leaves_the_locked_columns(slack_app: SlackAppClient) -> None:
-    add_client(slack_app.engine, "Acme", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Acme", changes=[{"days": 60}])
     view = open_modal(slack_app)
 
     submit(slack_app, view, [])
@@ -142,7 +138,7 @@ def test_unknown_or_locked_column_values_are_ignored(slack_app: SlackAppClient, 
 
 
 def test_columns_are_per_person(slack_app: SlackAppClient) -> None:
-    add_client(slack_app.engine, "Acme", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Acme", changes=[{"days": 60}])
     submit(slack_app, open_modal(slack_app, "U0ALICE"), ["hub_id"], user_id="U0ALICE")
 
     assert "Hub ID" in header(slack_app, "U0ALICE")

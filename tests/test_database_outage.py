@@ -10,14 +10,13 @@ import pytest
 
 from blocks.ids import ActionId, BlockId, ViewId
 from blocks.values import ClientRef, PageRef, encode
-from tests.fake_slack import (
+from tests.app_client import SlackAppClient, start_slack_app
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import (
     TEAM_ID,
-    FakeSlack,
-    SlackAppClient,
     block_actions_payload,
     block_suggestion_payload,
     checkboxes,
-    start_slack_app,
     view_submission_payload,
 )
 

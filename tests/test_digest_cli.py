@@ -16,17 +16,8 @@ from bot.cli.main import main
 from bot.jobs.digest_runner import run_due
 from store.db import make_engine, session_scope
 from store.models import DigestSubscription
-from tests.digest_support import (
-    CHANNEL,
-    TEAM,
-    add_change,
-    add_subscription,
-    posts,
-    runs,
-    services_for,
-    utc,
-    workspace_row,
-)
+from tests.digest_support import CHANNEL, add_subscription, posts, runs, services_for, utc
+from tests.factories import TEAM, add_change_due, workspace_row
 from tests.fake_slack import FakeSlack
 
 MONDAY = utc(2025, 3, 10, 12, 0).date()
@@ -44,8 +35,8 @@ def db(sqlite_url: str, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, 
     engine = make_engine(sqlite_url)
     with session_scope(engine) as session:
         workspace = workspace_row(session)
-        add_change(session, workspace, "Acme Corp", deadline=MONDAY + timedelta(days=2), mrr="2500")
-        add_change(session, workspace, "Far Away Ltd", deadline=MONDAY + timedelta(days=40))
+        add_change_due(session, workspace, "Acme Corp", deadline=MONDAY + timedelta(days=2), mrr="2500")
+        add_change_due(session, workspace, "Far Away Ltd", deadline=MONDAY + timedelta(days=40))
     add_subscription(engine)
     yield engine
     engine.dispose()
@@ -98,7 +89,7 @@ def test_dry_run_shows_user_data_as_typed_not_as_terminal_markup(
     db: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with session_scope(db) as session:
-        add_change(session, workspace_row(session), "[bold red]Loud[/] <!channel>", deadline=MONDAY)
+        add_change_due(session, workspace_row(session), "[bold red]Loud[/] <!channel>", deadline=MONDAY)
 
     assert cli("--dry-run", "--date", "2025-03-10") == 0
 
@@ -189,7 +180,7 @@ def test_dry_run_prints_a_client_name_with_a_line_break_on_one_line(
     db: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with session_scope(db) as session:
-        add_change(session, workspace_row(session), "Harbor\nand Pine", deadline=MONDAY, mrr="18933.73")
+        add_change_due(session, workspace_row(session), "Harbor\nand Pine", deadline=MONDAY, mrr="18933.73")
 
     assert cli("--dry-run", "--date", "2025-03-10") == 0
 

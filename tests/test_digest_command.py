@@ -14,16 +14,11 @@ from bot.jobs.digest_runner import run_due
 from bot.services import build_services
 from store.db import session_scope
 from store.models import AuditEvent, DigestSubscription
-from tests.digest_support import add_change, utc, workspace_row
-from tests.fake_slack import (
-    CHANNEL_ID,
-    TEAM_ID,
-    USER_ID,
-    Call,
-    FakeSlack,
-    SlackAppClient,
-    mrkdwn_texts,
-)
+from tests.app_client import SlackAppClient
+from tests.digest_support import utc
+from tests.factories import add_change_due, workspace_row
+from tests.fake_slack import Call, FakeSlack, mrkdwn_texts
+from tests.slack_requests import CHANNEL_ID, TEAM_ID, USER_ID
 
 # Monday 10 March 2025, 08:00 in New York (EDT, UTC-4).
 MONDAY_MORNING = utc(2025, 3, 10, 12, 0)
@@ -242,7 +237,9 @@ def test_a_subscription_made_in_slack_posts_at_nine_local_exactly_once(
     digest(slack_app, "on")
     with session_scope(slack_app.engine) as session:
         workspace = workspace_row(session, TEAM_ID)
-        add_change(session, workspace, "<!channel> Corp", deadline=MONDAY_MORNING.date() + timedelta(days=3))
+        add_change_due(
+            session, workspace, "<!channel> Corp", deadline=MONDAY_MORNING.date() + timedelta(days=3)
+        )
     services = build_services(slack_app.settings, slack_app.engine)
 
     for minute in range(0, 120, 5):  # 08:00 to 10:00 in New York

@@ -14,7 +14,8 @@ from blocks.values import ClientRef, decode
 from store.digest_content import DeadlineGroup, build_digest
 from store.models import Workspace
 from store.rules import ContractType, Status
-from tests.digest_support import CHANNEL, add_change
+from tests.digest_support import CHANNEL
+from tests.factories import add_change_due
 from tests.fake_slack import mrkdwn_texts, payload_problems
 
 DAY = date(2025, 3, 10)  # a Monday
@@ -36,27 +37,29 @@ def _as_sent(message) -> dict:  # type: ignore[no-untyped-def]
 def test_only_changes_needing_action_with_a_deadline_in_the_window_are_in_it(
     session: Session, workspace: Workspace
 ) -> None:
-    add_change(session, workspace, "Due Today", deadline=DAY)
-    add_change(session, workspace, "Last Day", deadline=DAY + timedelta(days=14))
-    add_change(
+    add_change_due(session, workspace, "Due Today", deadline=DAY)
+    add_change_due(session, workspace, "Last Day", deadline=DAY + timedelta(days=14))
+    add_change_due(
         session,
         workspace,
         "Cancelling",
         deadline=DAY + timedelta(days=3),
         status=Status.CANCELLATION_REQUESTED,
     )
-    add_change(
+    add_change_due(
         session,
         workspace,
         "Upgrade",
         deadline=DAY + timedelta(days=5),
         contract_type=ContractType.CONTACT_TIER_UPGRADE,
     )
-    add_change(session, workspace, "Too Far", deadline=DAY + timedelta(days=15))
-    add_change(session, workspace, "Yesterday", deadline=DAY - timedelta(days=1))
-    add_change(session, workspace, "Renewed Already", deadline=DAY + timedelta(days=2), status=Status.RENEWED)
-    add_change(session, workspace, "Confirmed", deadline=DAY + timedelta(days=2), status=Status.CONFIRMED)
-    add_change(session, workspace, "Ended Client", deadline=DAY + timedelta(days=2), ended=True)
+    add_change_due(session, workspace, "Too Far", deadline=DAY + timedelta(days=15))
+    add_change_due(session, workspace, "Yesterday", deadline=DAY - timedelta(days=1))
+    add_change_due(
+        session, workspace, "Renewed Already", deadline=DAY + timedelta(days=2), status=Status.RENEWED
+    )
+    add_change_due(session, workspace, "Confirmed", deadline=DAY + timedelta(days=2), status=Status.CONFIRMED)
+    add_change_due(session, workspace, "Ended Client", deadline=DAY + timedelta(days=2), ended=True)
     session.commit()
 
     view = _digest(session, workspace, days_ahead=14)
@@ -65,17 +68,17 @@ def test_only_changes_needing_action_with_a_deadline_in_the_window_are_in_it(
 
 
 def test_a_shorter_window_leaves_later_deadlines_out(session: Session, workspace: Workspace) -> None:
-    add_change(session, workspace, "Soon", deadline=DAY + timedelta(days=3))
-    add_change(session, workspace, "Later", deadline=DAY + timedelta(days=4))
+    add_change_due(session, workspace, "Soon", deadline=DAY + timedelta(days=3))
+    add_change_due(session, workspace, "Later", deadline=DAY + timedelta(days=4))
     session.commit()
     assert [i.row.client_name for i in _digest(session, workspace, days_ahead=3).items] == ["Soon"]
 
 
 def test_rows_are_grouped_as_today_this_week_and_later(session: Session, workspace: Workspace) -> None:
-    add_change(session, workspace, "A", deadline=DAY)
-    add_change(session, workspace, "B", deadline=DAY + timedelta(days=1))
-    add_change(session, workspace, "C", deadline=DAY + timedelta(days=7))
-    add_change(session, workspace, "D", deadline=DAY + timedelta(days=8))
+    add_change_due(session, workspace, "A", deadline=DAY)
+    add_change_due(session, workspace, "B", deadline=DAY + timedelta(days=1))
+    add_change_due(session, workspace, "C", deadline=DAY + timedelta(days=7))
+    add_change_due(session, workspace, "D", deadline=DAY + timedelta(days=8))
     session.commit()
 
     groups = _digest(session, workspace).groups()
@@ -88,10 +91,10 @@ def test_rows_are_grouped_as_today_this_week_and_later(session: Session, workspa
 
 
 def test_the_money_at_stake_is_summed_per_currency(session: Session, workspace: Workspace) -> None:
-    add_change(session, workspace, "A", deadline=DAY, mrr="1200.50")
-    add_change(session, workspace, "B", deadline=DAY, mrr="800.25")
-    add_change(session, workspace, "C", deadline=DAY, mrr="99.99", currency="EUR")
-    add_change(session, workspace, "D", deadline=DAY, mrr=None)
+    add_change_due(session, workspace, "A", deadline=DAY, mrr="1200.50")
+    add_change_due(session, workspace, "B", deadline=DAY, mrr="800.25")
+    add_change_due(session, workspace, "C", deadline=DAY, mrr="99.99", currency="EUR")
+    add_change_due(session, workspace, "D", deadline=DAY, mrr=None)
     session.commit()
 
     view = _digest(session, workspace)
@@ -105,7 +108,7 @@ def test_the_money_at_stake_is_summed_per_currency(session: Session, workspace: 
 def test_each_row_shows_what_a_person_needs_and_the_client_buttons(
     session: Session, workspace: Workspace
 ) -> None:
-    change = add_change(
+    change = add_change_due(
         session,
         workspace,
         "Acme Corp",
@@ -138,7 +141,7 @@ def test_each_row_shows_what_a_person_needs_and_the_client_buttons(
 
 
 def test_a_client_named_like_a_mention_pings_no_one(session: Session, workspace: Workspace) -> None:
-    add_change(session, workspace, "<!channel> & <@U123>", deadline=DAY, contact="<!here> <x@y.z>")
+    add_change_due(session, workspace, "<!channel> & <@U123>", deadline=DAY, contact="<!here> <x@y.z>")
     session.commit()
 
     [message] = digest_messages(_digest(session, workspace))
@@ -157,7 +160,7 @@ def test_a_digest_too_long_for_one_message_continues_without_dropping_a_row(
     session: Session, workspace: Workspace
 ) -> None:
     for n in range(60):
-        add_change(session, workspace, f"Client {n:02d}", deadline=DAY + timedelta(days=n % 15))
+        add_change_due(session, workspace, f"Client {n:02d}", deadline=DAY + timedelta(days=n % 15))
     session.commit()
     view = _digest(session, workspace)
     assert view.total == 60

@@ -29,7 +29,6 @@ from store.models import DigestRun, DigestSubscription
 from tests.digest_support import (
     CHANNEL,
     SUBSCRIBER,
-    add_change,
     add_subscription,
     posts,
     run_due_in_process,
@@ -37,8 +36,8 @@ from tests.digest_support import (
     services_for,
     slow_posts,
     utc,
-    workspace_row,
 )
+from tests.factories import add_change_due, workspace_row
 from tests.fake_slack import FakeSlack, mrkdwn_texts
 
 MONDAY = date(2025, 3, 10)  # London is on GMT (UTC+0) that week
@@ -67,7 +66,7 @@ def _seed(engine: Engine, count: int = 1, day: date = MONDAY, name: str = "Acme 
     with session_scope(engine) as session:
         workspace = workspace_row(session)
         for n in range(count):
-            add_change(
+            add_change_due(
                 session,
                 workspace,
                 name if count == 1 else f"{name} {n:02d}",
@@ -522,7 +521,7 @@ def test_each_workspace_posts_its_digest_with_its_own_installation_token(
             )
         )
         with session_scope(engine) as session:
-            add_change(session, workspace_row(session, team), f"Client of {team}", deadline=MONDAY)
+            add_change_due(session, workspace_row(session, team), f"Client of {team}", deadline=MONDAY)
         add_subscription(engine, team_id=team, channel=f"C0{team}")
     settings = services_for(fake_slack, engine, database_url).settings.model_copy(
         update={

@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from bot.jobs.scheduler import JOB_ID, start_scheduler, tick
 from bot.services import build_services
 from store.db import session_scope
-from tests.digest_support import add_change, add_subscription, posts, runs, services_for, utc, workspace_row
+from tests.digest_support import add_subscription, posts, runs, services_for, utc
+from tests.factories import add_change_due, workspace_row
 from tests.fake_slack import FakeSlack
 
 MONDAY_AFTER_NINE = utc(2025, 3, 10, 9, 0, 30)  # London, GMT
@@ -30,7 +31,7 @@ def test_the_scheduler_posts_a_due_digest_at_start_up_then_ticks_every_minute(
     fake_slack: FakeSlack, engine: Engine, database_url: str
 ) -> None:
     with session_scope(engine) as session:
-        add_change(session, workspace_row(session), "Acme Corp", deadline=MONDAY_AFTER_NINE.date())
+        add_change_due(session, workspace_row(session), "Acme Corp", deadline=MONDAY_AFTER_NINE.date())
     add_subscription(engine, at="09:00")
     services = services_for(fake_slack, engine, database_url)
 
@@ -53,7 +54,7 @@ def test_two_schedulers_side_by_side_post_once(
 ) -> None:
     """Two copies of the app running `serve` against the same database."""
     with session_scope(engine) as session:
-        add_change(session, workspace_row(session), "Acme Corp", deadline=MONDAY_AFTER_NINE.date())
+        add_change_due(session, workspace_row(session), "Acme Corp", deadline=MONDAY_AFTER_NINE.date())
     add_subscription(engine, at="09:00")
 
     with time_machine.travel(MONDAY_AFTER_NINE, tick=True):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,38 +17,24 @@ from sqlmodel import Session
 from blocks.client_actions import client_action_buttons
 from store.models import Client, DigestSubscription, Workspace
 from store.rules import ContractType, OwnerKind, Status
-from tests.client_support import (
-    NOW,
+from tests.app_client import SlackAppClient, serving
+from tests.client_support import CHANGE_OWNER, END, NOW, REASSIGN, db, events, mrkdwn_text, reload
+from tests.factories import (
     OTHER_TEAM,
     TEAM,
     add_change,
     add_client,
     add_member,
     days,
-    db,
-    events,
-    mrkdwn_text,
-    reload,
     set_partner,
     workspace_row,
 )
-from tests.fake_slack import (
-    Call,
-    FakeSlack,
-    SlackAppClient,
-    block_actions_payload,
-    find_element,
-    start_slack_app,
-    static_select,
-    view_submission_payload,
-)
+from tests.fake_slack import Call, FakeSlack
+from tests.slack_requests import block_actions_payload, find_element, static_select, view_submission_payload
 
 ALICE = "U0ALICE"
 ALICE_EMAIL = "alice@partner.example"
 BOB = "U0BOB"
-CHANGE_OWNER = "client_change_owner"
-REASSIGN = "client_reassign_contact"
-END = "client_end_association"
 
 
 @pytest.fixture(autouse=True)
@@ -67,14 +52,8 @@ def people(fake_slack: FakeSlack) -> None:
 @pytest.fixture
 def admin_app(fake_slack: FakeSlack, database_url: str) -> Iterator[SlackAppClient]:
     """The app with RENEWALS_ADMINS=U0ALICE."""
-    client, stop = start_slack_app(fake_slack, database_url, renewals_admins=frozenset({ALICE}))
-    try:
+    with serving(fake_slack, database_url, renewals_admins=frozenset({ALICE})) as client:
         yield client
-    finally:
-        stop()
-
-
-_hub_ids = iter(range(5000, 100_000))
 
 
 def client_with(
@@ -92,12 +71,7 @@ def client_with(
     """A client with one contract change; `owner` is a PartnerMember, OwnerKind.HUBSPOT or None."""
     people = [(f"Person {n}", f"p{n}@client.example", None) for n in range(contacts)]
     client = add_client(
-        session,
-        name,
-        str(next(_hub_ids)),
-        team_id=team_id,
-        contacts=people,
-        primary=people[0][1] if people else None,
+        session, name, team_id=team_id, contacts=people, primary=people[0][1] if people else None
     )
     if owner is OwnerKind.HUBSPOT:
         client.owner_kind = OwnerKind.HUBSPOT
@@ -110,8 +84,7 @@ def client_with(
         start or days(60),
         contract_type,
         status,
-        current_mrr_currency="USD" if mrr else None,
-        current_mrr=Decimal(mrr) if mrr else None,
+        mrr=mrr,
     )
     return client
 

@@ -18,6 +18,7 @@ from store.importer import ImportResult, import_parsed
 from store.members import link_member, unlinked_members
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember, Workspace
 from store.rules import BillingFrequency, ContractType, OwnerKind, Status
+from tests.factories import add_member
 
 HEADER = [
     "Client name",
@@ -370,9 +371,8 @@ def test_a_second_import_updates_in_place_and_records_history(session: Session, 
     assert [(e.after or {}).get("updated") for e in summaries] == [0, 1]
 
 
-def test_empty_client_cells_keep_what_is_stored_and_empty_figures_clear(
-    session: Session, workspace: Workspace
-) -> None:
+def import_full_then_sparse(session: Session) -> None:
+    """FULL_ROW, then the same row again with its client cells and some figures left empty."""
     run(csv_text(FULL_ROW, header=HEADER), session)
     sparse = {
         **FULL_ROW,
@@ -383,10 +383,18 @@ def test_empty_client_cells_keep_what_is_stored_and_empty_figures_clear(
     }
     sparse |= {"Products": "", "Contacts used": "", "Max contacts": "", "Current MRR": ""}
     run(csv_text(sparse, header=HEADER), session)
+
+
+def test_empty_client_cells_keep_what_is_stored(session: Session, workspace: Workspace) -> None:
+    import_full_then_sparse(session)
     client = client_of(session, "1001")
     assert client.domain == "www.cafenunez.es" and client.owner_kind is OwnerKind.PARTNER
     assert client.primary_contact_id is not None and client.products == ["Marketing Hub Pro", "Sales Hub"]
     assert client.contacts_used == 1500
+
+
+def test_empty_figure_cells_clear_what_is_stored(session: Session, workspace: Workspace) -> None:
+    import_full_then_sparse(session)
     (change,) = changes_of(session, "1001")
     assert (change.max_contacts, change.current_mrr, change.estimated_new_mrr) == (
         None,
@@ -794,8 +802,7 @@ def test_linking_a_member_to_slack(session: Session, workspace: Workspace) -> No
 
 def test_linking_merges_a_member_already_known_by_slack_user(session: Session, workspace: Workspace) -> None:
     assert workspace.id is not None
-    known = PartnerMember(workspace_id=workspace.id, slack_user_id="U0SAM", name="Sam")
-    session.add(known)
+    known = add_member(session, user_id="U0SAM", name="Sam")
     session.commit()
     run(csv_text(row(Communication_owner="sam@agency.example")), session)
     (imported,) = unlinked_members(workspace.id, ["sam@agency.example"], session=session)

@@ -16,9 +16,12 @@ from store.db import make_engine, session_scope
 from store.models import Client, Contact, ContractChange, PartnerMember, Workspace
 from store.preferences import save_columns
 from store.workspaces import ensure_workspace
+from tests.app_client import SlackAppClient
 from tests.client_support import blocks_text
-from tests.fake_slack import USER_ID, Call, FakeSlack, SlackAppClient
-from tests.renewals_data import NOON, all_text, table_rows
+from tests.factories import NOON
+from tests.fake_slack import Call, FakeSlack
+from tests.renewals_data import all_text, table_rows
+from tests.slack_requests import USER_ID
 
 GOOD = (
     "Client name,Hub ID,Communication owner,Contract type,Status,Renewal start date,Current MRR,Notes\n"

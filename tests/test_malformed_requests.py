@@ -11,8 +11,10 @@ from urllib.parse import urlencode
 import pytest
 
 from blocks.values import ClientRef, PageRef, encode
-from tests.fake_slack import SIGNING_SECRET, TEAM_ID, FakeSlack, SlackAppClient, block_actions_payload, sign
-from tests.renewals_data import add_client
+from tests.app_client import SIGNING_SECRET, SlackAppClient
+from tests.factories import seed_client
+from tests.fake_slack import FakeSlack, sign
+from tests.slack_requests import TEAM_ID, block_actions_payload
 
 
 def _form(fields: dict[str, Any]) -> bytes:
@@ -120,7 +122,7 @@ def _tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 def test_a_client_button_with_an_id_beyond_any_row_says_the_client_is_gone(
     slack_app: SlackAppClient, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
-    add_client(slack_app.engine, "Acme Corp", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Acme Corp", changes=[{"days": 60}])
     huge = json.dumps({"v": 1, "client_id": 10**30, "team_id": TEAM_ID})
 
     for action_id in ("client_reassign_contact", "client_change_owner", "client_end_association"):

@@ -13,36 +13,16 @@ from sqlmodel import Session, select
 from store.clients import end_association
 from store.models import Client, PartnerMember, Workspace
 from store.rules import OwnerKind
-from tests.client_support import (
-    NOW,
-    OTHER_TEAM,
-    TEAM,
-    add_change,
-    add_client,
-    add_member,
-    blocks_text,
-    days,
-    db,
-    events,
-    reload,
-    set_partner,
-)
-from tests.fake_slack import FakeSlack, SlackAppClient, start_slack_app
+from tests.app_client import SlackAppClient
+from tests.client_support import NOW, blocks_text, db, events, reload
+from tests.factories import OTHER_TEAM, TEAM, add_change, add_client, add_member, days, set_partner
+from tests.fake_slack import FakeSlack
 
 
 @pytest.fixture(autouse=True)
 def frozen() -> Iterator[None]:
     with time_machine.travel(NOW, tick=True):
         yield
-
-
-@pytest.fixture
-def admin_app(fake_slack: FakeSlack, database_url: str) -> Iterator[SlackAppClient]:
-    client, stop = start_slack_app(fake_slack, database_url, renewals_admins=frozenset({"U0LISTED"}))
-    try:
-        yield client
-    finally:
-        stop()
 
 
 def owner_cmd(app: SlackAppClient, text: str = "", **kwargs: Any) -> dict[str, Any]:

@@ -9,8 +9,11 @@ import pytest
 import time_machine
 
 from store.rules import ContractType, OwnerKind, Status
-from tests.fake_slack import FakeSlack, SlackAppClient, block_actions_payload, button_value, find_element
-from tests.renewals_data import NOON, add_client, all_text, blocks_of, client_names, table_rows
+from tests.app_client import SlackAppClient
+from tests.factories import NOON, seed_client
+from tests.fake_slack import FakeSlack
+from tests.renewals_data import all_text, blocks_of, client_names, table_rows
+from tests.slack_requests import block_actions_payload, button_value, find_element
 
 
 @pytest.fixture(autouse=True)
@@ -43,10 +46,10 @@ def click(slack_app: SlackAppClient, message, action_id: str, **kwargs: object):
 def test_table_lists_upcoming_changes_soonest_deadline_first_with_default_columns(
     slack_app: SlackAppClient,
 ) -> None:
-    add_client(slack_app.engine, "Later Ltd", changes=[{"days": 90}])
-    add_client(slack_app.engine, "Sooner SA", changes=[{"days": 50}], contact="Ana Pérez")
-    add_client(slack_app.engine, "Too Far Inc", changes=[{"days": 121}])
-    add_client(slack_app.engine, "Ended Co", changes=[{"days": 60}], ended=True)
+    seed_client(slack_app.engine, "Later Ltd", changes=[{"days": 90}])
+    seed_client(slack_app.engine, "Sooner SA", changes=[{"days": 50}], contact="Ana Pérez")
+    seed_client(slack_app.engine, "Too Far Inc", changes=[{"days": 121}])
+    seed_client(slack_app.engine, "Ended Co", changes=[{"days": 60}], ended=True)
 
     message = ask(slack_app)
 
@@ -73,11 +76,11 @@ def test_table_lists_upcoming_changes_soonest_deadline_first_with_default_column
 
 
 def test_header_sums_mrr_at_stake_of_changes_that_need_action(slack_app: SlackAppClient) -> None:
-    add_client(slack_app.engine, "A", changes=[{"days": 60, "mrr": "1000.50"}])
-    add_client(
+    seed_client(slack_app.engine, "A", changes=[{"days": 60, "mrr": "1000.50"}])
+    seed_client(
         slack_app.engine, "B", changes=[{"days": 60, "mrr": "200", "status": Status.CANCELLATION_REQUESTED}]
     )
-    add_client(slack_app.engine, "C", changes=[{"days": 60, "mrr": "999", "status": Status.RENEWED}])
+    seed_client(slack_app.engine, "C", changes=[{"days": 60, "mrr": "999", "status": Status.RENEWED}])
 
     message = ask(slack_app)
 
@@ -112,11 +115,11 @@ def test_help_lists_every_digest_option(slack_app: SlackAppClient) -> None:
     ],
 )
 def test_type_filter(slack_app: SlackAppClient, text: str, expected: list[str]) -> None:
-    add_client(slack_app.engine, "Renewal Co", changes=[{"days": 60}])
-    add_client(
+    seed_client(slack_app.engine, "Renewal Co", changes=[{"days": 60}])
+    seed_client(
         slack_app.engine, "Upgrade Co", changes=[{"days": 61, "type": ContractType.CONTACT_TIER_UPGRADE}]
     )
-    add_client(slack_app.engine, "Overage Co", changes=[{"days": 62, "type": ContractType.EMAIL_OVERAGE}])
+    seed_client(slack_app.engine, "Overage Co", changes=[{"days": 62, "type": ContractType.EMAIL_OVERAGE}])
 
     assert client_names(ask(slack_app, text)) == expected
 
@@ -134,15 +137,15 @@ def test_type_filter(slack_app: SlackAppClient, text: str, expected: list[str]) 
 def test_status_filter_uses_the_effective_status(
     slack_app: SlackAppClient, text: str, expected: list[str]
 ) -> None:
-    add_client(slack_app.engine, "Auto-renewed Co", changes=[{"days": 30}])  # deadline 15 days ago
-    add_client(slack_app.engine, "Pending Co", changes=[{"days": 60}])
-    add_client(slack_app.engine, "Renewed Co", changes=[{"days": 61, "status": Status.RENEWED}])
-    add_client(
+    seed_client(slack_app.engine, "Auto-renewed Co", changes=[{"days": 30}])  # deadline 15 days ago
+    seed_client(slack_app.engine, "Pending Co", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Renewed Co", changes=[{"days": 61, "status": Status.RENEWED}])
+    seed_client(
         slack_app.engine,
         "Confirmed Co",
         changes=[{"days": 62, "status": Status.CONFIRMED, "type": ContractType.EMAIL_OVERAGE}],
     )
-    add_client(
+    seed_client(
         slack_app.engine, "Cancelling Co", changes=[{"days": 63, "status": Status.CANCELLATION_REQUESTED}]
     )
 
@@ -150,23 +153,23 @@ def test_status_filter_uses_the_effective_status(
 
 
 def _owners(slack_app: SlackAppClient) -> None:
-    add_client(slack_app.engine, "Default Co", changes=[{"days": 60}])
-    add_client(slack_app.engine, "HubSpot Co", owner_kind=OwnerKind.HUBSPOT, changes=[{"days": 61}])
-    add_client(
+    seed_client(slack_app.engine, "Default Co", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "HubSpot Co", owner_kind=OwnerKind.HUBSPOT, changes=[{"days": 61}])
+    seed_client(
         slack_app.engine,
         "Alice Co",
         owner_kind=OwnerKind.PARTNER,
         owner_user_id="U0ALICE",
         changes=[{"days": 62}],
     )
-    add_client(
+    seed_client(
         slack_app.engine,
         "Bob Co",
         owner_kind=OwnerKind.PARTNER,
         owner_user_id="U0BOB",
         changes=[{"days": 63}],
     )
-    add_client(
+    seed_client(
         slack_app.engine,
         "Carol Co",
         owner_kind=OwnerKind.PARTNER,
@@ -210,9 +213,9 @@ def test_owner_mention_matches_a_partner_member_known_only_by_imported_email(
 
 
 def test_days_filter_shortens_the_window(slack_app: SlackAppClient) -> None:
-    add_client(slack_app.engine, "Ten", changes=[{"days": 10}])
-    add_client(slack_app.engine, "Thirty", changes=[{"days": 30}])
-    add_client(slack_app.engine, "Thirty-one", changes=[{"days": 31}])
+    seed_client(slack_app.engine, "Ten", changes=[{"days": 10}])
+    seed_client(slack_app.engine, "Thirty", changes=[{"days": 30}])
+    seed_client(slack_app.engine, "Thirty-one", changes=[{"days": 31}])
 
     message = ask(slack_app, "days:30")
 
@@ -222,8 +225,8 @@ def test_days_filter_shortens_the_window(slack_app: SlackAppClient) -> None:
 
 def test_the_window_runs_from_the_persons_own_day(slack_app: SlackAppClient, fake_slack: FakeSlack) -> None:
     fake_slack.add_user("U0ALICE", tz="Pacific/Auckland")
-    add_client(slack_app.engine, "Starts Today In UTC", changes=[{"days": 0}])
-    add_client(slack_app.engine, "Thirty-one", changes=[{"days": 31}])
+    seed_client(slack_app.engine, "Starts Today In UTC", changes=[{"days": 0}])
+    seed_client(slack_app.engine, "Thirty-one", changes=[{"days": 31}])
 
     # At noon UTC on 2 March it is already 3 March in Auckland (UTC+13).
     message = ask(slack_app, "days:30", user_id="U0ALICE")
@@ -232,13 +235,13 @@ def test_the_window_runs_from_the_persons_own_day(slack_app: SlackAppClient, fak
 
 
 def test_filters_combine_with_search_words(slack_app: SlackAppClient) -> None:
-    add_client(
+    seed_client(
         slack_app.engine,
         "Acme Corp",
         changes=[{"days": 60}, {"days": 70, "type": ContractType.EMAIL_OVERAGE}],
     )
-    add_client(slack_app.engine, "Acme Labs", changes=[{"days": 60, "status": Status.RENEWED}])
-    add_client(slack_app.engine, "Globex", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Acme Labs", changes=[{"days": 60, "status": Status.RENEWED}])
+    seed_client(slack_app.engine, "Globex", changes=[{"days": 60}])
 
     message = ask(slack_app, "acme type:renewal status:pending")
 
@@ -261,7 +264,7 @@ def test_filters_combine_with_search_words(slack_app: SlackAppClient) -> None:
     ],
 )
 def test_bad_filter_says_what_is_allowed(slack_app: SlackAppClient, text: str, allowed: str) -> None:
-    add_client(slack_app.engine, "Acme", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Acme", changes=[{"days": 60}])
 
     message = ask(slack_app, text)
 
@@ -277,25 +280,25 @@ def test_bad_filter_says_what_is_allowed(slack_app: SlackAppClient, text: str, a
 def test_search_finds_a_client_by_name_accent_and_typo_domain_or_hub_id(
     slack_app: SlackAppClient, words: str
 ) -> None:
-    add_client(
+    seed_client(
         slack_app.engine, "Café Núñez", hub_id="424242", domain="nunez.example", changes=[{"days": 60}]
     )
-    add_client(slack_app.engine, "Globex", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Globex", changes=[{"days": 60}])
 
     assert client_names(ask(slack_app, words)) == ["Café Núñez"]
 
 
 def test_search_for_a_linked_domain_uses_the_links_label(slack_app: SlackAppClient) -> None:
     # With should_escape, Slack sends a typed domain as a link.
-    add_client(slack_app.engine, "Acme", domain="acme.example", changes=[{"days": 60}])
-    add_client(slack_app.engine, "Globex", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Acme", domain="acme.example", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Globex", changes=[{"days": 60}])
 
     assert client_names(ask(slack_app, "<http://acme.example|acme.example>")) == ["Acme"]
 
 
 def test_a_pasted_web_address_is_a_search_not_an_unknown_filter(slack_app: SlackAppClient) -> None:
-    add_client(slack_app.engine, "Acme", domain="acme.example", changes=[{"days": 60}])
-    add_client(slack_app.engine, "Globex", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Acme", domain="acme.example", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Globex", changes=[{"days": 60}])
 
     assert client_names(ask(slack_app, "https://www.acme.example/ type:renewal")) == ["Acme"]
 
@@ -311,7 +314,7 @@ def test_empty_workspace_says_nothing_is_upcoming_and_how_to_import(slack_app: S
 
 
 def test_no_match_says_which_filters_applied_and_what_to_try(slack_app: SlackAppClient) -> None:
-    add_client(slack_app.engine, "Acme", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Acme", changes=[{"days": 60}])
 
     message = ask(slack_app, "globex type:overage days:30")
 
@@ -327,7 +330,7 @@ def test_no_match_says_which_filters_applied_and_what_to_try(slack_app: SlackApp
 
 def test_paging_visits_every_row_once_and_previous_goes_back(slack_app: SlackAppClient) -> None:
     for n in range(45):
-        add_client(slack_app.engine, f"Client {n:02d}", changes=[{"days": 46 + n}])
+        seed_client(slack_app.engine, f"Client {n:02d}", changes=[{"days": 46 + n}])
 
     first = ask(slack_app)
     assert find_element(blocks_of(first), "renewals_next")["text"]["text"] == "Next"
@@ -350,8 +353,10 @@ def test_paging_visits_every_row_once_and_previous_goes_back(slack_app: SlackApp
 
 def test_paging_keeps_the_filters(slack_app: SlackAppClient) -> None:
     for n in range(25):
-        add_client(slack_app.engine, f"Pending {n:02d}", changes=[{"days": 46 + n}])
-        add_client(slack_app.engine, f"Renewed {n:02d}", changes=[{"days": 46 + n, "status": Status.RENEWED}])
+        seed_client(slack_app.engine, f"Pending {n:02d}", changes=[{"days": 46 + n}])
+        seed_client(
+            slack_app.engine, f"Renewed {n:02d}", changes=[{"days": 46 + n, "status": Status.RENEWED}]
+        )
 
     first = ask(slack_app, "status:pending")
     second = click(slack_app, first, "renewals_next")
@@ -375,7 +380,7 @@ def test_a_stale_page_button_says_so(slack_app: SlackAppClient, fake_slack: Fake
 
 def test_share_posts_the_same_page_in_channel_naming_the_sharer(slack_app: SlackAppClient) -> None:
     for n in range(25):
-        add_client(slack_app.engine, f"Client {n:02d}", changes=[{"days": 46 + n}])
+        seed_client(slack_app.engine, f"Client {n:02d}", changes=[{"days": 46 + n}])
     first = ask(slack_app, "", user_id="U0ALICE")
     second = click(slack_app, first, "renewals_next", user_id="U0ALICE")
 
@@ -389,7 +394,7 @@ def test_share_posts_the_same_page_in_channel_naming_the_sharer(slack_app: Slack
 
 
 def test_shared_table_names_an_owner_filter_without_mentioning_them(slack_app: SlackAppClient) -> None:
-    add_client(
+    seed_client(
         slack_app.engine,
         "Bob Co",
         owner_kind=OwnerKind.PARTNER,
@@ -416,7 +421,7 @@ def test_every_column_with_long_names_stays_within_slacks_table_limits(
     from store.workspaces import ensure_workspace
 
     for n in range(30):
-        add_client(slack_app.engine, f"{n:02d} " + "Very Long Client Name " * 20, changes=[{"days": 46 + n}])
+        seed_client(slack_app.engine, f"{n:02d} " + "Very Long Client Name " * 20, changes=[{"days": 46 + n}])
     with session_scope(slack_app.engine) as session:
         workspace = ensure_workspace("T0TEAM1", session=session)
         save_columns(workspace.id, "U0ALICE", [c.value for c in OPTIONAL], session=session)
@@ -453,10 +458,10 @@ def _choose(slack_app: SlackAppClient, message, option: dict, **kwargs: object):
 def test_choosing_a_client_under_the_table_shows_its_detail_with_its_buttons(
     slack_app: SlackAppClient,
 ) -> None:
-    add_client(
+    seed_client(
         slack_app.engine, "Acme", changes=[{"days": 60}, {"days": 70, "type": ContractType.EMAIL_OVERAGE}]
     )
-    add_client(slack_app.engine, "Globex", changes=[{"days": 65}])
+    seed_client(slack_app.engine, "Globex", changes=[{"days": 65}])
     table = ask(slack_app)
     picker = find_element(blocks_of(table), "renewals_open_client")
     assert [o["text"]["text"] for o in picker["options"]] == ["Acme", "Globex"]  # one per client
@@ -486,10 +491,10 @@ def _button_labels(message) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def test_a_search_that_finds_one_client_shows_its_buttons_under_the_table(slack_app: SlackAppClient) -> None:
-    add_client(
+    seed_client(
         slack_app.engine, "Acme", changes=[{"days": 60}, {"days": 70, "type": ContractType.EMAIL_OVERAGE}]
     )
-    add_client(slack_app.engine, "Globex", changes=[{"days": 65}])
+    seed_client(slack_app.engine, "Globex", changes=[{"days": 65}])
 
     message = ask(slack_app, "acme")
 
@@ -499,8 +504,8 @@ def test_a_search_that_finds_one_client_shows_its_buttons_under_the_table(slack_
 
 
 def test_a_table_of_several_clients_has_no_client_buttons(slack_app: SlackAppClient) -> None:
-    add_client(slack_app.engine, "Acme", changes=[{"days": 60}])
-    add_client(slack_app.engine, "Globex", changes=[{"days": 65}])
+    seed_client(slack_app.engine, "Acme", changes=[{"days": 60}])
+    seed_client(slack_app.engine, "Globex", changes=[{"days": 65}])
 
     message = ask(slack_app)
 

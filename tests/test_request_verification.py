@@ -11,14 +11,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.fake_slack import (
-    SIGNING_SECRET,
-    FakeSlack,
-    SlackAppClient,
-    block_actions_payload,
-    serve_wsgi,
-    sign,
-)
+from tests.app_client import SIGNING_SECRET, SlackAppClient, serve_wsgi
+from tests.fake_slack import FakeSlack, sign
+from tests.slack_requests import block_actions_payload
 
 
 class Bystander:

@@ -119,11 +119,15 @@ def test_owner_me_matches_by_slack_user_or_by_email() -> None:
     )
 
 
-def test_owner_filter_by_kind_and_by_user_id() -> None:
+def test_owner_filter_by_kind() -> None:
     partner = effective_owner(OwnerKind.PARTNER, partner_owns_all=False, slack_user_id="U7")
     hubspot = effective_owner(None, partner_owns_all=False)
     assert owner_matches(partner, "partner") and not owner_matches(partner, "hubspot")
     assert owner_matches(hubspot, "hubspot") and not owner_matches(hubspot, "partner")
+
+
+def test_owner_filter_by_user_id() -> None:
+    partner = effective_owner(OwnerKind.PARTNER, partner_owns_all=False, slack_user_id="U7")
     assert owner_matches(partner, "U7") and not owner_matches(partner, "U8")
 
 

@@ -16,7 +16,8 @@ import pytest
 
 from bot.slack.server import make_wsgi_app
 from store.db import make_engine
-from tests.fake_slack import SIGNING_SECRET, FakeSlack, SlackAppClient, serve_wsgi, sign
+from tests.app_client import SIGNING_SECRET, SlackAppClient, serve_wsgi
+from tests.fake_slack import FakeSlack, sign
 
 
 def test_healthz_is_200_when_the_database_answers(slack_app: SlackAppClient) -> None:

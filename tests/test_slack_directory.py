@@ -1,7 +1,7 @@
 """Who a Slack user is (bot.slack.directory): one users.info per team and user a minute, and who
 counts as an admin: RENEWALS_ADMINS, or Slack's admins and owners.
 
-These call the fake Slack over real HTTP; the end-to-end refusals are in test_client_actions.py
+These call the fake Slack over real HTTP; the end-to-end refusals are in test_association.py
 and test_owner_command.py.
 """
 

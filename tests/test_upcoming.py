@@ -9,53 +9,19 @@ import pytest
 from sqlmodel import Session
 
 from store.clients import end_association
-from store.models import Client, ContractChange, Workspace
-from store.rules import ContractType, OwnerKind, Status, fold, renewal_deadline
+from store.models import Workspace
+from store.rules import ContractType, OwnerKind, Status
 from store.upcoming import RenewalQuery, Viewer, upcoming_view
+from tests.factories import add_change, add_client, add_member, workspace_row
 
 TODAY = date(2026, 11, 24)
-
-
-def add_client(session: Session, workspace: Workspace, name: str, hub_id: str, **fields: object) -> Client:
-    client = Client(workspace_id=workspace.id, hub_id=hub_id, name=name, name_folded=fold(name), **fields)
-    session.add(client)
-    session.flush()
-    return client
-
-
-def add_change(
-    session: Session,
-    client: Client,
-    start: date,
-    contract_type: ContractType = ContractType.RENEWAL,
-    status: Status = Status.PENDING,
-    mrr: str | None = None,
-    currency: str = "USD",
-    new_mrr: str | None = None,
-    new_currency: str | None = None,  # the estimated new MRR's, when not `currency`
-) -> ContractChange:
-    change = ContractChange(
-        workspace_id=client.workspace_id,
-        client_id=client.id,
-        contract_type=contract_type,
-        status=status,
-        renewal_start_date=start,
-        renewal_deadline=renewal_deadline(start),
-        current_mrr=Decimal(mrr) if mrr else None,
-        current_mrr_currency=currency if mrr else None,
-        estimated_new_mrr=Decimal(new_mrr) if new_mrr else None,
-        estimated_new_mrr_currency=(new_currency or currency) if new_mrr else None,
-    )
-    session.add(change)
-    session.flush()
-    return change
 
 
 def test_lists_start_dates_in_the_next_120_days_soonest_deadline_first(
     session: Session, workspace: Workspace
 ) -> None:
-    later = add_client(session, workspace, "Later Ltd", "2")
-    sooner = add_client(session, workspace, "Sooner Inc", "1")
+    later = add_client(session, "Later Ltd", "2")
+    sooner = add_client(session, "Sooner Inc", "1")
     add_change(session, later, TODAY + timedelta(days=100))
     add_change(session, sooner, TODAY + timedelta(days=50))
     add_change(session, sooner, TODAY + timedelta(days=121))  # outside the window
@@ -83,14 +49,14 @@ def test_lists_start_dates_in_the_next_120_days_soonest_deadline_first(
 def test_the_window_counts_today_and_its_last_day(
     session: Session, workspace: Workspace, start: date, days: int, listed: bool
 ) -> None:
-    add_change(session, add_client(session, workspace, "Acme", "1"), start)
+    add_change(session, add_client(session, "Acme", "1"), start)
     session.commit()
     view = upcoming_view(workspace, RenewalQuery(days=days), session=session, today=TODAY)
     assert (view.total == 1) is listed
 
 
 def test_shorter_window_on_request(session: Session, workspace: Workspace) -> None:
-    client = add_client(session, workspace, "Acme", "1")
+    client = add_client(session, "Acme", "1")
     add_change(session, client, TODAY + timedelta(days=10))
     add_change(session, client, TODAY + timedelta(days=40), ContractType.EMAIL_OVERAGE)
     session.commit()
@@ -99,7 +65,7 @@ def test_shorter_window_on_request(session: Session, workspace: Workspace) -> No
 
 
 def test_ended_associations_are_left_out(session: Session, workspace: Workspace) -> None:
-    gone = add_client(session, workspace, "Gone Co", "1")
+    gone = add_client(session, "Gone Co", "1")
     add_change(session, gone, TODAY + timedelta(days=60))
     end_association(gone, session=session, actor="U1", reason="moved agency")
     session.commit()
@@ -107,7 +73,7 @@ def test_ended_associations_are_left_out(session: Session, workspace: Workspace)
 
 
 def test_status_filter_uses_the_effective_status(session: Session, workspace: Workspace) -> None:
-    client = add_client(session, workspace, "Acme", "1")
+    client = add_client(session, "Acme", "1")
     add_change(session, client, TODAY + timedelta(days=30))  # deadline passed: renewed by itself
     add_change(session, client, TODAY + timedelta(days=60), ContractType.CONTACT_TIER_UPGRADE)
     session.commit()
@@ -117,24 +83,33 @@ def test_status_filter_uses_the_effective_status(session: Session, workspace: Wo
     assert [r.contract_type for r in pending.rows] == [ContractType.CONTACT_TIER_UPGRADE]
 
 
-def test_type_and_search_filters(session: Session, workspace: Workspace) -> None:
-    cafe = add_client(session, workspace, "Café Núñez", "111", domain="cafenunez.es")
-    other = add_client(session, workspace, "Northwind", "222")
+def cafe_and_northwind(session: Session) -> None:
+    """An overage for Café Núñez; an overage and a renewal for Northwind."""
+    cafe = add_client(session, "Café Núñez", "111", domain="cafenunez.es")
+    other = add_client(session, "Northwind", "222")
     add_change(session, cafe, TODAY + timedelta(days=70), ContractType.EMAIL_OVERAGE)
     add_change(session, other, TODAY + timedelta(days=70), ContractType.EMAIL_OVERAGE)
     add_change(session, other, TODAY + timedelta(days=80))
     session.commit()
+
+
+def test_search_filter_forgives_accents_and_a_typo(session: Session, workspace: Workspace) -> None:
+    cafe_and_northwind(session)
     by_name = upcoming_view(workspace, RenewalQuery(words="cafe nunes"), session=session, today=TODAY)
+    assert [r.client_name for r in by_name.rows] == ["Café Núñez"]
+
+
+def test_type_filter_keeps_that_contract_type_only(session: Session, workspace: Workspace) -> None:
+    cafe_and_northwind(session)
     by_type = upcoming_view(
         workspace, RenewalQuery(contract_type=ContractType.RENEWAL), session=session, today=TODAY
     )
-    assert [r.client_name for r in by_name.rows] == ["Café Núñez"]
     assert [r.client_name for r in by_type.rows] == ["Northwind"]
 
 
 def test_owner_filter_follows_the_workspace_default(session: Session, workspace: Workspace) -> None:
-    default = add_client(session, workspace, "Default Owner", "1")
-    hubspot = add_client(session, workspace, "Explicit HubSpot", "2", owner_kind=OwnerKind.HUBSPOT)
+    default = add_client(session, "Default Owner", "1")
+    hubspot = add_client(session, "Explicit HubSpot", "2", owner_kind=OwnerKind.HUBSPOT)
     for client in (default, hubspot):
         add_change(session, client, TODAY + timedelta(days=70))
     workspace.partner_owns_all = True
@@ -146,7 +121,7 @@ def test_owner_filter_follows_the_workspace_default(session: Session, workspace:
 def test_mrr_at_stake_counts_only_changes_that_need_action_per_currency(
     session: Session, workspace: Workspace
 ) -> None:
-    client = add_client(session, workspace, "Acme", "1")
+    client = add_client(session, "Acme", "1")
     add_change(session, client, TODAY + timedelta(days=70), mrr="1000.10")
     # An overage adds only its increase, not the client's base MRR a second time.
     overage = ContractType.EMAIL_OVERAGE
@@ -161,9 +136,7 @@ def test_mrr_at_stake_counts_only_changes_that_need_action_per_currency(
 
 def test_pages_cover_every_row_once(session: Session, workspace: Workspace) -> None:
     for n in range(23):
-        add_change(
-            session, add_client(session, workspace, f"Client {n:02d}", str(n)), TODAY + timedelta(days=60)
-        )
+        add_change(session, add_client(session, f"Client {n:02d}", str(n)), TODAY + timedelta(days=60))
     session.commit()
     seen: list[int] = []
     offset = 0
@@ -179,9 +152,8 @@ def test_pages_cover_every_row_once(session: Session, workspace: Workspace) -> N
 
 
 def test_another_workspace_never_sees_these_rows(session: Session, workspace: Workspace) -> None:
-    add_change(session, add_client(session, workspace, "Mine", "1"), TODAY + timedelta(days=60))
-    other = Workspace(team_id="T0OTHER")
-    session.add(other)
+    add_change(session, add_client(session, "Mine", "1"), TODAY + timedelta(days=60))
+    other = workspace_row(session, "T0OTHER")
     session.commit()
     assert upcoming_view(other, RenewalQuery(), session=session, today=TODAY).total == 0
 
@@ -190,14 +162,8 @@ def test_another_workspace_never_sees_these_rows(session: Session, workspace: Wo
 def test_owner_me_matches_an_imported_email(
     session: Session, workspace: Workspace, viewer_email: str
 ) -> None:
-    from store.models import PartnerMember
-
-    member = PartnerMember(workspace_id=workspace.id, email="ana@agency.example")
-    session.add(member)
-    session.flush()
-    client = add_client(
-        session, workspace, "Acme", "1", owner_kind=OwnerKind.PARTNER, owner_member_id=member.id
-    )
+    member = add_member(session, email="ana@agency.example")
+    client = add_client(session, "Acme", "1", owner_kind=OwnerKind.PARTNER, owner_member_id=member.id)
     add_change(session, client, TODAY + timedelta(days=70))
     session.commit()
     view = upcoming_view(
