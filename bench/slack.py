@@ -13,15 +13,9 @@ from typing import Any
 from bench.export import MEMBERS, ExportSummary, member_email
 from bench.processes import progress
 from blocks.values import PageRef, encode
-from tests.fake_slack import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    FakeSlack,
-    SlackAppClient,
-    block_actions_payload,
-    find_element,
-    payload_problems,
-)
+from tests.app_client import BOT_TOKEN, SIGNING_SECRET, SlackAppClient
+from tests.fake_slack import FakeSlack, payload_problems
+from tests.slack_requests import block_actions_payload, find_element
 
 SEARCH_WORD = "Harbor"  # one of bench.export.WORDS: in about one client name in ten
 NEXT_ACTION = "renewals_next"  # the table's Next button (blocks.ids.ActionId.NEXT_PAGE)

@@ -287,6 +287,9 @@ def start_slack_app(fake: FakeSlack, database_url: str, **settings: Any) -> tupl
 
     def stop() -> None:
         stop_server()
+        # Let listeners still running finish while the fake Slack is up, so nothing this test
+        # started logs into the next test (or calls a fake that is gone).
+        app.listener_runner.listener_executor.shutdown(wait=True)
         engine.dispose()
 
     return client, stop
