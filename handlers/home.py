@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from blocks.home import home_view
+from blocks.home import MAX_MINE_SHOWN, home_view
 from bot.slack.context import person_of, services_of
 from handlers.client_detail import current_workspace
 from store.db import session_scope
@@ -28,7 +28,9 @@ def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
     viewer = Viewer(user_id=user_id, email=person.email)
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
-        data = home_data(workspace, session=session, today=person.today(), viewer=viewer)
+        data = home_data(
+            workspace, session=session, today=person.today(), viewer=viewer, mine_shown=MAX_MINE_SHOWN
+        )
         view = home_view(data, team_id=workspace.team_id, user_id=user_id, zone=person.zone)
     client.views_publish(user_id=user_id, view=view)
 

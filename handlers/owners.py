@@ -10,7 +10,6 @@ Mentions arrive as `<@U123|name>` (the manifest sets should_escape); `<@U123>` w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -19,6 +18,7 @@ from slack_sdk import WebClient
 from blocks.client import no_client_message
 from blocks.owners import (
     MAX_CANDIDATES,
+    OWNED_ROWS_SHOWN,
     ambiguous_client_message,
     default_set_message,
     owned_renewals_message,
@@ -35,7 +35,7 @@ from handlers.command_text import command_words, mention
 from store.clients import ClientChangeError, client_owner, find_clients, set_owner, set_partner_owns_all
 from store.db import session_scope
 from store.rules import UPCOMING_WINDOW_DAYS, OwnerKind
-from store.upcoming import RenewalQuery, Viewer, filter_rows, load_rows
+from store.upcoming import RenewalQuery, Viewer, upcoming_view
 
 OWNER_WORDS = "`@someone`, `me` or `hubspot`"
 
@@ -66,15 +66,15 @@ def _show_owned(client: WebClient, respond: Respond, context: BoltContext, user_
     today = person.today()
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
-        rows = load_rows(
+        mine = upcoming_view(
             workspace,
+            RenewalQuery(owner="me"),
             session=session,
             today=today,
-            start_from=today,
-            start_until=today + timedelta(days=UPCOMING_WINDOW_DAYS),
+            viewer=Viewer(user_id=user_id, email=person.email),
+            page_size=OWNED_ROWS_SHOWN,
         )
-        mine = filter_rows(rows, RenewalQuery(owner="me"), viewer=Viewer(user_id=user_id, email=person.email))
-    message = owned_renewals_message(mine, today=today, days=UPCOMING_WINDOW_DAYS)
+    message = owned_renewals_message(mine, days=UPCOMING_WINDOW_DAYS)
     respond(**message.as_kwargs(), response_type="ephemeral")
 
 
