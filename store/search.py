@@ -2,12 +2,12 @@
 
 - An exact Hub ID, domain or folded name, and a name prefix, are found through indexes.
 - A substring of the name or domain, or the start of a Hub ID, is an exact SQL condition
-  (on PostgreSQL through pg_trgm's trigram indexes; SQLite scans the client rows in C).
-- Typos: PostgreSQL asks the trigram index for names similar enough to the query, then
-  `ClientMatcher.near` keeps the real matches (a typo that leaves too few trigrams in common,
-  such as two swapped letters in a short word typed alone, can be missed there). SQLite has no
-  such index: it reads (id, folded name) of the names holding all but a typo's worth of each
-  query word's letters, an exact condition, and `ClientMatcher.near` decides, which is exact.
+  (on PostgreSQL through pg_trgm's trigram indexes; SQLite scans the workspace's names in C).
+- Typos: only names holding all but a typo's worth of each query word's letters can be near
+  it, an exact condition the database checks over the workspace's names; their (id, folded
+  name) come out and `ClientMatcher.near` decides. Trigram similarity is not used for this: it
+  misses typos that leave few trigrams in common (two letters swapped in "amce" for "acme").
+- "Did you mean": on PostgreSQL the names pg_trgm finds most similar are weighed, on SQLite all.
 
 The SQL conditions rely on what the import writes: `name_folded` is `fold(name)` and a domain
 is a bare host, lower case (store.csv_format.parse_domain).
@@ -28,11 +28,10 @@ from sqlmodel import Session, col
 from store.models import Client
 from store.rules import ClientMatcher, closest_names
 
-# pg_trgm's word similarity (the share of a query's trigrams found in one stretch of the name) a
-# name needs to be a typo candidate. Low enough for a typo or two in a word; ClientMatcher decides.
-TYPO_SIMILARITY = 0.3
-# How many names similar to the query are weighed for "did you mean" on PostgreSQL.
+# How many names similar to the query are weighed for "did you mean" on PostgreSQL, and how
+# similar a name must be to be one of them (pg_trgm's default word similarity asks for 0.6).
 SUGGESTION_CANDIDATES = 50
+SUGGESTION_SIMILARITY = 0.3
 
 _NAME = col(Client.name_folded)
 _DOMAIN = col(Client.domain)
@@ -133,23 +132,6 @@ def _substring(m: ClientMatcher, *, dialect: str) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
-def _typo_candidates(m: ClientMatcher, *, session: Session) -> ColumnElement[bool]:
-    """Names that may be within a typo or two of the query, for ClientMatcher.near to decide."""
-    dialect = dialect_of(session)
-    if dialect != "postgresql":
-        return and_(*(_may_be_near(word, budget, dialect=dialect) for word, budget in m.words))
-    # PostgreSQL: those the trigram index finds similar enough.
-    session.execute(select(func.set_config("pg_trgm.word_similarity_threshold", str(TYPO_SIMILARITY), True)))
-    per_word = []
-    for word, budget in m.words:
-        if budget == 0:
-            per_word.append(_may_be_near(word, budget, dialect=dialect))
-        else:
-            per_word.append(literal(word).op("<%")(_NAME))
-    # The whole query too: it catches a name typed without its spaces, or one word badly mistyped.
-    return or_(and_(*per_word), literal(m.query).op("<%")(_NAME))
-
-
 def _may_be_near(word: str, budget: int, *, dialect: str) -> ColumnElement[bool]:
     """What a name near `word` (ClientMatcher.near) must be like, as a cheap exact condition.
 
@@ -183,15 +165,15 @@ def _score(m: ClientMatcher, rows: Iterable[Any]) -> list[Found]:
 def _typos(m: ClientMatcher, scope: Select[Any], *, session: Session) -> list[Found]:
     """The clients of `scope` that only a typo or two away from the query finds (score 3).
 
-    The exact, prefix and substring matches are SQL conditions; what none of them finds is
-    read as (id, folded name) alone and ClientMatcher.near decides.
+    The exact, prefix and substring matches are SQL conditions; of the names none of them finds,
+    those that may be near the query (`_may_be_near`) are read as (id, folded name) alone, and
+    ClientMatcher.near decides.
     """
     dialect = dialect_of(session)
     # IS NOT TRUE, not NOT: a client without a domain makes the conditions NULL, not false.
     found_otherwise = or_(*_exact(m), _substring(m, dialect=dialect)).is_not(True)
-    candidates = scope.with_only_columns(col(Client.id), _NAME).where(
-        found_otherwise, _typo_candidates(m, session=session)
-    )
+    may_be_near = [_may_be_near(word, budget, dialect=dialect) for word, budget in m.words]
+    candidates = scope.with_only_columns(col(Client.id), _NAME).where(found_otherwise, *may_be_near)
     rows = read(session, candidates).all()
     m.learn(name_folded for _client_id, name_folded in rows)
     return [Found(3, name_folded, client_id) for client_id, name_folded in rows if m.near(name_folded)]
@@ -240,8 +222,12 @@ def _names_to_weigh(m: ClientMatcher, scope: Select[Any], *, session: Session) -
     names = scope.with_only_columns(col(Client.name), _NAME)
     if dialect_of(session) != "postgresql":
         return {name: folded for name, folded in read(session, names.order_by(col(Client.id)))}
-    similarity = func.word_similarity(m.query, _NAME) + func.word_similarity(_NAME, m.query)
-    similar = or_(_NAME.op("%")(m.query), literal(m.query).op("<%")(_NAME), _NAME.op("<%")(m.query))
+    # Both through the trigram index: the whole names alike, or the query alike some stretch of
+    # one (pg_trgm's word similarity: the share of the query's trigrams found there).
+    threshold = func.set_config("pg_trgm.word_similarity_threshold", str(SUGGESTION_SIMILARITY), True)
+    session.execute(select(threshold))  # for this transaction only
+    similarity = func.similarity(_NAME, m.query) + func.word_similarity(m.query, _NAME)
+    similar = or_(_NAME.op("%")(m.query), literal(m.query).op("<%")(_NAME))
     most_similar = names.where(similar).order_by(similarity.desc()).limit(SUGGESTION_CANDIDATES)
     return {name: folded for name, folded in read(session, most_similar)}
 

@@ -231,9 +231,11 @@ OWNERS: tuple[tuple[str | None, str | None], ...] = (
 WORDS = (
     "",
     "acme",
+    "amce",
     "cafe nunes",
     "acme crop",
     "heron",
+    "hreon",
     "1003",
     "client7.example",
     "www.acme8.example",
@@ -391,6 +393,8 @@ SEARCHES = (
     "Ácme",
     "acme corp",
     "acme crop",
+    "amce",  # two letters swapped in a short word: few trigrams in common
+    "hreon",
     "acme labs 2",
     "big",
     "cafe nunez",
