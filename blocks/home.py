@@ -96,7 +96,7 @@ def _empty_mine_text(data: HomeData) -> str:
 def _mine_blocks(data: HomeData, zone: ZoneInfo, team_id: str) -> list[Block]:
     if not data.mine:
         return [_section(f"*{MINE_HEADING}*"), _section(_empty_mine_text(data))]
-    total = len(data.mine)
+    total = data.mine_total
     heading = (
         f"*{MINE_HEADING}* · {fmt.plural(total, 'contract change')} · "
         f"{fmt.money_totals(data.mine_mrr_at_stake)} MRR at stake"

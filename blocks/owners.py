@@ -23,10 +23,11 @@ from blocks.limits import MAX_TABLE_ROWS, TABLE_TEXT_CHARS
 from blocks.message import Message, context, notice, section
 from blocks.text import escape, mrkdwn, truncate
 from store.models import Client
-from store.rules import Owner, totals_by_currency
-from store.upcoming import RenewalRow
+from store.rules import Owner
+from store.upcoming import RenewalRow, UpcomingView
 
 CLIENT_NAME_CELL = 60
+OWNED_ROWS_SHOWN = MAX_TABLE_ROWS - 1  # the most rows `owned_renewals_message` shows (a header too)
 MAX_CANDIDATES = 10
 
 HEADERS = ("Client name", "Contract type", "Status", "Renewal deadline", "Days left", "Current MRR")
@@ -50,18 +51,19 @@ def _cells(row: RenewalRow, today: date) -> list[str]:
     ]
 
 
-def owned_renewals_message(rows: Sequence[RenewalRow], *, today: date, days: int) -> Message:
-    """The contract changes whose effective owner is the person asking, soonest deadline first."""
-    if not rows:
+def owned_renewals_message(view: UpcomingView, *, days: int) -> Message:
+    """The contract changes whose effective owner is the person asking, soonest deadline first
+    (`view`: its first page, at most `OWNED_ROWS_SHOWN` rows, and the counts of them all)."""
+    rows, today, total = view.rows, view.today, view.total
+    if not total:
         return notice(
             f"You own no contract changes starting in the next {days} days. "
             f"Take one with {commands.OWNER_TAKE}."
         )
-    needing = [r for r in rows if r.needs_action]
-    at_stake = fmt.money_totals(totals_by_currency(r.mrr_at_stake for r in needing))
+    at_stake = fmt.money_totals(view.mrr_at_stake)
     summary = (
-        f"*Renewals you own*: {fmt.plural(len(rows), 'contract change')} in the next "
-        f"{days} days, {len(needing)} needing action ({at_stake} MRR at stake)."
+        f"*Renewals you own*: {fmt.plural(total, 'contract change')} in the next "
+        f"{days} days, {view.needing_total} needing action ({at_stake} MRR at stake)."
     )
     table_rows = [[RawTextObject(text=h) for h in HEADERS]]
     used = sum(len(h) for h in HEADERS)
@@ -81,10 +83,10 @@ def owned_renewals_message(rows: Sequence[RenewalRow], *, today: date, days: int
             column_settings=[TableBlockColumnSettings(is_wrapped=True)] + [None] * (len(HEADERS) - 1),
         ),
     ]
-    if shown < len(rows):
+    if shown < total:
         blocks.append(
             context(
-                f"Showing the {shown} soonest of {len(rows)}. `/renewals owner:me` pages through all of them."
+                f"Showing the {shown} soonest of {total}. `/renewals owner:me` pages through all of them."
             )
         )
     return Message(text=summary.replace("*", ""), blocks=blocks)

@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from blocks.client import STALE_TEXT, client_detail_message
-from blocks.home import home_view
+from blocks.home import MAX_MINE_SHOWN, home_view
 from blocks.ids import BlockId
 from blocks.limits import PRIVATE_METADATA_CHARS
 from blocks.message import Message, notice
@@ -154,7 +154,13 @@ def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
     person = person_of(context, client, user_id)  # owner:me by user ID and Slack email, and "today"
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
-        data = home_data(workspace, session=session, today=person.today(), viewer=viewer_for(person))
+        data = home_data(
+            workspace,
+            session=session,
+            today=person.today(),
+            viewer=viewer_for(person),
+            mine_shown=MAX_MINE_SHOWN,
+        )
         view = home_view(data, team_id=workspace.team_id, user_id=user_id, zone=person.zone)
     client.views_publish(user_id=user_id, view=view)
 

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from blocks.client import no_client_message
 from blocks.owners import (
     MAX_CANDIDATES,
+    OWNED_ROWS_SHOWN,
     ambiguous_client_message,
     default_set_message,
     owned_renewals_message,
@@ -33,7 +34,7 @@ from handlers.common import current_workspace, set_client_owner, viewer_for
 from store.clients import ClientChangeError, client_owner, find_clients, set_partner_owns_all
 from store.db import session_scope
 from store.rules import UPCOMING_WINDOW_DAYS, OwnerKind
-from store.upcoming import RenewalQuery, filter_rows, upcoming_rows
+from store.upcoming import RenewalQuery, upcoming_view
 
 OWNER_WORDS = "`@someone`, `me` or `hubspot`"
 
@@ -64,9 +65,15 @@ def _show_owned(client: WebClient, respond: Respond, context: BoltContext, user_
     today = person.today()
     with session_scope(services_of(context).engine) as session:
         workspace = current_workspace(context, session=session)
-        rows = upcoming_rows(workspace, session=session, today=today)
-        mine = filter_rows(rows, RenewalQuery(owner="me"), viewer=viewer_for(person))
-    message = owned_renewals_message(mine, today=today, days=UPCOMING_WINDOW_DAYS)
+        mine = upcoming_view(
+            workspace,
+            RenewalQuery(owner="me"),
+            session=session,
+            today=today,
+            viewer=viewer_for(person),
+            page_size=OWNED_ROWS_SHOWN,
+        )
+    message = owned_renewals_message(mine, days=UPCOMING_WINDOW_DAYS)
     respond(**message.as_kwargs(), response_type="ephemeral")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, bindparam, update
+from sqlalchemy import JSON, Connection, bindparam, text, update
 from sqlmodel import Session, SQLModel
 
 from store.types import ExactDecimal
@@ -185,3 +185,18 @@ def update_rows(
             chunk = rows[start : start + CHUNK]
             session.execute(statement, [{f"p_{key}": value for key, value in row.items()} for row in chunk])
             progress.advance(len(chunk))
+
+
+def refresh_statistics(connection: Connection) -> None:
+    """Tell the query planner what a big write changed, so it picks the indexes that fit.
+
+    SQLite never gathers statistics by itself: without them it takes `workspace_id = ?` for a
+    rare value and reads a whole workspace through that index where a client's or a name's would
+    do. Sampled (analysis_limit), so it stays quick at any size. PostgreSQL's autovacuum would
+    get there too, but later.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("PRAGMA analysis_limit=1000"))
+        connection.execute(text("ANALYZE"))
+    elif connection.dialect.name == "postgresql":
+        connection.execute(text("ANALYZE client, contact, contract_change, partner_member"))

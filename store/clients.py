@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 
 from store.audit import client_history, record_change
 from store.models import AuditEvent, Client, Contact, PartnerMember, Workspace
-from store.rules import Owner, OwnerKind, closest_names, effective_owner, fold, match_client
+from store.rules import Owner, OwnerKind, effective_owner, fold
+from store.search import client_scope, rank_clients
 from store.types import utcnow
 from store.upcoming import RenewalRow, load_rows
 
@@ -43,24 +44,18 @@ def find_clients(
     """Clients by name (case/accent-insensitive, small typos), domain or Hub ID, best match first.
 
     An exact hit (Hub ID, domain or full name) wins alone, so `/renewal 12345` never asks
-    "which one?" because some other Hub ID starts with the same digits.
+    "which one?" because some other Hub ID starts with the same digits. The database finds the
+    candidates (store.search); only the clients shown are loaded.
     """
-    query = select(Client).where(Client.workspace_id == workspace.id)
-    if not include_ended:
-        query = query.where(col(Client.association_ended_at).is_(None))
-    clients = list(session.exec(query))
-    scored = []
-    for client in clients:
-        score = match_client(text, name=client.name, domain=client.domain, hub_id=client.hub_id)
-        if score is not None:
-            scored.append((score, client.name_folded, client.id or 0, client))
-    scored.sort(key=lambda item: item[:3])
-    exact = [item[3] for item in scored if item[0] == 0]
-    if exact:
-        return ClientSearch(matches=exact[:limit], suggestions=[])
-    if scored:
-        return ClientSearch(matches=[item[3] for item in scored[:limit]], suggestions=[])
-    return ClientSearch(matches=[], suggestions=closest_names(text, [c.name for c in clients]))
+    assert workspace.id is not None
+    scope = client_scope(workspace.id, include_ended=include_ended)
+    found, suggestions = rank_clients(text, scope, session=session, limit=limit)
+    ids = [f.client_id for f in found]
+    loaded = {c.id: c for c in session.exec(select(Client).where(col(Client.id).in_(ids)))} if ids else {}
+    return ClientSearch(matches=[loaded[i] for i in ids], suggestions=suggestions)
+
+
+_CONTACT_ORDER = (col(Contact.name), col(Contact.email), col(Contact.id))
 
 
 def client_contacts(client: Client, *, session: Session) -> list[Contact]:
@@ -68,7 +63,7 @@ def client_contacts(client: Client, *, session: Session) -> list[Contact]:
         session.exec(
             select(Contact)
             .where(Contact.client_id == client.id, Contact.workspace_id == client.workspace_id)
-            .order_by(col(Contact.name), col(Contact.email))
+            .order_by(*_CONTACT_ORDER)
         )
     )
 
@@ -84,16 +79,24 @@ def contact_count(client: Client, *, session: Session) -> int:
 def search_contacts(client: Client, text: str, *, session: Session, limit: int = 100) -> list[Contact]:
     """The client's contacts whose name or email contains `text`, case- and accent-insensitive, by name.
 
-    For the type-ahead of a client with too many contacts for a static select. Filtered in
-    Python because accent folding is not portable SQL; a client has hundreds of contacts, not millions.
+    For the type-ahead of a client with too many contacts for a static select. Accent folding is
+    not portable SQL, so the names and emails alone are read and matched here; only the contacts
+    returned are loaded.
     """
     wanted = fold(text)
-    matches = [
-        contact
-        for contact in client_contacts(client, session=session)
-        if not wanted or wanted in fold(contact.name or "") or wanted in contact.email.lower()
-    ]
-    return matches[:limit]
+    mine = (Contact.client_id == client.id, Contact.workspace_id == client.workspace_id)
+    ids = [
+        contact_id
+        for contact_id, name, email in session.execute(
+            select(Contact.id, Contact.name, Contact.email).where(*mine).order_by(*_CONTACT_ORDER)
+        )
+        if not wanted or wanted in fold(name or "") or wanted in email.lower()
+    ][:limit]
+    if not ids:
+        return []
+    return list(
+        session.exec(select(Contact).where(col(Contact.id).in_(ids), *mine).order_by(*_CONTACT_ORDER))
+    )
 
 
 def primary_contact(client: Client, *, session: Session) -> Contact | None:

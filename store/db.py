@@ -6,7 +6,7 @@ newer renewals-bot is refused rather than guessed at.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from typing import Any
@@ -73,6 +73,16 @@ def alembic_config(connection: Any) -> Config:
     config.set_main_option("script_location", str(resources.files("store") / "migrations"))
     config.attributes["connection"] = connection
     return config
+
+
+def schema_filter(dialect_name: str) -> Callable[..., bool]:
+    """Alembic's `include_object` for comparing the models with a database of this kind:
+    an index the models mark `only_on` another database (models.POSTGRESQL_ONLY) is not expected."""
+
+    def include(obj: Any, _name: str | None, _type: str, reflected: bool, _compare_to: Any) -> bool:
+        return reflected or obj.info.get("only_on", dialect_name) == dialect_name
+
+    return include
 
 
 def head_revision() -> str:

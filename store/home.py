@@ -18,15 +18,17 @@ from sqlmodel import Session
 from store.digest_content import THIS_WEEK_DAYS
 from store.digest_subscriptions import subscriptions
 from store.models import DigestSubscription, Workspace
-from store.rules import UPCOMING_WINDOW_DAYS, totals_by_currency
-from store.upcoming import RenewalQuery, RenewalRow, Viewer, filter_rows, upcoming_rows
+from store.rules import UPCOMING_WINDOW_DAYS
+from store.upcoming import RenewalQuery, RenewalRow, Viewer, upcoming_view, window_summary
 
 
 @dataclass(frozen=True)
 class HomeData:
     today: date
     window_days: int
-    mine: list[RenewalRow]  # owned by the viewer and needing action, soonest deadline first
+    mine: list[RenewalRow]  # the first of the viewer's that need action, soonest deadline first
+    mine_total: int  # every contract change the viewer owns in the window that needs action
+    mine_mrr_at_stake: dict[str, Decimal]  # theirs, per currency
     owned_total: int  # every contract change the viewer owns in the window, whatever its status
     upcoming_total: int  # the workspace's contract changes in the window (0: nothing imported yet)
     week_days: int
@@ -35,27 +37,43 @@ class HomeData:
     subscriptions: list[DigestSubscription]  # active ones (paused included), by channel
     partner_owns_all: bool
 
-    @property
-    def mine_mrr_at_stake(self) -> dict[str, Decimal]:
-        return totals_by_currency(row.mrr_at_stake for row in self.mine)
 
-
-def home_data(workspace: Workspace, *, session: Session, today: date, viewer: Viewer) -> HomeData:
-    """Everything the Home tab of `viewer` shows, read from `workspace` only."""
-    rows = upcoming_rows(workspace, session=session, today=today)
-    owned = filter_rows(rows, RenewalQuery(owner="me"), viewer=viewer)
-    week_end = today + timedelta(days=THIS_WEEK_DAYS)
+def home_data(
+    workspace: Workspace, *, session: Session, today: date, viewer: Viewer, mine_shown: int = 40
+) -> HomeData:
+    """Everything the Home tab of `viewer` shows, read from `workspace` only (at most
+    `mine_shown` of their rows; counts and totals in the database)."""
+    mine = upcoming_view(
+        workspace,
+        RenewalQuery(owner="me", needs_action_only=True),
+        session=session,
+        today=today,
+        viewer=viewer,
+        page_size=mine_shown,
+    )
+    owned = window_summary(
+        workspace, RenewalQuery(owner="me"), session=session, today=today, viewer=viewer, at_stake=False
+    )
+    everything = window_summary(workspace, RenewalQuery(), session=session, today=today, at_stake=False)
     # The same rows as the digest's "today" and "this week" groups (deadline from today on).
-    week = [row for row in rows if row.needs_action and today <= row.renewal_deadline <= week_end]
+    week = window_summary(
+        workspace,
+        RenewalQuery(needs_action_only=True),
+        session=session,
+        today=today,
+        deadlines=(today, today + timedelta(days=THIS_WEEK_DAYS)),
+    )
     return HomeData(
         today=today,
         window_days=UPCOMING_WINDOW_DAYS,
-        mine=[row for row in owned if row.needs_action],
-        owned_total=len(owned),
-        upcoming_total=len(rows),
+        mine=mine.rows,
+        mine_total=mine.total,
+        mine_mrr_at_stake=mine.mrr_at_stake,
+        owned_total=owned.total,
+        upcoming_total=everything.total,
         week_days=THIS_WEEK_DAYS,
-        week_total=len(week),
-        week_mrr_at_stake=totals_by_currency(row.mrr_at_stake for row in week),
+        week_total=week.total,
+        week_mrr_at_stake=week.mrr_at_stake,
         subscriptions=[
             subscription
             for subscription, _ in subscriptions(session=session, team_id=workspace.team_id)

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from store.bulk_io import ImportProgress, insert_rows, streamed, update_rows
+from store.bulk_io import ImportProgress, insert_rows, refresh_statistics, streamed, update_rows
 from store.csv_format import Col, ImportRow, ParsedFile, Person, RowProblem, RowWarning
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember
 from store.rules import ContractType, OwnerKind, fold
@@ -488,6 +488,7 @@ def import_parsed(
         )
         progress.phase("Recording history", len(events))
         insert_rows(session, AuditEvent, events, progress)
+        refresh_statistics(session.connection())
     result.warnings.sort(key=lambda w: w.line)
     return result
 

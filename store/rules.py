@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -199,63 +199,121 @@ def website_host(text: str) -> str:
     return host.removeprefix("www.")
 
 
-def match_client(query: str, *, name: str, domain: str | None, hub_id: str) -> int | None:
-    """How well `query` finds a client (lower is better), or None when it does not.
+class ClientMatcher:
+    """`match_client` for one query, made once and asked about many clients.
 
-    Exact Hub ID or domain first, then the name: whole, prefix, substring, and
-    finally word by word with a typo or two allowed.
+    The query is folded once, and whether a query word is near a name word is remembered,
+    so scoring every name of a workspace costs little more than reading them. `name_folded`
+    is `fold(name)`, as the client table stores it.
     """
-    q = fold(query)
-    if not q:
-        return None
-    # Imports store Hub IDs without leading zeros; a person may still type them.
-    if q == hub_id or (q.isdigit() and q.lstrip("0") == hub_id.lstrip("0")):
-        return 0
-    folded_name = fold(name)
-    if folded_name == q:
-        return 0
-    bare_domain = website_host(domain or "")
-    if bare_domain and website_host(q) == bare_domain:
-        return 0
-    if folded_name.startswith(q):
-        return 1
-    if q in folded_name:
-        return 2
-    if bare_domain and q in bare_domain:
-        return 2
-    if q.isdigit() and hub_id.startswith(q):
-        return 2
-    # Typo tolerance, word by word: every query word must be near some name word
-    # (or near the start of one, for people who type only part of a long name).
-    name_words = folded_name.split()
-    query_words = q.split()
-    for word in query_words:
-        budget = _typo_budget(word)
-        if budget == 0:
-            if not any(w.startswith(word) for w in name_words):
-                return None
-            continue
-        near_a_word = any(
-            _edit_distance_at_most(word, w, budget) or _edit_distance_at_most(word, w[: len(word)], budget)
-            for w in name_words
-        )
-        # Also try the whole name without spaces ("acmecorp" for "Acme Corp").
-        if not near_a_word and not _edit_distance_at_most(
-            q.replace(" ", ""), folded_name.replace(" ", ""), budget
-        ):
+
+    def __init__(self, query: str) -> None:
+        self.query = fold(query)
+        q = self.query
+        self.digits = q.isdigit()
+        # Imports store Hub IDs without leading zeros; a person may still type them.
+        self.hub_id_digits = q.lstrip("0") if self.digits else None
+        self.host = website_host(q)
+        self.words = [(word, _typo_budget(word)) for word in q.split()]
+        self.compact = q.replace(" ", "")
+        # Per query word, the name words already found near it and those found not to be.
+        self._seen: list[tuple[set[str], set[str]]] = [(set(), set()) for _ in self.words]
+
+    def score(self, *, name_folded: str, domain: str | None, hub_id: str) -> int | None:
+        """How well the query finds this client (lower is better), or None when it does not.
+
+        Exact Hub ID or domain first, then the name: whole, prefix, substring, and
+        finally word by word with a typo or two allowed.
+        """
+        q = self.query
+        if not q:
             return None
-    return 3
+        if q == hub_id or (self.digits and self.hub_id_digits == hub_id.lstrip("0")):
+            return 0
+        if name_folded == q:
+            return 0
+        bare_domain = website_host(domain or "")
+        if bare_domain and self.host == bare_domain:
+            return 0
+        if name_folded.startswith(q):
+            return 1
+        if q in name_folded:
+            return 2
+        if bare_domain and q in bare_domain:
+            return 2
+        if self.digits and hub_id.startswith(q):
+            return 2
+        return 3 if self.near(name_folded) else None
+
+    def near(self, name_folded: str) -> bool:
+        """Typo tolerance, word by word: every query word must be near some name word
+        (or near the start of one, for people who type only part of a long name)."""
+        name_words = name_folded.split()
+        for index, (word, budget) in enumerate(self.words):
+            near, far = self._seen[index]
+            for unseen in [w for w in name_words if w not in near and w not in far]:
+                (near if self._word_near(word, budget, unseen) else far).add(unseen)
+            if not near.isdisjoint(name_words):
+                continue
+            if budget == 0:  # a short word must start a name word exactly
+                return False
+            # Also try the whole name without spaces ("acmecorp" for "Acme Corp"); lengths further
+            # apart than the budget are further apart than that (checked first: it is cheap).
+            compact = name_folded.replace(" ", "")
+            if abs(len(compact) - len(self.compact)) > budget or not _edit_distance_at_most(
+                self.compact, compact, budget
+            ):
+                return False
+        return True
+
+    def learn(self, names_folded: Iterable[str]) -> None:
+        """Sort every word of these names into near and far for each query word, in one pass of
+        rapidfuzz over them all, so that `near` on these names only looks words up."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        vocabulary = {word for name in names_folded for word in name.split()}
+        for index, (word, budget) in enumerate(self.words):
+            near, far = self._seen[index]
+            unseen = [w for w in vocabulary if w not in near and w not in far]
+            if budget == 0:
+                hits = {w for w in unseen if w.startswith(word)}
+            else:
+                hits = set()
+                for choices in (unseen, [w[: len(word)] for w in unseen]):  # whole, and its start
+                    found = process.extract(
+                        word, choices, scorer=OSA.distance, score_cutoff=budget, limit=None
+                    )
+                    hits.update(unseen[i] for _choice, _distance, i in found)
+            near.update(hits)
+            far.update(w for w in unseen if w not in hits)
+
+    @staticmethod
+    def _word_near(word: str, budget: int, name_word: str) -> bool:
+        if budget == 0:
+            return name_word.startswith(word)
+        if len(name_word) < len(word) - budget:  # too short, whole or cut: more typos than allowed
+            return False
+        return _edit_distance_at_most(word, name_word, budget) or _edit_distance_at_most(
+            word, name_word[: len(word)], budget
+        )
 
 
-def closest_names(query: str, names: Iterable[str], *, limit: int = 5) -> list[str]:
-    """The names most like `query`, for 'no client matched, did you mean…'."""
+def match_client(query: str, *, name: str, domain: str | None, hub_id: str) -> int | None:
+    """How well `query` finds a client (lower is better), or None when it does not (ClientMatcher.score)."""
+    return ClientMatcher(query).score(name_folded=fold(name), domain=domain, hub_id=hub_id)
+
+
+def closest_names(query: str, names: Iterable[str] | Mapping[str, str], *, limit: int = 5) -> list[str]:
+    """The names most like `query`, for 'no client matched, did you mean…' (`names` may map each
+    name to its fold(), as the client table stores it, to spare folding them again)."""
     from rapidfuzz import fuzz, process, utils
 
-    folded = {name: fold(name) for name in names}
+    folded = names if isinstance(names, Mapping) else {name: fold(name) for name in names}
     hits = process.extract(
-        fold(query), folded, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit
+        fold(query), folded, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit, score_cutoff=50
     )
-    return [name for _choice, score, name in hits if score >= 50]
+    return [name for _choice, _score, name in hits]
 
 
 # --- money ----------------------------------------------------------------------------------

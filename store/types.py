@@ -54,5 +54,23 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+class BytewiseText(TypeDecorator[str]):
+    """Text that compares and sorts by code point, as Python compares `str`.
+
+    SQLite's default collation (BINARY, on UTF-8) already does; PostgreSQL gets the "C"
+    collation, so `ORDER BY`, ranges and prefix searches agree with Python and use the index
+    whatever the database's locale.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        length = getattr(self.impl, "length", None)
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(String(length, collation="C"))
+        return dialect.type_descriptor(String(length))
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -2,6 +2,10 @@
 
 Slack tables, digests and the terminal demo all render `RenewalRow`s made here,
 so what they show can never disagree.
+
+The database filters, sorts, counts, totals and pages: the rules of store.rules (effective
+status, effective owner, MRR at stake, the sort key) are written here once more as SQL, and
+only the page's rows become Python objects. tests/test_view_sql.py checks the two agree.
 """
 
 from __future__ import annotations
@@ -10,27 +14,34 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Float, Integer, String, and_, case, cast, func, or_, type_coerce
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from store.models import Client, Contact, ContractChange, PartnerMember, Workspace
 from store.rules import (
+    DEFAULT_CURRENCY,
+    NEEDS_ACTION,
     UPCOMING_WINDOW_DAYS,
     BillingFrequency,
     ContractType,
     Money,
     Owner,
+    OwnerKind,
     Status,
     effective_owner,
     effective_status,
-    match_client,
     mrr_at_stake,
     needs_action,
     owner_matches,
-    sort_key,
+    renewal_deadline,
     totals_by_currency,
 )
+from store.search import client_scope, dialect_of, id_in, matching_client_ids, read
+from store.types import ExactDecimal
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,7 @@ class UpcomingView:
     offset: int
     page_size: int
     mrr_at_stake: dict[str, Decimal] = field(default_factory=dict)  # over every match, per currency
+    needing_total: int = 0  # the matches that need action
 
     @property
     def has_next(self) -> bool:
@@ -106,15 +118,148 @@ class UpcomingView:
         return self.offset > 0
 
 
+# --- the rules of store.rules, as SQL -----------------------------------------------------------
+
+_CURRENT = col(ContractChange.current_mrr)
+_NEW = col(ContractChange.estimated_new_mrr)
+
+
+# The stored deadline is always renewal_deadline(start) (models.ContractChange): the conditions on
+# start dates are written on deadlines, whose index serves the view's order too.
+
+
+def _renewed_by_itself(today: date) -> ColumnElement[bool]:
+    """A pending renewal whose deadline has passed (store.rules.effective_status)."""
+    return and_(
+        ContractChange.contract_type == ContractType.RENEWAL,
+        ContractChange.status == Status.PENDING,
+        col(ContractChange.renewal_deadline) < today,
+    )
+
+
+def _starts_between(first: date, last: date) -> list[ColumnElement[bool]]:
+    """Start dates from `first` to `last` (both included), as the same range of deadlines."""
+    return [
+        col(ContractChange.renewal_deadline) >= renewal_deadline(first),
+        col(ContractChange.renewal_deadline) <= renewal_deadline(last),
+    ]
+
+
+def effective_status_is(status: Status, today: date) -> ColumnElement[bool]:
+    """The change's *effective* status (store.rules.effective_status) is `status`."""
+    renewed = _renewed_by_itself(today)
+    if status is Status.RENEWED:
+        return or_(ContractChange.status == Status.RENEWED, renewed)
+    if status is Status.PENDING:
+        return and_(ContractChange.status == Status.PENDING, ~renewed)
+    return ContractChange.status == status
+
+
+def needs_action_sql(today: date) -> ColumnElement[bool]:
+    """store.rules.needs_action of the effective status."""
+    return or_(*(effective_status_is(status, today) for status in sorted(NEEDS_ACTION)))
+
+
+# The sort key's contract type, as the rank of its value (store.rules.sort_key compares values).
+_TYPE_RANK = case(
+    {t: rank for rank, t in enumerate(sorted(ContractType, key=lambda t: t.value))},
+    value=col(ContractChange.contract_type),
+)
+# store.rules.sort_key, then the change's ID so that pages never overlap.
+_ORDER = (
+    col(ContractChange.renewal_deadline),
+    col(Client.name_folded),
+    _TYPE_RANK,
+    col(ContractChange.renewal_start_date),
+    col(ContractChange.id),
+)
+
+
+def _currency(column: Any) -> ColumnElement[str]:
+    # models._money: an amount without a currency is in the default one.
+    return func.coalesce(func.nullif(column, ""), DEFAULT_CURRENCY)
+
+
+def _at_stake(current: Any, new: Any, increase: Any) -> tuple[ColumnElement[str], ColumnElement[Any]]:
+    """store.rules.mrr_at_stake per row, as (currency, amount): `current` and `new` are the two
+    amounts as the database can add them, `increase` the new one less the current, at least 0."""
+    current_currency = _currency(ContractChange.current_mrr_currency)
+    new_currency = _currency(ContractChange.estimated_new_mrr_currency)
+    renewal = col(ContractChange.contract_type) == ContractType.RENEWAL
+    # A renewal: the current MRR (else the new one). Otherwise the increase, or the whole new MRR
+    # when the current one is unknown or in another currency; nothing without a new MRR.
+    current_first = and_(renewal, _CURRENT.is_not(None))
+    currency = case((current_first, current_currency), (_NEW.is_not(None), new_currency))
+    amount = case(
+        (current_first, current),
+        (_NEW.is_(None), None),
+        (or_(renewal, _CURRENT.is_(None), current_currency != new_currency), new),
+        else_=increase,
+    )
+    return currency, amount
+
+
+def _owner_condition(
+    wanted: str, workspace: Workspace, *, session: Session, viewer: Viewer, wanted_email: str | None
+) -> ColumnElement[bool]:
+    """store.rules.owner_matches of the effective owner (store.rules.effective_owner)."""
+    kind = col(Client.owner_kind)
+    default = OwnerKind.PARTNER if workspace.partner_owns_all else OwnerKind.HUBSPOT
+    if wanted in ("hubspot", "partner"):
+        explicit = kind == OwnerKind(wanted)
+        return or_(explicit, kind.is_(None)) if default is OwnerKind(wanted) else explicit
+    # A person: only an explicit partner owner is one. The partner team's members are few, so
+    # which of them is meant is decided by the rule itself, in Python.
+    members = session.execute(
+        select(PartnerMember.id, PartnerMember.slack_user_id, PartnerMember.email, PartnerMember.name).where(
+            PartnerMember.workspace_id == workspace.id
+        )
+    )
+    meant = [
+        member_id
+        for member_id, user_id, email, name in members
+        if owner_matches(
+            Owner(OwnerKind.PARTNER, slack_user_id=user_id, email=email, name=name),
+            wanted,
+            me_user_id=viewer.user_id,
+            me_email=viewer.email,
+            wanted_email=wanted_email,
+        )
+    ]
+    return and_(kind == OwnerKind.PARTNER, col(Client.owner_member_id).in_(meant))
+
+
+def _of_clients(workspace_id: int, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The change's client is active and meets `conditions` (a semi-join: counting and totalling
+    need no client column, and a small set of IDs is cheaper to probe than a join)."""
+    if not conditions:
+        ended = select(Client.id).where(
+            Client.workspace_id == workspace_id, col(Client.association_ended_at).is_not(None)
+        )
+        return col(ContractChange.client_id).not_in(ended)
+    active = select(Client.id).where(
+        Client.workspace_id == workspace_id, col(Client.association_ended_at).is_(None), *conditions
+    )
+    return col(ContractChange.client_id).in_(active)
+
+
+def _joined(query: Any, workspace_id: int) -> Any:
+    return query.join(Client, col(Client.id) == col(ContractChange.client_id)).where(
+        ContractChange.workspace_id == workspace_id, Client.workspace_id == workspace_id
+    )
+
+
 def _rows_query(workspace_id: int):  # type: ignore[no-untyped-def]
     primary = aliased(Contact)
     return (
-        select(ContractChange, Client, primary, PartnerMember)
-        .join(Client, col(Client.id) == col(ContractChange.client_id))
+        _joined(select(ContractChange, Client, primary, PartnerMember), workspace_id)
         .outerjoin(primary, col(primary.id) == col(Client.primary_contact_id))
         .outerjoin(PartnerMember, col(PartnerMember.id) == col(Client.owner_member_id))
-        .where(ContractChange.workspace_id == workspace_id, Client.workspace_id == workspace_id)
     )
+
+
+def _changes(query: Any, workspace_id: int) -> Any:
+    return query.select_from(ContractChange).where(ContractChange.workspace_id == workspace_id)
 
 
 def _to_row(
@@ -173,63 +318,184 @@ def load_rows(
     Ended associations are left out unless asked for (a client's own detail shows them).
     """
     assert workspace.id is not None
-    query = _rows_query(workspace.id)
+    conditions = []
     if start_from is not None:
-        query = query.where(ContractChange.renewal_start_date >= start_from)
+        conditions.append(col(ContractChange.renewal_start_date) >= start_from)
     if start_until is not None:
-        query = query.where(ContractChange.renewal_start_date <= start_until)
+        conditions.append(col(ContractChange.renewal_start_date) <= start_until)
     if deadline_from is not None:
-        query = query.where(ContractChange.renewal_deadline >= deadline_from)
+        conditions.append(col(ContractChange.renewal_deadline) >= deadline_from)
     if deadline_until is not None:
-        query = query.where(ContractChange.renewal_deadline <= deadline_until)
+        conditions.append(col(ContractChange.renewal_deadline) <= deadline_until)
     if client_ids is not None:
-        query = query.where(col(Client.id).in_(list(client_ids)))
+        conditions.append(col(ContractChange.client_id).in_(list(client_ids)))
     if not include_ended:
-        query = query.where(col(Client.association_ended_at).is_(None))
-    rows = [
+        conditions.append(_of_clients(workspace.id))
+    return _page(workspace, conditions, session=session, today=today)
+
+
+def _page(
+    workspace: Workspace,
+    conditions: list[ColumnElement[bool]],
+    *,
+    session: Session,
+    today: date,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[RenewalRow]:
+    """The rows meeting `conditions` (on contract_change), in the view's order; from `offset`, at
+    most `limit` of them: the order is found on narrow rows, and only the page's are read whole."""
+    assert workspace.id is not None
+    if limit is None and not offset:
+        query = _rows_query(workspace.id).where(*conditions)
+    else:
+        order = _joined(select(ContractChange.id), workspace.id).where(*conditions).order_by(*_ORDER)
+        ids = list(read(session, order.offset(offset).limit(limit)).scalars())
+        query = _rows_query(workspace.id).where(col(ContractChange.id).in_(ids))
+    query = query.order_by(*_ORDER)
+    return [
         _to_row(change, client, contact, member, today=today, partner_owns_all=workspace.partner_owns_all)
         for change, client, contact, member in session.exec(query)
     ]
-    rows.sort(
-        key=lambda r: sort_key(r.renewal_deadline, r.client_name, r.contract_type, r.renewal_start_date)
+
+
+def _matching(
+    workspace: Workspace,
+    query: RenewalQuery,
+    *,
+    session: Session,
+    today: date,
+    viewer: Viewer,
+) -> list[ColumnElement[bool]]:
+    """The SQL conditions (on contract_change) of what `query` finds: start dates in the next
+    `query.days` days, active clients only, then the filters."""
+    assert workspace.id is not None
+    conditions = _starts_between(today, today + timedelta(days=query.days))
+    if query.contract_type is not None:
+        conditions.append(col(ContractChange.contract_type) == query.contract_type)
+    if query.status is not None:
+        conditions.append(effective_status_is(query.status, today))
+    if query.needs_action_only:
+        conditions.append(needs_action_sql(today))
+    if query.owner is not None:
+        owner = _owner_condition(
+            query.owner, workspace, session=session, viewer=viewer, wanted_email=query.owner_email
+        )
+        conditions.append(_of_clients(workspace.id, owner))
+    else:
+        conditions.append(_of_clients(workspace.id))
+    if query.words:
+        # Search only among the clients the other filters leave.
+        changes = _changes(select(ContractChange.client_id), workspace.id).where(*conditions)
+        scope = client_scope(workspace.id, include_ended=False).where(col(Client.id).in_(changes))
+        found = matching_client_ids(query.words, scope, session=session)
+        conditions.append(id_in(col(ContractChange.client_id), found, dialect=dialect_of(session)))
+    return conditions
+
+
+@dataclass(frozen=True)
+class Summary:
+    total: int  # the matching contract changes
+    needing_total: int  # those of them that need action
+    mrr_at_stake: dict[str, Decimal]  # over those that need action, per currency
+
+
+def summarize(
+    workspace: Workspace,
+    conditions: list[ColumnElement[bool]],
+    *,
+    session: Session,
+    today: date,
+    at_stake: bool = True,
+) -> Summary:
+    """Count the contract changes that meet `conditions` and (unless `at_stake` is False) total
+    their MRR at stake, in SQL."""
+    assert workspace.id is not None
+    needing = needs_action_sql(today)
+    total, needing_total = read(
+        session,
+        _changes(select(func.count(), func.count(case((needing, 1)))), workspace.id).where(*conditions),
+    ).one()
+    if not needing_total or not at_stake:
+        return Summary(total, needing_total, {})
+    if dialect_of(session) == "postgresql":
+        currency, amount = _at_stake(_CURRENT, _NEW, func.greatest(_NEW - _CURRENT, 0))
+        money = _changes(select(currency), workspace.id).where(*conditions, needing, currency.is_not(None))
+        summed = type_coerce(func.sum(amount), ExactDecimal())
+        totals = {code: value for code, value in read(session, money.add_columns(summed).group_by(currency))}
+    else:
+        totals = _sqlite_totals(workspace.id, [*conditions, needing], session=session)
+    return Summary(total, needing_total, dict(sorted(totals.items())))
+
+
+# SQLite keeps money as text (store.types.ExactDecimal) and has no exact decimal type. An amount
+# written with digits and at most one dot followed by at most four digits (as the import writes
+# them, NUMERIC(18, 4)), and under a billion, is a whole number n of ten-thousandths below 10**13:
+# SQLite reads it as a float within 0.003 of n after scaling, so rounding gives n exactly and the
+# integer sum is exact. Should any amount be written otherwise, the rule adds them up in Python.
+_DECIMALS = 4
+_BELOW = 10**9
+
+
+def _is_plain(amount: Any) -> ColumnElement[bool]:
+    text = type_coerce(amount, String)
+    glob = text.op("GLOB", is_comparison=True)
+    return or_(
+        text.is_(None),
+        and_(
+            ~glob("*[^0-9.]*"),
+            ~glob("*.*.*"),
+            ~glob("*." + "?" * (_DECIMALS + 1) + "*"),
+            cast(text, Float) < _BELOW,
+        ),
     )
-    return rows
 
 
-def upcoming_rows(
-    workspace: Workspace, *, session: Session, today: date, days: int = UPCOMING_WINDOW_DAYS
-) -> list[RenewalRow]:
-    """The upcoming window: active clients' changes starting in the next `days` days, today included."""
-    return load_rows(
-        workspace, session=session, today=today, start_from=today, start_until=today + timedelta(days=days)
+def _units(amount: Any) -> ColumnElement[int]:
+    """A plain amount as a whole number of ten-thousandths ('12.5' -> 125000)."""
+    return cast(func.round(type_coerce(amount, Float) * 10**_DECIMALS), Integer)
+
+
+def _sqlite_totals(
+    workspace_id: int, conditions: list[ColumnElement[bool]], *, session: Session
+) -> dict[str, Decimal]:
+    current, new = _units(_CURRENT), _units(_NEW)
+    currency, amount = _at_stake(current, new, func.max(new - current, 0))
+    odd = func.count(case((~and_(_is_plain(_CURRENT), _is_plain(_NEW)), 1)))
+    summed = read(
+        session,
+        _changes(select(currency, func.sum(amount), odd), workspace_id)
+        .where(*conditions, currency.is_not(None))
+        .group_by(currency),
+    ).all()
+    if not any(count for _code, _total, count in summed):
+        return {code: Decimal(total).scaleb(-_DECIMALS) for code, total, _count in summed}
+    # Some amount is not plain: those changes come out, and the rule itself adds them up.
+    changes = session.scalars(_changes(select(ContractChange), workspace_id).where(*conditions))
+    return totals_by_currency(
+        mrr_at_stake(change.contract_type, change.current_money, change.new_money) for change in changes
     )
 
 
-def filter_rows(rows: Iterable[RenewalRow], query: RenewalQuery, *, viewer: Viewer) -> list[RenewalRow]:
-    """Apply search words and filters; rows keep their order."""
-    kept = []
-    for row in rows:
-        if query.contract_type is not None and row.contract_type is not query.contract_type:
-            continue
-        if query.status is not None and row.status is not query.status:
-            continue
-        if query.needs_action_only and not row.needs_action:
-            continue
-        if query.owner is not None and not owner_matches(
-            row.owner,
-            query.owner,
-            me_user_id=viewer.user_id,
-            me_email=viewer.email,
-            wanted_email=query.owner_email,
-        ):
-            continue
-        if (
-            query.words
-            and match_client(query.words, name=row.client_name, domain=row.domain, hub_id=row.hub_id) is None
-        ):
-            continue
-        kept.append(row)
-    return kept
+def window_summary(
+    workspace: Workspace,
+    query: RenewalQuery,
+    *,
+    session: Session,
+    today: date,
+    viewer: Viewer | None = None,
+    deadlines: tuple[date, date] | None = None,
+    at_stake: bool = True,
+) -> Summary:
+    """What `upcoming_view` counts and totals, without a page; `deadlines` keeps only the changes
+    whose renewal deadline falls in that range (both days included)."""
+    conditions = _matching(workspace, query, session=session, today=today, viewer=viewer or Viewer())
+    if deadlines is not None:
+        conditions += [
+            col(ContractChange.renewal_deadline) >= deadlines[0],
+            col(ContractChange.renewal_deadline) <= deadlines[1],
+        ]
+    return summarize(workspace, conditions, session=session, today=today, at_stake=at_stake)
 
 
 def upcoming_view(
@@ -243,15 +509,21 @@ def upcoming_view(
     page_size: int = 20,
 ) -> UpcomingView:
     """The upcoming-renewals table: start dates in the next `query.days` days, active clients only."""
-    rows = upcoming_rows(workspace, session=session, today=today, days=query.days)
-    matched = filter_rows(rows, query, viewer=viewer or Viewer())
-    offset = max(0, min(offset, max(0, len(matched) - 1)))
+    conditions = _matching(workspace, query, session=session, today=today, viewer=viewer or Viewer())
+    summary = summarize(workspace, conditions, session=session, today=today)
+    offset = max(0, min(offset, max(0, summary.total - 1)))
+    rows = (
+        _page(workspace, conditions, session=session, today=today, offset=offset, limit=page_size)
+        if summary.total
+        else []
+    )
     return UpcomingView(
         today=today,
         query=query,
-        rows=matched[offset : offset + page_size],
-        total=len(matched),
+        rows=rows,
+        total=summary.total,
         offset=offset,
         page_size=page_size,
-        mrr_at_stake=totals_by_currency(r.mrr_at_stake for r in matched if r.needs_action),
+        mrr_at_stake=summary.mrr_at_stake,
+        needing_total=summary.needing_total,
     )

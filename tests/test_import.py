@@ -192,6 +192,19 @@ def test_a_good_file_creates_clients_contacts_and_contract_changes(
     assert amounts(acme_change) == (Decimal("99.99"), "USD", None, None)
 
 
+def test_an_import_leaves_the_query_planner_statistics_of_what_it_wrote(
+    session: Session, workspace: Workspace
+) -> None:
+    run(csv_text(FULL_ROW, row(Hub_ID="2002"), header=HEADER), session)
+
+    if session.get_bind().dialect.name == "sqlite":  # without them SQLite guesses its plans
+        stat = session.execute(text("SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_change_window'")).scalar()
+        assert stat is not None and stat.split()[0] == "2"
+    else:
+        rows = session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'contract_change'"))
+        assert rows.scalar() == 2
+
+
 BAD_ROWS: list[tuple[dict[str, str], str]] = [
     (row(Client_name=""), "Client name is empty"),
     (row(Hub_ID="12a4"), "Hub ID: '12a4' is not digits"),
