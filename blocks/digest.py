@@ -171,6 +171,21 @@ def pause_reason_text(error: str) -> str:
     return PAUSE_REASONS.get(error, f"Slack answered `{escape(error)}`")
 
 
+WORKSPACE_PAUSE_REASONS = {
+    "app_uninstalled": "the app was uninstalled from the workspace",
+    "tokens_revoked": "the app's token for the workspace was revoked",
+}
+
+
+def workspace_pause_text(reason: str) -> str:
+    """Why a whole workspace is paused (store.workspaces), and what resumes it."""
+    why = WORKSPACE_PAUSE_REASONS.get(reason, f"Slack refused the app's token (`{escape(reason)}`)")
+    return (
+        f"{why}; installing the app there again resumes it "
+        "(with SLACK_BOT_TOKEN: restart `serve` with its new token)"
+    )
+
+
 def invite_hint(bot_user_id: str | None) -> str:
     """How to add the app to a channel: '`/invite` @Renewals' (a mention renders the app's real name)."""
     return f"`/invite` <@{bot_user_id}>" if bot_user_id else f"`/invite @{APP_NAME}`"

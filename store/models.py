@@ -58,6 +58,10 @@ class Workspace(SQLModel, table=True):
     # "The partner owns all transactional conversations": the default owner of every
     # client without an explicit one.
     partner_owns_all: bool = False
+    # Set while the app cannot act here (uninstalled, its token revoked or refused): jobs skip
+    # the workspace until a reinstall (or a working token) resumes it (store.workspaces).
+    paused_at: datetime | None = _utc_field(nullable=True)
+    paused_reason: str | None = Field(default=None, max_length=200)
     created_at: datetime = _utc_field()
     updated_at: datetime = _utc_field()
 

@@ -18,7 +18,14 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from blocks.client_actions import CHANGE_OWNER_LABEL, END_ASSOCIATION_LABEL, REASSIGN_CONTACT_LABEL
-from blocks.digest import all_clear_line, day_heading, digest_messages, pause_reason_text, summary_line
+from blocks.digest import (
+    all_clear_line,
+    day_heading,
+    digest_messages,
+    pause_reason_text,
+    summary_line,
+    workspace_pause_text,
+)
 from blocks.format import cell_text, money, plural, relative_days
 from bot.cli.terminal import make_console, print_table
 from bot.errors import UserError
@@ -211,8 +218,12 @@ def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry
 def _post_one(
     services: Services, subscription: DigestSubscription, workspace: Workspace, day: date
 ) -> Outcome:
-    if subscription.paused_reason:
+    reason = None
+    if workspace.paused_reason:  # the whole workspace (uninstalled, token refused)
+        reason = workspace_pause_text(workspace.paused_reason)
+    elif subscription.paused_reason:
         reason = pause_reason_text(subscription.paused_reason)
+    if reason is not None:
         return Outcome(
             workspace.team_id, subscription.channel_id, day, Result.SKIPPED, detail=f"paused: {reason}"
         )
