@@ -6,6 +6,9 @@
   against slack_sdk's block models and Slack's published limits, and for a raw `<`, `>` or `&`
   in mrkdwn (the fallback `text` included) that is not a mention, channel, date or link.
   The `fake_slack` fixture (tests/app_client.py) fails a test at teardown if any payload broke them.
+  OAuth: `grant` a code that `oauth.v2.access` exchanges (once) for a workspace's bot token
+  (or an org-wide install's); `auth.test` answers for the token it is given; `refuse_token`
+  makes Slack refuse a token from then on (`invalid_auth`, `account_inactive`, ...).
 - `sign`: Slack's request signing, for sending signed requests to `/slack/events`.
 
 The app under test, served over signed HTTP, is in tests/app_client.py; the payloads Slack
@@ -14,6 +17,7 @@ sends it (clicks, submissions, type-ahead) are built in tests/slack_requests.py.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -199,6 +203,10 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.team_id = "T0TEAM1"
+        self.tokens: dict[str, dict[str, Any]] = {}  # bot token -> who auth.test says it is
+        self.client_credentials: tuple[str, str] | None = None  # checked by oauth.v2.access when set
+        self._grants: dict[str, dict[str, Any]] = {}  # OAuth code -> oauth.v2.access answer
+        self._refused: dict[str, str] = {}  # token -> the error every call with it gets
         self._overrides: dict[str, dict[str, Any]] = {}
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
@@ -271,7 +279,47 @@ class FakeSlack:
         with self._lock:
             self._faults.setdefault(method, []).extend(Fault(status, body, headers) for _ in range(times))
 
+    def grant(
+        self,
+        code: str,
+        *,
+        token: str,
+        team_id: str | None,
+        enterprise_id: str | None = None,
+        installer: str = "U0INSTALLER",
+    ) -> None:
+        """Let `oauth.v2.access` exchange `code` (once) for `token`: an install in `team_id`, or,
+        with `team_id` None, an org-wide install of `enterprise_id` (Enterprise Grid)."""
+        org_wide = team_id is None
+        self.tokens[token] = {
+            "team_id": team_id or "",
+            "enterprise_id": enterprise_id,
+            "is_enterprise_install": org_wide,
+        }
+        self._grants[code] = {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": "U0BOT",
+            "app_id": "A0APP",
+            "team": None if org_wide else {"id": team_id, "name": f"Team {team_id}"},
+            "enterprise": {"id": enterprise_id, "name": f"Org {enterprise_id}"} if enterprise_id else None,
+            "authed_user": {"id": installer},
+            "is_enterprise_install": org_wide,
+        }
+
+    def refuse_token(self, token: str, error: str = "invalid_auth") -> None:
+        """From now on every call made with `token` gets `{"ok": false, "error": error}`."""
+        self._refused[token] = error
+
     # --- reading what happened --------------------------------------------------------------
+
+    def tokens_used(self) -> set[str]:
+        """The bearer tokens of every Web API call so far (response_url posts carry none)."""
+        with self._lock:
+            headers = [c.headers.get("Authorization", "") for c in self.calls]
+        return {h.removeprefix("Bearer ") for h in headers if h.startswith("Bearer ")}
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -305,6 +353,27 @@ class FakeSlack:
             self.problems.extend(problems)
             queue = self._faults.get(method)
             return queue.pop(0) if queue else None
+
+    def _authenticate(
+        self, method: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> dict[str, Any] | None:
+        """The answer when the caller's credentials decide it (OAuth, auth.test, a refused token)."""
+        authorization = headers.get("Authorization", "")
+        if method == "oauth.v2.access":
+            if self.client_credentials is not None:
+                expected = base64.b64encode(":".join(self.client_credentials).encode()).decode()
+                if authorization != f"Basic {expected}":
+                    return {"ok": False, "error": "invalid_client_id"}
+            with self._lock:
+                grant = self._grants.pop(str(params.get("code")), None)
+            return grant or {"ok": False, "error": "invalid_code"}
+        token = authorization.removeprefix("Bearer ")
+        if token in self._refused:
+            return {"ok": False, "error": self._refused[token]}
+        if method == "auth.test" and token in self.tokens:
+            who = self.tokens[token]
+            return {"ok": True, "user_id": "U0BOT", "bot_id": "B0BOT", "team": "Team", **who}
+        return None
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method in self._overrides:
@@ -378,7 +447,10 @@ class FakeSlack:
                 if fault is not None:
                     self._send(fault.status, fault.body, fault.headers)
                     return
-                body = {"ok": True} if method == "response_url" else fake._answer(method, params)
+                if method == "response_url":
+                    body = {"ok": True}
+                else:
+                    body = fake._authenticate(method, params, headers) or fake._answer(method, params)
                 self._send(200, body, {})
 
             def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
