@@ -184,3 +184,39 @@ def test_a_downgrade_keeps_one_currency_and_drops_an_amount_it_cannot_hold(datab
         migrate(engine)
         engine.dispose()
     assert amounts == [(Decimal("9311.75"), None, "EUR"), (None, Decimal(5), "CAD")]
+
+
+def test_existing_workspaces_keep_their_data_and_start_unpaused_when_pausing_arrives(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    _at_revision(engine, "0005")  # before the workspace's paused_at / paused_reason
+    try:
+        with engine.begin() as connection:
+            _add_changes(connection, [{"current_mrr": "10", "current_mrr_currency": "USD"}])
+    finally:
+        migrate(engine)
+    with engine.connect() as connection:
+        workspaces = connection.execute(text("SELECT team_id, paused_at, paused_reason FROM workspace")).all()
+        amounts = _amounts(connection, "current_mrr", "current_mrr_currency")
+    engine.dispose()
+    assert [tuple(row) for row in workspaces] == [("T0MIGRATE", None, None)]
+    assert amounts == [(Decimal(10), "USD")]
+
+
+def test_a_downgrade_past_pausing_keeps_every_workspace_and_its_rows(database_url: str) -> None:
+    # On SQLite, rebuilding the workspace table would delete every row that references it.
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        _add_changes(connection, [{"current_mrr": "10", "current_mrr_currency": "USD"}])
+    _at_revision(engine, "0005")
+    try:
+        with engine.connect() as connection:
+            counts = [
+                connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in ("workspace", "client", "contract_change")
+            ]
+    finally:
+        migrate(engine)
+        engine.dispose()
+    assert counts == [1, 1, 1]

@@ -27,7 +27,7 @@ from store.models import AuditEvent, Workspace
 from store.workspaces import ensure_workspace
 from tests.app_client import Reply, SlackAppClient, serving
 from tests.digest_support import add_subscription, utc
-from tests.factories import NOON, add_change_due, seed_client
+from tests.factories import NOON, TEAM, add_change_due, seed_client
 from tests.fake_slack import FakeSlack
 from tests.renewals_data import client_names
 from tests.slack_requests import block_actions_payload
@@ -302,6 +302,37 @@ def test_a_token_slack_refuses_pauses_the_workspace_logs_once_and_is_not_retried
     assert workspace(oauth_app.engine, T1).paused_reason == error
     logged = [r for r in caplog.records if error in r.getMessage()]
     assert len(logged) == 1 and logged[0].levelno == logging.WARNING
+
+
+def test_a_refused_token_stops_the_workspace_s_other_digests_in_the_same_tick(
+    oauth_app: SlackAppClient, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    install_two_teams(oauth_app)
+    subscribe_with_news(oauth_app.engine, T1)
+    add_subscription(oauth_app.engine, team_id=T1, channel="C0SECOND")
+    fake_slack.refuse_token(TOKEN_1, "invalid_auth")
+
+    with caplog.at_level(logging.INFO):
+        outcomes = tick(oauth_app, MONDAY_NINE)
+
+    assert [o.result for o in outcomes] == [Result.PAUSED]
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert len([r for r in caplog.records if "invalid_auth" in r.getMessage()]) == 1
+
+
+# --- with SLACK_BOT_TOKEN (one workspace) -----------------------------------------------------
+
+
+def test_with_a_bot_token_app_uninstalled_pauses_the_workspace_s_digests(
+    slack_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    subscribe_with_news(slack_app.engine, TEAM)
+
+    send_event(slack_app, {"type": "app_uninstalled"}, team_id=TEAM)
+
+    assert workspace(slack_app.engine, TEAM).paused_reason == "app_uninstalled"
+    assert tick(slack_app, MONDAY_NINE) == []
+    assert fake_slack.calls_to("chat.postMessage") == []
 
 
 # --- Enterprise Grid org-wide installs --------------------------------------------------------
