@@ -171,6 +171,19 @@ def test_a_redirect_without_the_browser_that_started_the_install_installs_nothin
     assert stored_token(oauth_app.engine, T1) is None
 
 
+def test_installing_in_a_team_of_an_enterprise_records_its_enterprise_for_its_jobs(
+    oauth_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    install(oauth_app, code="code-grid", token="xoxb-grid-team", team_id=GRID_1, enterprise_id=ORG)
+    channel = subscribe_with_news(oauth_app.engine, GRID_1)  # no request from the team yet
+
+    [outcome] = tick(oauth_app, MONDAY_NINE)
+
+    assert workspace(oauth_app.engine, GRID_1).enterprise_id == ORG
+    assert outcome.result is Result.POSTED
+    assert digest_tokens(fake_slack) == {channel: "xoxb-grid-team"}
+
+
 # --- each workspace its own token -------------------------------------------------------------
 
 

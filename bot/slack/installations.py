@@ -27,7 +27,7 @@ from bot.slack.web_client import make_web_client
 from store.db import session_scope
 from store.digest_subscriptions import APP_ACTOR
 from store.models import Workspace
-from store.workspaces import SLACK_ACTOR, pause_workspaces, resume_workspaces
+from store.workspaces import SLACK_ACTOR, ensure_workspace, pause_workspaces, resume_workspaces
 
 if TYPE_CHECKING:
     from slack_sdk.oauth.installation_store import Installation, InstallationStore
@@ -102,9 +102,15 @@ def _served(
 
 
 def installed(engine: Engine, installation: Installation) -> None:
-    """The OAuth flow saved an install: resume the workspaces it serves (recorded as the installer's)."""
+    """The OAuth flow saved an install: resume the workspaces it serves (recorded as the installer's).
+
+    A team's workspace row is made (or given its enterprise) here, so that jobs find the token
+    under the same enterprise the install was saved with.
+    """
     served = _served(installation.team_id, installation.enterprise_id, installation.is_enterprise_install)
     with session_scope(engine) as session:
+        if served["team_id"] is not None:
+            ensure_workspace(served["team_id"], session=session, enterprise_id=installation.enterprise_id)
         resumed = resume_workspaces(session=session, actor=installation.user_id or SLACK_ACTOR, **served)
         teams = [workspace.team_id for workspace in resumed]
     if teams:
