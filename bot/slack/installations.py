@@ -144,8 +144,8 @@ def removed(
     logger.info("%s (%s): workspace %s paused", reason, served, ", ".join(teams) or "none known")
 
 
-def token_refused(engine: Engine, workspace: Workspace, error: str) -> bool:
-    """Slack refused a job's token for `workspace`: pause it, logging once. True if this paused it."""
+def token_refused(engine: Engine, workspace: Workspace, error: str) -> None:
+    """Slack refused a job's token for `workspace`: pause it, logging only when this paused it."""
     with session_scope(engine) as session:
         changed = pause_workspaces(session=session, reason=error, actor=APP_ACTOR, team_id=workspace.team_id)
     if changed:
@@ -155,7 +155,6 @@ def token_refused(engine: Engine, workspace: Workspace, error: str) -> bool:
             workspace.team_id,
             error,
         )
-    return bool(changed)
 
 
 def token_works(engine: Engine, team_id: str) -> None:
