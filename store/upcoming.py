@@ -312,10 +312,12 @@ def load_rows(
     deadline_until: date | None = None,
     client_ids: Iterable[int] | None = None,
     include_ended: bool = False,
+    where: Iterable[ColumnElement[bool]] = (),
 ) -> list[RenewalRow]:
     """Contract changes of one workspace as rows, sorted by deadline (soonest first).
 
-    Ended associations are left out unless asked for (a client's own detail shows them).
+    Ended associations are left out unless asked for (a client's own detail shows them); `where`
+    adds conditions on contract_change (such as store.follow_up.active_follow_up_condition).
     """
     assert workspace.id is not None
     conditions = []
@@ -331,6 +333,7 @@ def load_rows(
         conditions.append(col(ContractChange.client_id).in_(list(client_ids)))
     if not include_ended:
         conditions.append(_of_clients(workspace.id))
+    conditions.extend(where)
     return _page(workspace, conditions, session=session, today=today)
 
 
