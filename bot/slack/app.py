@@ -41,6 +41,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "handlers.reassign_contact",
     "handlers.contact_typeahead",
     "handlers.change_owner",
+    "handlers.follow_up",
     "handlers.association",
     "handlers.owners",
     "handlers.home",
