@@ -173,6 +173,7 @@ _ORDER = (
     col(ContractChange.renewal_start_date),
     col(ContractChange.id),
 )
+VIEW_ORDER = _ORDER  # the same order for a query that joins client (the CSV export)
 
 
 def _currency(column: Any) -> ColumnElement[str]:
@@ -394,6 +395,14 @@ def _matching(
         found = matching_client_ids(query.words, scope, session=session)
         conditions.append(id_in(col(ContractChange.client_id), found, dialect=dialect_of(session)))
     return conditions
+
+
+def view_conditions(
+    workspace: Workspace, query: RenewalQuery, *, session: Session, today: date, viewer: Viewer | None = None
+) -> list[ColumnElement[bool]]:
+    """The SQL conditions (on contract_change) of the rows `upcoming_view` pages through, every
+    page of them (for the CSV export: store.csv_export)."""
+    return _matching(workspace, query, session=session, today=today, viewer=viewer or Viewer())
 
 
 @dataclass(frozen=True)
