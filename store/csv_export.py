@@ -82,8 +82,17 @@ def owner_cell(kind: OwnerKind | None, member_id: int | None, member_email: str 
     return member_email or ""
 
 
+_CENTS = Decimal("0.01")
+
+
 def money_cell(amount: Decimal | None, currency: str | None) -> str:
-    return "" if amount is None else f"{currency or DEFAULT_CURRENCY} {amount:f}"
+    """'EUR 1200.50': the amount exact, without the trailing zeros NUMERIC(18, 4) adds past the cents."""
+    if amount is None:
+        return ""
+    amount = amount.normalize()
+    if amount.as_tuple().exponent > -2:  # type: ignore[operator]
+        amount = amount.quantize(_CENTS)
+    return f"{currency or DEFAULT_CURRENCY} {amount:f}"
 
 
 def billing_cell(frequency: BillingFrequency | None, months: int | None) -> str:

@@ -37,6 +37,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "handlers.columns",
     "handlers.digest",
     "handlers.renewals",
+    "handlers.export",
     "handlers.client_detail",
     "handlers.reassign_contact",
     "handlers.contact_typeahead",
@@ -54,6 +55,7 @@ BOT_SCOPES: tuple[str, ...] = (
     "users:read",
     "users:read.email",
     "im:write",
+    "files:write",
     "channels:read",
     "groups:read",
 )
