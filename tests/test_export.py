@@ -312,3 +312,21 @@ def test_the_export_streams_every_page_of_a_large_view(slack_app: SlackAppClient
     deadlines = [r["Renewal deadline"] for r in records]
     assert deadlines == sorted(deadlines)  # the view's order: soonest deadline first
     assert parse_csv(upload.text.removeprefix("\ufeff")).problems == []
+
+
+def test_an_upload_slack_refuses_is_one_line_for_the_person(
+    imported: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail("files.getUploadURLExternal", error="missing_scope")
+    before = len(imported.fake.calls_to("response_url"))
+    imported.command("/renewals", "", user_id="U0ALICE")
+    table = imported.wait_for("response_url", count=before + 1)
+    payload = block_actions_payload(
+        EXPORT, button_value(table, EXPORT), user_id="U0ALICE", block_id="renewals_paging", fake=imported.fake
+    )
+
+    assert imported.action(payload).status == 200
+
+    reply = imported.wait_for("response_url", count=before + 2).params["text"]
+    assert reply == "I could not send you the CSV file: missing_scope. Nothing was sent."
+    assert fake_slack.uploaded() == []

@@ -219,3 +219,37 @@ def test_not_handled_in_the_clients_detail_brings_it_back_and_is_recorded(seeded
 def acme_hub_id(app: SlackAppClient) -> str:
     with Session(app.engine) as session:
         return session.exec(select(Client.hub_id).where(Client.name == "Acme Corp")).one()
+
+
+def test_a_handled_item_comes_back_when_its_communication_owner_changes(
+    seeded: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0BOB", email="bob@agency.com", name="Bob Agent")
+    monday = digest_on(seeded, MONDAY)
+    click_in_digest(seeded, monday, HANDLED, "Acme Corp", user="U0ALICE", when=at(MONDAY, 10))
+    tuesday = listed(digest_on(seeded, MONDAY + timedelta(days=1)))
+
+    with time_machine.travel(at(MONDAY + timedelta(days=1), 12), tick=True):
+        before = len(seeded.fake.calls_to("response_url"))
+        seeded.command("/renewal-owner", "Acme Corp <@U0BOB>", user_id="U0ALICE")
+        assert "now <@U0BOB>" in seeded.wait_for("response_url", count=before + 1).params["text"]
+
+    assert "Acme Corp" not in tuesday.replace("Not listed", "")
+    assert "Acme Corp" in listed(digest_on(seeded, MONDAY + timedelta(days=2)))
+
+
+def test_a_button_from_another_workspace_changes_nothing(seeded: SlackAppClient) -> None:
+    monday = digest_on(seeded, MONDAY)
+    button = next(
+        e
+        for b in monday.params["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == SNOOZE
+    )
+    forged = button["value"].replace(TEAM, "T0TEAM2")
+
+    reply = _click(seeded, SNOOZE, forged, monday.params, user="U0ALICE", when=at(MONDAY, 10))
+
+    assert "another Slack workspace" in reply.params["text"]
+    assert history(seeded, "snooze") == []
