@@ -65,7 +65,7 @@ def export_clicked(
             send_file_to_person(
                 client,
                 user_id,
-                file,  # type: ignore[arg-type]
+                file,
                 length=length,
                 filename=f"renewals-{request.today.isoformat()}.csv",
                 title=f"{TITLE} {request.today.isoformat()}",

@@ -266,8 +266,10 @@ def unsnooze(change: ContractChange, *, session: Session, actor: str, today: dat
 def mark_handled(
     change: ContractChange, client: Client, workspace: Workspace, *, session: Session, actor: str
 ) -> None:
-    """Handled: out of digests and reminders until its status, deadline or owner changes."""
+    """Handled: out of digests and reminders until its status, deadline or owner changes. Handling
+    a handled change records it again, as things stand now."""
     follow_up = _follow_up(change, session=session)
+    was_handled = follow_up.id is not None and _handled_holds(change, workspace, session=session)
     follow_up.handled_by, follow_up.handled_at = actor, utcnow()
     follow_up.handled_status = change.status
     follow_up.handled_deadline = change.renewal_deadline
@@ -279,7 +281,7 @@ def mark_handled(
         session=session,
         actor=actor,
         action=HANDLED,
-        before={"handled": False},
+        before={"handled": was_handled},
         after={
             "handled": True,
             "status": change.status.value,
