@@ -6,7 +6,7 @@ Every function takes the workspace and never reaches a row of another one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from store.audit import client_history, record_change
+from store.follow_up import FollowUpState, follow_up_states
 from store.models import AuditEvent, Client, Contact, PartnerMember, Workspace
 from store.rules import Owner, OwnerKind, effective_owner, fold
 from store.search import client_scope, rank_clients
@@ -368,6 +369,8 @@ class ClientDetail:
     changes: list[RenewalRow]  # upcoming contract changes (start date today or later), soonest deadline first
     history: list[AuditEvent]  # newest first
     today: date
+    # Snoozes and handled marks in force today, by contract change ID.
+    follow_ups: dict[int, FollowUpState] = field(default_factory=dict)
 
     @property
     def max_contacts(self) -> int | None:
@@ -412,4 +415,7 @@ def client_detail(
         changes=changes,
         history=client_history(client.id, session=session, workspace_id=workspace.id, limit=history),
         today=today,
+        follow_ups=follow_up_states(
+            workspace, [row.change_id for row in changes], session=session, today=today
+        ),
     )

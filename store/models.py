@@ -215,6 +215,35 @@ def _money(amount: Decimal | None, currency: str | None) -> Money | None:
     return None if amount is None else Money(amount, currency or DEFAULT_CURRENCY)
 
 
+class FollowUp(SQLModel, table=True):
+    """A person's "Snooze 3 days" or "Handled" on one contract change (digests and reminders leave it out).
+
+    `snoozed_until` is the last local day (the clicker's own, when they clicked) the change stays out:
+    the click's day plus 3. It is compared with the day a digest or reminder is for, so the change is
+    back on the fourth day after the click. "Handled" keeps the change's stored status, renewal
+    deadline and effective communication owner at the moment of handling: it holds only while all
+    three are still the same (an import or an owner change that alters one brings the change back).
+    Undoing clears the fields; the history of both is in AuditEvent.
+    """
+
+    __tablename__ = "follow_up"
+    __table_args__ = (UniqueConstraint("workspace_id", "change_id", name="uq_follow_up_change"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    change_id: int = Field(foreign_key="contract_change.id", ondelete="CASCADE", index=True)
+    snoozed_until: date | None = None
+    snoozed_by: str | None = Field(default=None, max_length=64)
+    snoozed_at: datetime | None = _utc_field(nullable=True)
+    handled_by: str | None = Field(default=None, max_length=64)
+    handled_at: datetime | None = _utc_field(nullable=True)
+    handled_status: Status | None = _enum_field(Status, nullable=True)
+    handled_deadline: date | None = None
+    handled_owner_kind: OwnerKind | None = _enum_field(OwnerKind, nullable=True)  # the effective one
+    handled_owner_member_id: int | None = None
+    updated_at: datetime = _utc_field()
+
+
 class UserPreference(SQLModel, table=True):
     """Per-user choices, such as the optional columns of the renewals table."""
 

@@ -173,6 +173,7 @@ _ORDER = (
     col(ContractChange.renewal_start_date),
     col(ContractChange.id),
 )
+VIEW_ORDER = _ORDER  # the same order for a query that joins client (the CSV export)
 
 
 def _currency(column: Any) -> ColumnElement[str]:
@@ -312,10 +313,12 @@ def load_rows(
     deadline_until: date | None = None,
     client_ids: Iterable[int] | None = None,
     include_ended: bool = False,
+    where: Iterable[ColumnElement[bool]] = (),
 ) -> list[RenewalRow]:
     """Contract changes of one workspace as rows, sorted by deadline (soonest first).
 
-    Ended associations are left out unless asked for (a client's own detail shows them).
+    Ended associations are left out unless asked for (a client's own detail shows them); `where`
+    adds conditions on contract_change (such as store.follow_up.active_follow_up_condition).
     """
     assert workspace.id is not None
     conditions = []
@@ -331,6 +334,7 @@ def load_rows(
         conditions.append(col(ContractChange.client_id).in_(list(client_ids)))
     if not include_ended:
         conditions.append(_of_clients(workspace.id))
+    conditions.extend(where)
     return _page(workspace, conditions, session=session, today=today)
 
 
@@ -391,6 +395,14 @@ def _matching(
         found = matching_client_ids(query.words, scope, session=session)
         conditions.append(id_in(col(ContractChange.client_id), found, dialect=dialect_of(session)))
     return conditions
+
+
+def view_conditions(
+    workspace: Workspace, query: RenewalQuery, *, session: Session, today: date, viewer: Viewer | None = None
+) -> list[ColumnElement[bool]]:
+    """The SQL conditions (on contract_change) of the rows `upcoming_view` pages through, every
+    page of them (for the CSV export: store.csv_export)."""
+    return _matching(workspace, query, session=session, today=today, viewer=viewer or Viewer())
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,9 @@
   OAuth: `grant` a code that `oauth.v2.access` exchanges (once) for a workspace's bot token
   (or an org-wide install's); `auth.test` answers for the token it is given; `refuse_token`
   makes Slack refuse a token from then on (`invalid_auth`, `account_inactive`, ...).
+  Files go through Slack's external upload flow: `files.getUploadURLExternal` gives an upload URL
+  on the fake itself, the bytes POSTed there are kept, `files.completeUploadExternal` shares them;
+  `fake.uploaded()` reads back what was shared (`Upload`: filename, title, channel, bytes).
 - `sign`: Slack's request signing, for sending signed requests to `/slack/events`.
 
 The app under test, served over signed HTTP, is in tests/app_client.py; the payloads Slack
@@ -68,6 +71,24 @@ class Call:
     params: dict[str, Any]
     headers: dict[str, str]
     path: str = ""
+
+
+@dataclass
+class Upload:
+    """A file uploaded through the external upload flow."""
+
+    file_id: str
+    filename: str
+    length: int  # as announced to files.getUploadURLExternal
+    data: bytes | None = None  # the bytes POSTed to the upload URL
+    title: str | None = None
+    channel_id: str | None = None  # set by files.completeUploadExternal
+    initial_comment: str | None = None
+
+    @property
+    def text(self) -> str:
+        assert self.data is not None
+        return self.data.decode("utf-8")
 
 
 @dataclass
@@ -209,6 +230,7 @@ class FakeSlack:
         self._refused: dict[str, str] = {}  # token -> the error every call with it gets
         self._overrides: dict[str, dict[str, Any]] = {}
         self._faults: dict[str, list[Fault]] = {}
+        self.uploads: dict[str, Upload] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -330,6 +352,11 @@ class FakeSlack:
         with self._lock:
             return [c for c in self.calls if c.method in MESSAGE_METHODS]
 
+    def uploaded(self) -> list[Upload]:
+        """The files shared so far (completed uploads), in the order they were completed."""
+        with self._lock:
+            return [u for u in self.uploads.values() if u.channel_id is not None]
+
     def clear(self) -> None:
         with self._lock:
             self.calls.clear()
@@ -416,8 +443,50 @@ class FakeSlack:
                 return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U")).split(",")[0][1:]}}
             case "conversations.join":
                 return {"ok": True, "channel": {"id": channel}}
+            case "files.getUploadURLExternal":
+                return self._upload_ticket(params)
+            case "files.completeUploadExternal":
+                return self._complete_upload(params)
             case _:
                 return {"ok": True}
+
+    def _upload_ticket(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename, length = params.get("filename"), str(params.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            # Slack's own answer to a missing filename or a length of 0.
+            return {"ok": False, "error": "missing_argument"}
+        file_id = f"F{next(self._ts):08d}"
+        with self._lock:
+            self.uploads[file_id] = Upload(file_id, filename, int(length))
+        return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def _receive_upload(self, file_id: str, data: bytes) -> int:
+        """The bytes POSTed to an upload URL; HTTP 404 for a URL it never gave."""
+        with self._lock:
+            upload = self.uploads.get(file_id)
+            if upload is None:
+                return 404
+            upload.data = data
+            if len(data) != upload.length:
+                self.problems.append(f"upload {file_id}: {len(data)} bytes sent, {upload.length} announced")
+        return 200
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        shared = []
+        with self._lock:
+            for entry in files:
+                upload = self.uploads.get(str(entry.get("id")))
+                if upload is None or upload.data is None:
+                    return {"ok": False, "error": "file_not_found"}
+                upload.title = entry.get("title") or upload.filename
+                upload.channel_id = params.get("channel_id") or ""
+                upload.initial_comment = params.get("initial_comment")
+                shared.append({"id": upload.file_id, "name": upload.filename, "title": upload.title})
+        return {"ok": True, "files": shared}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -430,6 +499,11 @@ class FakeSlack:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 headers = {k: v for k, v in self.headers.items()}
+                if self.path.startswith("/upload/"):  # an upload URL: the file's bytes, as they are
+                    fake._record("upload", {"path": self.path, "length": len(raw)}, headers, self.path)
+                    status = fake._receive_upload(self.path.removeprefix("/upload/"), raw)
+                    self._send(status, {"ok": status == 200}, {})
+                    return
                 ctype = self.headers.get("Content-Type", "")
                 if "json" in ctype:
                     params = json.loads(raw or b"{}")
