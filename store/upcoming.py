@@ -312,10 +312,13 @@ def load_rows(
     deadline_until: date | None = None,
     client_ids: Iterable[int] | None = None,
     include_ended: bool = False,
+    where: Iterable[ColumnElement[bool]] = (),
+    limit: int | None = None,
 ) -> list[RenewalRow]:
     """Contract changes of one workspace as rows, sorted by deadline (soonest first).
 
     Ended associations are left out unless asked for (a client's own detail shows them).
+    `where` adds conditions on contract_change; `limit` keeps the first rows only.
     """
     assert workspace.id is not None
     conditions = []
@@ -331,7 +334,8 @@ def load_rows(
         conditions.append(col(ContractChange.client_id).in_(list(client_ids)))
     if not include_ended:
         conditions.append(_of_clients(workspace.id))
-    return _page(workspace, conditions, session=session, today=today)
+    conditions.extend(where)
+    return _page(workspace, conditions, session=session, today=today, limit=limit)
 
 
 def _page(
