@@ -158,8 +158,8 @@ def _timezone(
         return candidate.timezone
     workspace, user_id = candidate.workspace, candidate.user_id
     client = clients.of(workspace)
-    if client is None:
-        return candidate.timezone
+    if client is None:  # no token (a dry run): the kept zone, else UTC's
+        return candidate.timezone or "UTC"
     assert workspace.id is not None
     try:
         person = services.directory.lookup(client, team_id=workspace.team_id, user_id=user_id)
