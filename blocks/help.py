@@ -26,6 +26,11 @@ def help_message() -> Message:
         f"• `days:` renewal deadlines within 1 to {MAX_DIGEST_DAYS} days (default {DEFAULT_DIGEST_DAYS})",
         "• `weekends` posts on Saturday and Sunday too (default Monday to Friday)",
         "• `all-clear` posts a one-line all-clear on a day with nothing to report (default: nothing)",
+        f"*{commands.REMINDERS}*: your own reminders (on unless you turn them off): a direct message "
+        "7 days and 1 day before each renewal deadline of the clients you are the communication owner "
+        "of, while the contract change still needs action, on working days between 09:00 and 17:00 in "
+        "your Slack time zone (one due on a weekend comes on the Friday before). `status` shows yours; "
+        "admins also see the owners who could not be messaged.",
         f"*{commands.RENEWAL}*: one client's detail.",
         f"*`/renewal-owner`*: the renewals you own; {commands.OWNER_SET} sets a client's communication "
         f"owner; {commands.OWNER_DEFAULT} the workspace default (admins only).",
