@@ -85,11 +85,20 @@ def waiting_reason(run: ReminderRun | None, now: datetime) -> str | None:
     return "retry_later" if now < retry_at else None
 
 
+def insert_unless_taken(table: Any, values: dict[str, Any], constraint: str, *, session: Session) -> bool:
+    """INSERT a row unless one with the same `constraint` key exists; True when this call inserted it."""
+    if session.get_bind().dialect.name == "postgresql":
+        statement = postgresql.insert(table).values(values).on_conflict_do_nothing(constraint=constraint)
+    else:
+        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
+    # RETURNING, not rowcount: psycopg reports -1 rows for INSERT ... ON CONFLICT.
+    return session.execute(statement.returning(table.c.id)).scalar_one_or_none() is not None
+
+
 def _insert_claim(
     workspace_id: int, user_id: str, day: date, token: str, now: datetime, *, session: Session
 ) -> bool:
     """INSERT the day's run unless one exists; True when this call inserted it."""
-    table = ReminderRun.__table__  # type: ignore[attr-defined]
     values = {
         "workspace_id": workspace_id,
         "user_id": user_id,
@@ -100,14 +109,7 @@ def _insert_claim(
         "items": 0,
         "claimed_at": now,
     }
-    if session.get_bind().dialect.name == "postgresql":
-        statement = (
-            postgresql.insert(table).values(values).on_conflict_do_nothing(constraint="uq_reminder_run_day")
-        )
-    else:
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
-    # RETURNING, not rowcount: psycopg reports -1 rows for INSERT ... ON CONFLICT.
-    return session.execute(statement.returning(table.c.id)).scalar_one_or_none() is not None
+    return insert_unless_taken(ReminderRun.__table__, values, "uq_reminder_run_day", session=session)  # type: ignore[attr-defined]
 
 
 def claim_reminder(

@@ -22,6 +22,7 @@ from sqlmodel import Session, col
 
 from store.audit import record_change
 from store.models import Client, ContractChange, PartnerMember, ReminderRecipient, ReminderSent, Workspace
+from store.reminder_claims import insert_unless_taken
 from store.reminder_schedule import DAYS_BEFORE, reached_until
 from store.rules import NEEDS_ACTION, OwnerKind, days_until
 from store.types import utcnow
@@ -154,21 +155,21 @@ def _sent_of(change_ids: Iterable[int], *, session: Session) -> set[tuple[int, d
 def record_sent(
     due: DueReminders, *, workspace_id: int, run_id: int, session: Session, now: datetime | None = None
 ) -> None:
-    """The reminders of `due`'s items went out (in the run `run_id`)."""
+    """The reminders of `due`'s items went out (in the run `run_id`). One already recorded (the
+    change's owner changed and the other owner's run got there first) stays as it was."""
+    table = ReminderSent.__table__  # type: ignore[attr-defined]
     for item in due.items:
         for n in item.days_before:
-            session.add(
-                ReminderSent(
-                    workspace_id=workspace_id,
-                    change_id=item.row.change_id,
-                    renewal_deadline=item.row.renewal_deadline,
-                    days_before=n,
-                    run_id=run_id,
-                    user_id=due.user_id,
-                    sent_at=now or utcnow(),
-                )
-            )
-    session.flush()
+            values = {
+                "workspace_id": workspace_id,
+                "change_id": item.row.change_id,
+                "renewal_deadline": item.row.renewal_deadline,
+                "days_before": n,
+                "run_id": run_id,
+                "user_id": due.user_id,
+                "sent_at": now or utcnow(),
+            }
+            insert_unless_taken(table, values, "uq_reminder_sent", session=session)
 
 
 def reminder_candidates(now: datetime, *, session: Session) -> list[Candidate]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine
@@ -336,7 +338,7 @@ def test_two_processes_on_postgresql_send_exactly_once(postgres_url: str, fake_s
     ]
     for process in processes:
         process.start()
-    results = [queue.get(timeout=60) for _ in processes]
+    results = [queue.get(timeout=120) for _ in processes]  # spawned processes start slowly on a busy machine
     for process in processes:
         process.join(timeout=30)
 
@@ -415,6 +417,29 @@ def test_a_500_is_retried_with_back_off_and_sent_once(lite: Services, fake_slack
     assert outcome.result is Result.SENT
     assert len(fake_slack.calls_to("conversations.open")) == 2
     assert len(dms(fake_slack)) == 1
+
+
+def test_a_reminder_that_cannot_reach_slack_fails_and_is_sent_once_slack_is_back(
+    fake_slack: FakeSlack, sqlite_url: str
+) -> None:
+    fake_slack.add_user(OWNER, tz="Europe/London")
+    engine = make_engine(sqlite_url)
+    add_owned_changes(engine, [date(2025, 3, 17)])
+    up = services_for(fake_slack, engine, sqlite_url)
+    tick(up, utc(2025, 3, 10, 8, 0))  # the owner's time zone is known from before
+    with socket.socket() as probe:  # a port nobody listens on: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = services_for(SimpleNamespace(api_url=f"http://127.0.0.1:{port}/api/"), engine, sqlite_url)
+
+    [outcome] = tick(down, MONDAY_NINE)
+
+    assert outcome.result is Result.FAILED
+    assert [run.status for run in reminder_runs(engine)] == ["failed"]
+    [again] = tick(up, utc(2025, 3, 10, 9, 2))
+    assert again.result is Result.SENT
+    assert len(dms(fake_slack)) == 1
+    engine.dispose()
 
 
 def test_a_reminder_that_still_fails_is_logged_not_marked_done_and_tried_again(
