@@ -184,6 +184,8 @@ def reminder_candidates(now: datetime, *, session: Session) -> list[Candidate]:
             col(Client.owner_kind) == OwnerKind.PARTNER,
             col(Client.association_ended_at).is_(None),
             col(PartnerMember.slack_user_id).is_not(None),
+            # A coarse first cut (raw status, a wide window of deadlines): due_reminders decides
+            # exactly, with the effective status, on each person's own local day.
             col(ContractChange.status).in_(sorted(NEEDS_ACTION)),
             col(ContractChange.renewal_deadline) >= today - timedelta(days=_ZONE_SLACK),
             col(ContractChange.renewal_deadline) <= today + timedelta(days=_MOST_DAYS_AHEAD + _ZONE_SLACK),
