@@ -31,6 +31,11 @@ def help_message() -> Message:
         "• each item's *Snooze 3 days* leaves it out for the three days after your click; *Handled* "
         "until its status, renewal deadline or owner changes. The client's detail shows both, with "
         "*Unsnooze* and *Not handled*.",
+        f"*{commands.REMINDERS}*: your own reminders (on unless you turn them off): a direct message "
+        "7 days and 1 day before each renewal deadline of the clients you are the communication owner "
+        "of, while the contract change still needs action, on working days between 09:00 and 17:00 in "
+        "your Slack time zone (one due on a weekend comes on the Friday before). `status` shows yours; "
+        "admins also see the owners who could not be messaged.",
         f"*{commands.RENEWAL}*: one client's detail.",
         f"*`/renewal-owner`*: the renewals you own; {commands.OWNER_SET} sets a client's communication "
         f"owner; {commands.OWNER_DEFAULT} the workspace default (admins only).",

@@ -305,6 +305,69 @@ class DigestRun(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
 
 
+class ReminderRecipient(SQLModel, table=True):
+    """One Slack user's owner reminders: on or off, their time zone as Slack last said, and
+    whether they can be messaged at all. No row: on, time zone not asked yet."""
+
+    __tablename__ = "reminder_recipient"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_reminder_recipient_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    user_id: str = Field(max_length=32)
+    enabled: bool = True
+    # users.info's `tz`, kept so that a tick need not ask Slack about every owner every minute.
+    timezone: str | None = Field(default=None, max_length=64)
+    timezone_checked_at: datetime | None = _utc_field(nullable=True)
+    # Set when Slack said the person cannot be messaged (left, deactivated, DMs refused):
+    # no more tries until they turn reminders on again.
+    unreachable_error: str | None = Field(default=None, max_length=100)
+    unreachable_at: datetime | None = _utc_field(nullable=True)
+    updated_at: datetime = _utc_field()
+
+
+class ReminderRun(SQLModel, table=True):
+    """The claim that makes a person's reminder go out once per local day (as `DigestRun`)."""
+
+    __tablename__ = "reminder_run"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", "local_date", name="uq_reminder_run_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    user_id: str = Field(max_length=32)
+    local_date: date
+    status: str = Field(default="claimed", max_length=16)  # claimed | sent | empty | failed | unreachable
+    claim_token: str | None = Field(default=None, max_length=64)
+    attempts: int = 1
+    claimed_at: datetime = _utc_field()
+    finished_at: datetime | None = _utc_field(nullable=True)
+    channel_id: str | None = Field(default=None, max_length=32)  # the direct message
+    message_ts: str | None = Field(default=None, max_length=32)
+    items: int = Field(default=0, ge=0)
+    error: str | None = Field(default=None, max_length=500)
+
+
+class ReminderSent(SQLModel, table=True):
+    """One reminder of one contract change that went out: 7 or 1 days before this deadline.
+
+    Keyed by the deadline too, so a change whose deadline moves is reminded of again.
+    """
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (
+        UniqueConstraint("change_id", "renewal_deadline", "days_before", name="uq_reminder_sent"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    change_id: int = Field(foreign_key="contract_change.id", ondelete="CASCADE")
+    renewal_deadline: date
+    days_before: int
+    run_id: int = Field(foreign_key="reminder_run.id", ondelete="CASCADE", index=True)
+    user_id: str = Field(max_length=32)
+    sent_at: datetime = _utc_field()
+
+
 class AuditEvent(SQLModel, table=True):
     """Who changed what, when, from what to what. Written for every change a person makes."""
 

@@ -314,11 +314,13 @@ def load_rows(
     client_ids: Iterable[int] | None = None,
     include_ended: bool = False,
     where: Iterable[ColumnElement[bool]] = (),
+    limit: int | None = None,
 ) -> list[RenewalRow]:
     """Contract changes of one workspace as rows, sorted by deadline (soonest first).
 
     Ended associations are left out unless asked for (a client's own detail shows them); `where`
-    adds conditions on contract_change (such as store.follow_up.active_follow_up_condition).
+    adds conditions on contract_change (such as store.follow_up.active_follow_up_condition);
+    `limit` keeps the first rows only.
     """
     assert workspace.id is not None
     conditions = []
@@ -335,7 +337,7 @@ def load_rows(
     if not include_ended:
         conditions.append(_of_clients(workspace.id))
     conditions.extend(where)
-    return _page(workspace, conditions, session=session, today=today)
+    return _page(workspace, conditions, session=session, today=today, limit=limit)
 
 
 def _page(

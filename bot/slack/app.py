@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 HANDLER_MODULES: tuple[str, ...] = (
     "handlers.columns",
     "handlers.digest",
+    "handlers.reminders",
     "handlers.renewals",
     "handlers.export",
     "handlers.client_detail",
