@@ -22,6 +22,10 @@ class ActionId(StrEnum):
     RESTORE_ASSOCIATION = "client_restore_association"
     PICK_CLIENT = "client_pick"  # several matches for /renewal: pick one
     ADD_END_REASON = "client_add_end_reason"  # "Add a reason" to an ended association (admins)
+    # a digest's whole list: "View all" under the digest, then its pages
+    DIGEST_VIEW_ALL = "digest_view_all"
+    DIGEST_NEXT_PAGE = "digest_list_next"
+    DIGEST_PREVIOUS_PAGE = "digest_list_previous"
     # inputs inside modals
     CONTACT_SELECT = "contact_select"
     OWNER_SELECT = "owner_select"
@@ -41,6 +45,8 @@ class BlockId(StrEnum):
     CLIENT_DETAIL = "client_detail"  # the header of a /renewal detail message: buttons there refresh it
     CLIENT_PICK = "client_pick"  # suffixed with the client ID: one per match when /renewal finds several
     END_REASON_PROMPT = "end_reason_prompt"  # the section holding the "Add a reason" button
+    DIGEST_MORE = "digest_more"  # the digest's "and N more needing action" line, with "View all"
+    DIGEST_LIST_PAGING = "digest_list_paging"  # Previous / Next under a digest's whole list
 
 
 class ViewId(StrEnum):

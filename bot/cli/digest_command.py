@@ -18,17 +18,25 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from blocks.client_actions import CHANGE_OWNER_LABEL, END_ASSOCIATION_LABEL, REASSIGN_CONTACT_LABEL
-from blocks.digest import all_clear_line, day_heading, digest_messages, pause_reason_text, summary_line
-from blocks.format import cell_text, money, plural, relative_days
+from blocks.digest import (
+    VIEW_ALL_LABEL,
+    all_clear_line,
+    day_heading,
+    group_title,
+    more_line,
+    pause_reason_text,
+    summary_line,
+)
+from blocks.format import cell_text, money, relative_days
 from bot.cli.terminal import make_console, print_table
 from bot.errors import UserError
-from bot.jobs.digest_runner import Outcome, Result, run_subscription
+from bot.jobs.digest_runner import Outcome, Result, SharedDigests, run_subscription
 from bot.services import Services, build_services
 from bot.settings import Settings
 from store.columns import Column
 from store.db import make_engine, migrate, session_scope
 from store.digest_claims import DONE, get_run
-from store.digest_content import DigestItem, DigestView, build_digest, subscription_digest
+from store.digest_content import DigestItem, DigestView, build_digest
 from store.digest_subscriptions import subscriptions
 from store.models import DigestSubscription, Workspace
 from store.rules import DEFAULT_DIGEST_DAYS
@@ -76,20 +84,21 @@ def render_digest(view: DigestView, console: Console, *, title: str, note: str |
         return
     console.print(Text(f"Renewals digest · {day_heading(view.day)}", style="bold"))
     console.print(Text(summary_line(view)))
-    for group, items in view.groups():
+    for group in view.groups():
         print_table(
             console,
             [*(column.label for column in _COLUMNS), MRR_HEADER],
-            [_digest_cells(item, view) for item in items],
-            title=f"{group.title} ({len(items)})",
+            [_digest_cells(item, view) for item in group.items],
+            title=group_title(group.group, len(group.items), group.total),
             right={MRR_HEADER},
         )
-    messages = len(digest_messages(view))
-    thread = f", {messages - 1} more in its thread" if messages > 1 else ""
+    if view.more:
+        console.print(Text(f"{more_line(view)} — {VIEW_ALL_LABEL}"))
+    view_all = f", and a {VIEW_ALL_LABEL} button for the whole list" if view.more else ""
     console.print(
         Text(
             f"Each row has the buttons {REASSIGN_CONTACT_LABEL} · {CHANGE_OWNER_LABEL} · "
-            f"{END_ASSOCIATION_LABEL}. In Slack: {plural(messages, 'message')}{thread}.",
+            f"{END_ASSOCIATION_LABEL}. In Slack: one message{view_all}.",
             style="dim",
         )
     )
@@ -104,7 +113,13 @@ def _subscription_title(subscription: DigestSubscription, workspace: Workspace, 
 
 
 def _preview_one(
-    subscription: DigestSubscription, workspace: Workspace, day: date, console: Console, *, engine: Engine
+    subscription: DigestSubscription,
+    workspace: Workspace,
+    day: date,
+    console: Console,
+    *,
+    engine: Engine,
+    shared: SharedDigests,
 ) -> int:
     notes = []
     if not is_digest_day(day, weekends=subscription.weekends):
@@ -115,7 +130,7 @@ def _preview_one(
         )
     with session_scope(engine) as session:
         run = get_run(workspace.id or 0, subscription.channel_id, day, session=session)
-        view = subscription_digest(subscription, workspace, session=session, day=day)
+    view = shared.view(subscription, workspace, day)
     if run is not None and run.status in DONE:
         notes.append(f"Already done for {day.isoformat()} ({run.status}): a real run would post nothing.")
     render_digest(
@@ -149,8 +164,9 @@ def print_digest_preview(
             note="No channel subscribes yet; this is what `/renewals digest on` would post.",
         )
         return view.total
+    shared = SharedDigests(engine)
     return sum(
-        _preview_one(subscription, workspace, day, console, engine=engine)
+        _preview_one(subscription, workspace, day, console, engine=engine, shared=shared)
         for subscription, workspace in found
     )
 
@@ -189,9 +205,11 @@ def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry
                     return 0
             console.print("No channel subscribes to a digest yet: run `/renewals digest on` in a channel.")
             return 0
+        shared = SharedDigests(engine)  # each workspace's content read once for all its channels
         if dry_run:
             for subscription, workspace in found:
-                _preview_one(subscription, workspace, _day_for(subscription, day), console, engine=engine)
+                day_of = _day_for(subscription, day)
+                _preview_one(subscription, workspace, day_of, console, engine=engine, shared=shared)
             return 0
         if settings.slack_bot_token is None and not settings.oauth_enabled:
             raise UserError(
@@ -200,7 +218,7 @@ def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry
         services = build_services(settings, engine)
         failed = False
         for subscription, workspace in found:
-            outcome = _post_one(services, subscription, workspace, _day_for(subscription, day))
+            outcome = _post_one(services, subscription, workspace, _day_for(subscription, day), shared)
             console.print(Text(outcome.describe()), soft_wrap=True)  # one line, whatever the width
             failed |= outcome.result in (Result.FAILED, Result.PAUSED)
         return 1 if failed else 0
@@ -209,7 +227,11 @@ def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry
 
 
 def _post_one(
-    services: Services, subscription: DigestSubscription, workspace: Workspace, day: date
+    services: Services,
+    subscription: DigestSubscription,
+    workspace: Workspace,
+    day: date,
+    shared: SharedDigests,
 ) -> Outcome:
     if subscription.paused_reason:
         reason = pause_reason_text(subscription.paused_reason)
@@ -219,4 +241,4 @@ def _post_one(
     if not is_digest_day(day, weekends=subscription.weekends):
         detail = f"{day:%A} is not a digest day for this channel (weekends off)"
         return Outcome(workspace.team_id, subscription.channel_id, day, Result.SKIPPED, detail=detail)
-    return run_subscription(services, subscription, workspace, day, retry_failed_now=True)
+    return run_subscription(services, subscription, workspace, day, retry_failed_now=True, shared=shared)

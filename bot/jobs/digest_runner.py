@@ -4,9 +4,9 @@ The scheduler's ticker (`run_due`) and `renewals-bot digest` (`run_subscription`
 come through here, so both obey the same once-per-channel-per-local-day claim:
 
 1. claim the day's run and commit (store.digest_claims.claim_run): whoever does not get it stops;
-2. build the digest from the database as it is now;
-3. post it: the first message to the channel, the rest in its thread, recording progress
-   after each message so a retry resumes the thread instead of posting again;
+2. build the digest from the database as it is now: one content query per workspace, day and
+   window within a run (`SharedDigests`), shared by every channel of that workspace due in it;
+3. post it (one message), recording progress once it is in Slack so a retry never posts it again;
 4. mark it posted (or empty: nothing posted), or failed with the error, to be tried again
    on a later run the same local day. A channel the bot can no longer post in pauses its
    subscription and the person who subscribed is told by DM.
@@ -45,7 +45,7 @@ from store.digest_claims import (
     record_progress,
     retry_delay,
 )
-from store.digest_content import subscription_digest
+from store.digest_content import DigestContent, DigestView, channel_view, digest_content
 from store.digest_subscriptions import pause_subscription, subscription_due_day, subscriptions
 from store.models import DigestSubscription, Workspace
 from store.types import utcnow
@@ -85,10 +85,9 @@ class Outcome:
             case Result.POSTED:
                 if self.rows == 0:
                     return f"{where}: posted the all-clear"
-                thread = f", {self.messages - 1} of them in its thread" if self.messages > 1 else ""
                 return (
                     f"{where}: posted {plural(self.rows, 'contract change')} "
-                    f"in {plural(self.messages, 'message')}{thread}"
+                    f"in {plural(self.messages, 'message')}"
                 )
             case Result.EMPTY:
                 return f"{where}: nothing to report, nothing posted"
@@ -140,6 +139,42 @@ def bot_token(settings: Settings, engine: Engine, workspace: Workspace) -> str |
 def web_client_for(settings: Settings, engine: Engine, workspace: Workspace) -> WebClient | None:
     token = bot_token(settings, engine, workspace)
     return None if token is None else make_web_client(settings, token=token)
+
+
+# --- what a run builds once ----------------------------------------------------------------------
+
+
+class SharedDigests:
+    """The digests of one run (a tick, or `renewals-bot digest`): each workspace's content is read
+    once per local day and window, and each message built once per content, time zone and
+    all-clear wish, however many channels show it. Built only for a channel whose claim was won."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._contents: dict[tuple[int, date, int], DigestContent] = {}
+        self._messages: dict[tuple[int, date, int, str, bool], list[Message]] = {}
+
+    def view(self, subscription: DigestSubscription, workspace: Workspace, day: date) -> DigestView:
+        assert workspace.id is not None
+        key = (workspace.id, day, subscription.days_ahead)
+        content = self._contents.get(key)
+        if content is None:
+            with session_scope(self._engine) as session:
+                content = digest_content(
+                    workspace, session=session, day=day, days_ahead=subscription.days_ahead
+                )
+            self._contents[key] = content
+        return channel_view(content, subscription)
+
+    def messages(self, view: DigestView, workspace: Workspace) -> list[Message]:
+        """The channel's messages; channels differ only by time zone (deadlines as Slack dates)
+        and all-clear wish, and no message names its channel, so equal ones are built once."""
+        assert workspace.id is not None
+        key = (workspace.id, view.day, view.days_ahead, view.timezone, view.all_clear)
+        built = self._messages.get(key)
+        if built is None:
+            built = self._messages[key] = digest_messages(view)
+        return built
 
 
 # --- one digest ----------------------------------------------------------------------------------
@@ -216,9 +251,12 @@ def run_subscription(
     *,
     now: datetime | None = None,
     retry_failed_now: bool = False,
+    shared: SharedDigests | None = None,
 ) -> Outcome:
-    """Claim, build, post and mark one channel's digest for local date `day`."""
+    """Claim, build, post and mark one channel's digest for local date `day` (its content from
+    `shared` when given: a run of many channels reads each workspace's content once)."""
     engine, settings = services.engine, services.settings
+    shared = shared or SharedDigests(engine)
     team_id = workspace.team_id
     channel = subscription.channel_id
     with session_scope(engine) as session:
@@ -233,10 +271,9 @@ def run_subscription(
 
     rows = 0
     try:
-        with session_scope(engine) as session:
-            view = subscription_digest(subscription, workspace, session=session, day=day)
+        view = shared.view(subscription, workspace, day)
         rows = view.total
-        messages = digest_messages(view)
+        messages = shared.messages(view, workspace)
         if not messages:
             with session_scope(engine) as session:
                 finish_run(claim, RunStatus.EMPTY, session=session)
@@ -306,8 +343,9 @@ def run_due(services: Services, *, now: datetime | None = None) -> list[Outcome]
             if day is not None:
                 due.append((subscription, workspace, day))
     outcomes = []
+    shared = SharedDigests(services.engine)
     for subscription, workspace, day in due:
         if not _worth_claiming(subscription, day, now, engine=services.engine):
             continue
-        outcomes.append(run_subscription(services, subscription, workspace, day, now=now))
+        outcomes.append(run_subscription(services, subscription, workspace, day, now=now, shared=shared))
     return outcomes

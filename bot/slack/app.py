@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 HANDLER_MODULES: tuple[str, ...] = (
     "handlers.columns",
     "handlers.digest",
+    "handlers.digest_list",
     "handlers.renewals",
     "handlers.client_detail",
     "handlers.reassign_contact",
