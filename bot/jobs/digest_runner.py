@@ -6,7 +6,8 @@ come through here, so both obey the same once-per-channel-per-local-day claim:
 1. claim the day's run and commit (store.digest_claims.claim_run): whoever does not get it stops;
 2. build the digest from the database as it is now: one content query per workspace, day and
    window within a run (`SharedDigests`), shared by every channel of that workspace due in it;
-3. post it (one message), recording progress once it is in Slack so a retry never posts it again;
+3. post it (one message), recording progress once it is in Slack so a retry never posts it again
+   (the last message's progress is recorded with step 4, in one commit: a commit costs an fsync);
 4. mark it posted (or empty: nothing posted), or failed with the error, to be tried again
    on a later run the same local day. A channel the bot can no longer post in pauses its
    subscription and the person who subscribed is told by DM.
@@ -21,6 +22,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -28,7 +30,6 @@ from sqlalchemy import Engine
 
 from blocks.digest import digest_messages, paused_notice
 from blocks.format import plural
-from blocks.message import Message
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.web_client import make_web_client
@@ -152,7 +153,7 @@ class SharedDigests:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._contents: dict[tuple[int, date, int], DigestContent] = {}
-        self._messages: dict[tuple[int, date, int, str, bool], list[Message]] = {}
+        self._payloads: dict[tuple[int, date, int, str, bool], list[dict[str, Any]]] = {}
 
     def view(self, subscription: DigestSubscription, workspace: Workspace, day: date) -> DigestView:
         assert workspace.id is not None
@@ -166,14 +167,16 @@ class SharedDigests:
             self._contents[key] = content
         return channel_view(content, subscription)
 
-    def messages(self, view: DigestView, workspace: Workspace) -> list[Message]:
-        """The channel's messages; channels differ only by time zone (deadlines as Slack dates)
-        and all-clear wish, and no message names its channel, so equal ones are built once."""
+    def payloads(self, view: DigestView, workspace: Workspace) -> list[dict[str, Any]]:
+        """The channel's messages as chat.postMessage arguments (`text`, `blocks`). Channels differ
+        only by time zone (deadlines as Slack dates) and all-clear wish, and no message names its
+        channel, so equal ones are built and turned into JSON-ready dicts once (the dicts are
+        slack_sdk's slowest step)."""
         assert workspace.id is not None
         key = (workspace.id, view.day, view.days_ahead, view.timezone, view.all_clear)
-        built = self._messages.get(key)
+        built = self._payloads.get(key)
         if built is None:
-            built = self._messages[key] = digest_messages(view)
+            built = self._payloads[key] = [message.as_kwargs() for message in digest_messages(view)]
         return built
 
 
@@ -218,15 +221,15 @@ def _tell_subscriber(client: WebClient, subscription: DigestSubscription, error:
 
 
 def _post(
-    client: WebClient, engine: Engine, claim: Claim, messages: list[Message]
+    client: WebClient, engine: Engine, claim: Claim, messages: list[dict[str, Any]]
 ) -> tuple[str | None, bool]:
-    """Post the messages not yet in Slack; (thread ts, still holding the claim)."""
+    """Post the messages (chat.postMessage arguments) not yet in Slack; (first ts, still holding
+    the claim). A digest is one message today; the loop keeps any later one in its thread."""
     thread_ts = claim.message_ts
     for index in range(claim.parts_posted, len(messages)):
-        message = messages[index]
         response = client.chat_postMessage(
             channel=claim.channel_id,
-            **message.as_kwargs(),
+            **messages[index],
             thread_ts=thread_ts if index > 0 else None,
             unfurl_links=False,
             unfurl_media=False,
@@ -234,6 +237,8 @@ def _post(
         if index == 0:
             thread_ts = str(response["ts"])
         assert thread_ts is not None
+        if index + 1 == len(messages):
+            break  # the last one is recorded with the run's finish, in the same commit
         with session_scope(engine) as session:
             if not record_progress(claim, session=session, message_ts=thread_ts, parts_posted=index + 1):
                 # Our claim went stale and someone took it over: they resume from what we
@@ -273,7 +278,7 @@ def run_subscription(
     try:
         view = shared.view(subscription, workspace, day)
         rows = view.total
-        messages = shared.messages(view, workspace)
+        messages = shared.payloads(view, workspace)
         if not messages:
             with session_scope(engine) as session:
                 finish_run(claim, RunStatus.EMPTY, session=session)
@@ -298,7 +303,12 @@ def run_subscription(
         if not held:
             return Outcome(team_id, channel, day, Result.IN_PROGRESS, rows=rows)
         with session_scope(engine) as session:
-            finish_run(claim, RunStatus.POSTED, session=session)
+            held = finish_run(
+                claim, RunStatus.POSTED, session=session, message_ts=thread_ts, parts_posted=len(messages)
+            )
+        if not held:  # as when progress could not be recorded: whoever took the claim over decides
+            logger.error("digest %s %s: lost the claim while posting", channel, day)
+            return Outcome(team_id, channel, day, Result.IN_PROGRESS, rows=rows)
         logger.info("digest %s %s: posted %d rows in %d messages", channel, day, rows, len(messages))
         return Outcome(team_id, channel, day, Result.POSTED, rows, len(messages), thread_ts)
     except Exception as exc:
