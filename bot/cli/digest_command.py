@@ -10,6 +10,7 @@ local time (a person asked for it now), and retries a failed digest at once.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from rich.console import Console
@@ -27,7 +28,7 @@ from blocks.digest import (
     pause_reason_text,
     summary_line,
 )
-from blocks.format import cell_text, money, relative_days
+from blocks.format import cell_text, money, plural, relative_days
 from bot.cli.terminal import make_console, print_table
 from bot.errors import UserError
 from bot.jobs.digest_runner import Outcome, Result, SharedDigests, run_subscription
@@ -241,10 +242,19 @@ def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry
         services = build_services(settings, engine)
         shared = SharedDigests(engine)  # each workspace's content read once for all its channels
         failed = False
+        started = time.perf_counter()
         for subscription, workspace in found:
             outcome = _post_one(services, subscription, workspace, _day_for(subscription, day), shared)
             console.print(Text(outcome.describe()), soft_wrap=True)  # one line, whatever the width
             failed |= outcome.result in (Result.FAILED, Result.PAUSED)
+        spent = time.perf_counter() - started
+        console.print(
+            Text(
+                f"{plural(len(found), 'channel')}: digests built in {shared.build_seconds:.2f} s, "
+                f"claimed, posted and recorded in {spent - shared.build_seconds:.2f} s"
+            ),
+            soft_wrap=True,
+        )
         return 1 if failed else 0
     finally:
         engine.dispose()

@@ -19,6 +19,7 @@ retries 5xx and lost connections with back-off; what still fails lands in step 4
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -74,10 +75,11 @@ class Outcome:
     channel_id: str
     day: date
     result: Result
-    rows: int = 0
+    rows: int = 0  # the contract changes that need action
     messages: int = 0
     message_ts: str | None = None
     detail: str = ""
+    listed: int = 0  # of `rows`, those the message lists (the rest are behind "View all")
 
     def describe(self) -> str:
         """One line for a person (the CLI) or a log."""
@@ -86,8 +88,9 @@ class Outcome:
             case Result.POSTED:
                 if self.rows == 0:
                     return f"{where}: posted the all-clear"
+                listed = f"{self.listed:,} of " if self.listed < self.rows else ""
                 return (
-                    f"{where}: posted {plural(self.rows, 'contract change')} "
+                    f"{where}: posted {listed}{plural(self.rows, 'contract change')} "
                     f"in {plural(self.messages, 'message')}"
                 )
             case Result.EMPTY:
@@ -154,17 +157,20 @@ class SharedDigests:
         self._engine = engine
         self._contents: dict[tuple[int, date, int], DigestContent] = {}
         self._payloads: dict[tuple[int, date, int, str, bool], list[dict[str, Any]]] = {}
+        self.build_seconds = 0.0  # reading contents and building messages, for the CLI's summary
 
     def view(self, subscription: DigestSubscription, workspace: Workspace, day: date) -> DigestView:
         assert workspace.id is not None
         key = (workspace.id, day, subscription.days_ahead)
         content = self._contents.get(key)
         if content is None:
+            started = time.perf_counter()
             with session_scope(self._engine) as session:
                 content = digest_content(
                     workspace, session=session, day=day, days_ahead=subscription.days_ahead
                 )
             self._contents[key] = content
+            self.build_seconds += time.perf_counter() - started
         return channel_view(content, subscription)
 
     def payloads(self, view: DigestView, workspace: Workspace) -> list[dict[str, Any]]:
@@ -176,7 +182,9 @@ class SharedDigests:
         key = (workspace.id, view.day, view.days_ahead, view.timezone, view.all_clear)
         built = self._payloads.get(key)
         if built is None:
+            started = time.perf_counter()
             built = self._payloads[key] = [message.as_kwargs() for message in digest_messages(view)]
+            self.build_seconds += time.perf_counter() - started
         return built
 
 
@@ -310,7 +318,9 @@ def run_subscription(
             logger.error("digest %s %s: lost the claim while posting", channel, day)
             return Outcome(team_id, channel, day, Result.IN_PROGRESS, rows=rows)
         logger.info("digest %s %s: posted %d rows in %d messages", channel, day, rows, len(messages))
-        return Outcome(team_id, channel, day, Result.POSTED, rows, len(messages), thread_ts)
+        return Outcome(
+            team_id, channel, day, Result.POSTED, rows, len(messages), thread_ts, listed=len(view.items)
+        )
     except Exception as exc:
         # The job's boundary: whatever broke, the run is marked failed (and so retried)
         # rather than left claimed until it goes stale.
