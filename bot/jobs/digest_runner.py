@@ -317,7 +317,14 @@ def run_subscription(
         if not held:  # as when progress could not be recorded: whoever took the claim over decides
             logger.error("digest %s %s: lost the claim while posting", channel, day)
             return Outcome(team_id, channel, day, Result.IN_PROGRESS, rows=rows)
-        logger.info("digest %s %s: posted %d rows in %d messages", channel, day, rows, len(messages))
+        logger.info(
+            "digest %s %s: posted %d of %d rows in %d message(s)",
+            channel,
+            day,
+            len(view.items),
+            rows,
+            len(messages),
+        )
         return Outcome(
             team_id, channel, day, Result.POSTED, rows, len(messages), thread_ts, listed=len(view.items)
         )
