@@ -193,7 +193,9 @@ def digest_list_message(view: UpcomingView, columns: Sequence[Column], ref: Dige
         HeaderBlock(text=PlainTextObject(text=f"Renewals digest · {day_text}")),
         section(f"*{summary}* · showing {shown}", verbatim=True),
         context(
-            "The whole list of this digest, soonest deadline first; as of now, not as posted.", verbatim=True
+            "Every contract change of this digest (its day and window), soonest deadline first, "
+            "read again now.",
+            verbatim=True,
         ),
         renewals_table(view, columns),
     ]

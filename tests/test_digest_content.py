@@ -154,6 +154,31 @@ def test_a_client_named_like_a_mention_pings_no_one(session: Session, workspace:
     )
 
 
+def test_a_very_long_client_name_and_contact_still_fit_slacks_card(
+    session: Session, workspace: Workspace
+) -> None:
+    name = "Harbor & Pine <Realty> " * 20  # 460 characters, more once escaped
+    add_change_due(
+        session,
+        workspace,
+        name,
+        deadline=DAY + timedelta(days=2),
+        status=Status.CANCELLATION_REQUESTED,
+        mrr="123456789.1234",
+        contact=f"{'Dana & Co ' * 30}<dana@acme.test>",
+    )
+    session.commit()
+
+    [message] = digest_messages(_digest(session, workspace))
+
+    sent = _as_sent(message)
+    assert payload_problems("chat.postMessage", sent) == []
+    [card] = [b for b in sent["blocks"] if b["type"] == "card"]
+    assert card["title"]["text"].startswith("*Harbor &amp; Pine &lt;Realty&gt; Harbor")
+    assert card["title"]["text"].endswith("…* · Renewal · Cancellation requested")
+    assert "MRR $123,456,789.12" in card["subtitle"]["text"]
+
+
 def _listed(sent: dict) -> list[str]:  # type: ignore[type-arg]
     """The client names of the digest's items, in order."""
     return [b["title"]["text"].split("*")[1] for b in sent["blocks"] if b["type"] == "card"]
