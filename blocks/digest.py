@@ -30,7 +30,7 @@ from blocks import commands
 from blocks.client_actions import row_action_buttons
 from blocks.format import money, money_totals, plural, relative_days
 from blocks.ids import ActionId, BlockId
-from blocks.limits import MAX_MESSAGE_BLOCKS
+from blocks.limits import CARD_BODY_CHARS, CARD_TITLE_CHARS, MAX_MESSAGE_BLOCKS
 from blocks.message import Message, context, notice, section
 from blocks.renewals import NEXT_LABEL, PREVIOUS_LABEL, renewals_table
 from blocks.text import escape, mrkdwn, slack_date, slack_day
@@ -44,11 +44,10 @@ from store.upcoming import UpcomingView
 APP_NAME = "Renewals"  # the bot's display name in manifest.yml, when its user ID is not known
 VIEW_ALL_LABEL = "View all"
 LIST_PAGE_SIZE = 20  # rows per page of a digest's whole list, as a /renewals table page
-# Slack's card block: title and subtitle 150 characters, body 200 (shared/slack-platform.md).
-CARD_TITLE_CHARS = 150
-CARD_BODY_CHARS = 200
+# A card's body: "Owner: … · Primary contact: …", each cut so that both fit.
 OWNER_CHARS = 70
 CONTACT_CHARS = 90
+assert len("Owner:  · Primary contact: ") + OWNER_CHARS + CONTACT_CHARS <= CARD_BODY_CHARS
 # Header, summary, context, a heading per group, the "and N more" line, then one card per item.
 assert 3 + len(DeadlineGroup) + 1 + DIGEST_LIMIT <= MAX_MESSAGE_BLOCKS
 
