@@ -105,18 +105,28 @@ def size_text(size: int) -> str:
     return f"{size / 1e6:,.1f} MB" if size >= 100_000 else f"{size / 1000:,.1f} kB"
 
 
-# The line `renewals-bot digest` prints for each channel it posted to (bot/digest_runner.py).
-POSTED_LINE = re.compile(r"posted ([\d,]+) contract changes? in (\d+) messages?")
+# The line `renewals-bot digest` prints for each channel it posted to (bot/jobs/digest_runner.py),
+# and its last line: the time spent building the digests, and the rest (claim, post, record).
+POSTED_LINE = re.compile(r"posted (?:([\d,]+) of )?([\d,]+) contract changes? in (\d+) messages?")
+SPLIT_LINE = re.compile(r"digests built in ([\d.]+) s, claimed, posted and recorded in ([\d.]+) s")
 
 
 def digest_shape(output: Path) -> str:
-    """ "each digest: 367 contract changes in 16 messages" (the mean over channels), or ""."""
+    """ "each digest: 25 of 367 contract changes listed, in 1 message" (the mean over channels), or ""."""
     found = POSTED_LINE.findall(output.read_text(errors="replace"))
     if not found:
         return ""
-    rows = sum(int(count.replace(",", "")) for count, _ in found) / len(found)
-    messages = sum(int(count) for _, count in found) / len(found)
-    return f" (each digest: {rows:,.0f} contract changes in {messages:,.0f} messages)"
+    rows = sum(int(count.replace(",", "")) for _, count, _ in found) / len(found)
+    listed = sum(int((shown or count).replace(",", "")) for shown, count, _ in found) / len(found)
+    messages = sum(int(count) for _, _, count in found) / len(found)
+    in_messages = f"{messages:,.0f} message{'' if messages == 1 else 's'}"
+    return f" (each digest: {listed:,.0f} of {rows:,.0f} contract changes listed, in {in_messages})"
+
+
+def digest_split(output: Path) -> str:
+    """ "built in 0.31 s, posted in 18.2 s: " from the command's last line, or ""."""
+    found = SPLIT_LINE.search(output.read_text(errors="replace"))
+    return f"built in {found[1]} s, posted in {found[2]} s: " if found else ""
 
 
 def digest_cell(done: Finished, detail: str) -> str:
@@ -133,7 +143,8 @@ def report(args: argparse.Namespace, figures: Figures, fake: BenchSlack) -> list
     built = digest_cell(figures.built, f"{size_text(figures.built.output.stat().st_size)} of output")
     posted = digest_cell(
         figures.posted,
-        f"{fake.counts['chat.postMessage']:,} messages to {len(fake.channels_posted):,} channels"
+        digest_split(figures.posted.output)
+        + f"{fake.counts['chat.postMessage']:,} messages to {len(fake.channels_posted):,} channels"
         + digest_shape(figures.posted.output),
     )
     return [
@@ -153,7 +164,7 @@ def report(args: argparse.Namespace, figures: Figures, fake: BenchSlack) -> list
         f"| subscribe {args.channels:,} channels (`/renewals digest on weekends`, one at a time) "
         f"| {figures.subscribe_seconds:,.1f} s |",
         f"| build the digests (`digest --dry-run --date {day}`) | {built} |",
-        f"| build and post them (`digest --date {day}`) | {posted} |",
+        f"| build and post them (`digest --date {day}`; its own split of the time) | {posted} |",
         "",
         "First answer of each request kind:",
         "",

@@ -1,39 +1,55 @@
-"""A channel's daily digest as Slack messages, and the replies of `/renewals digest`.
+"""A channel's daily digest as one Slack message, its whole list ("View all"), and the replies of
+`/renewals digest`.
 
-A digest is a list of messages: the first goes to the channel, the rest continue it in
-a thread, so every row is shown however many there are (each message stays within
-Slack's 50 blocks). Each message carries a plain-text fallback listing its own rows.
-Every piece of user data is escaped; sections are `verbatim` so Slack links nothing itself.
+A digest lists at most `DIGEST_LIMIT` contract changes, the soonest deadlines first, in one
+message; when more need action a last line counts them with their MRR at stake, per currency,
+next to "View all", which shows the whole list, paged, to whoever clicks, in their own view.
+Each item is one `card` block (its text and its client's buttons), so the 25 items and the
+digest's header, groups and last line stay well within Slack's 50 blocks.
+The message carries a plain-text fallback listing its rows. Every piece of user data is escaped;
+sections are `verbatim` so Slack links nothing itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
+    CardBlock,
     HeaderBlock,
+    MarkdownTextObject,
     PlainTextObject,
+    SectionBlock,
 )
 
 from blocks import commands
 from blocks.client_actions import item_action_buttons
 from blocks.format import money, money_totals, plural, relative_days
-from blocks.limits import MAX_MESSAGE_BLOCKS
+from blocks.ids import ActionId, BlockId
+from blocks.limits import CARD_BODY_CHARS, CARD_TITLE_CHARS, MAX_MESSAGE_BLOCKS
 from blocks.message import Message, context, notice, section
-from blocks.text import escape, mrkdwn, slack_date, slack_day, truncate
-from store.digest_content import DeadlineGroup, DigestItem, DigestView
+from blocks.renewals import NEXT_LABEL, PREVIOUS_LABEL, renewals_table
+from blocks.text import escape, mrkdwn, slack_date, slack_day
+from blocks.values import DigestListRef, encode
+from store.columns import Column
+from store.digest_content import DIGEST_LIMIT, DeadlineGroup, DigestItem, DigestView
 from store.models import DigestRun, DigestSubscription
 from store.schedule import zone
+from store.upcoming import UpcomingView
 
 APP_NAME = "Renewals"  # the bot's display name in manifest.yml, when its user ID is not known
-BLOCKS_PER_ITEM = 2  # the row's section and its buttons
-# The first message spends blocks on its header, summary, context and snoozed/handled count,
-# and keeps one for the "continued in the thread" note.
-FIRST_MESSAGE_ITEM_BLOCKS = MAX_MESSAGE_BLOCKS - 5
-THREAD_MESSAGE_ITEM_BLOCKS = MAX_MESSAGE_BLOCKS - 1
-NAME_CHARS = 200
-PERSON_CHARS = 150
+VIEW_ALL_LABEL = "View all"
+LIST_PAGE_SIZE = 20  # rows per page of a digest's whole list, as a /renewals table page
+# A card's body: "Owner: … · Primary contact: …", each cut so that both fit.
+OWNER_CHARS = 70
+CONTACT_CHARS = 90
+assert len("Owner:  · Primary contact: ") + OWNER_CHARS + CONTACT_CHARS <= CARD_BODY_CHARS
+# Header, summary, context, a heading per group, the "and N more" line, then one card per item.
+assert 3 + len(DeadlineGroup) + 1 + DIGEST_LIMIT <= MAX_MESSAGE_BLOCKS
 
 PAUSE_REASONS = {
     "channel_not_found": (
@@ -44,27 +60,31 @@ PAUSE_REASONS = {
 }
 
 
-def _item_fields(item: DigestItem, view: DigestView) -> tuple[str, str]:
-    """(mrkdwn for Slack, plain line for the fallback) of one contract change."""
+def digest_item(item: DigestItem, view: DigestView) -> tuple[Block, str]:
+    """One contract change of a digest: (its card, with its client's buttons, "Snooze 3 days" and
+    "Handled"; its fallback line)."""
     row = item.row
-    owner = escape(truncate(row.owner.label, PERSON_CHARS))
-    contact = escape(truncate(row.primary_contact or "none", PERSON_CHARS))
+    kind = f"{row.contract_type.label} · {row.status.label}"
+    name = mrkdwn(row.client_name, CARD_TITLE_CHARS - len(kind) - 5)  # the asterisks and " · "
+    owner = mrkdwn(row.owner.label, OWNER_CHARS)
+    contact = mrkdwn(row.primary_contact or "none", CONTACT_CHARS)
     mrr = money(row.mrr_at_stake)
     when = relative_days(row.renewal_deadline, view.day)
-    name = mrkdwn(row.client_name, NAME_CHARS)
-    kind = f"{row.contract_type.label} · {row.status.label}"
     deadline = slack_day(row.renewal_deadline, zone(view.timezone))
-    rich = (
-        f"*{name}* · {kind}\n"
-        f"Renewal deadline {deadline} ({when}) · MRR {mrr}\n"
-        f"Owner: {owner} · Primary contact: {contact}"
+    buttons = item_action_buttons(row, view.team_id)
+    card = CardBlock(
+        block_id=buttons.block_id,
+        title=MarkdownTextObject(text=f"*{name}* · {kind}", verbatim=True),
+        subtitle=MarkdownTextObject(text=f"Renewal deadline {deadline} ({when}) · MRR {mrr}", verbatim=True),
+        body=MarkdownTextObject(text=f"Owner: {owner} · Primary contact: {contact}", verbatim=True),
+        actions=buttons.elements,
     )
     plain = (
-        f"• {name}: {row.contract_type.label}, {row.status.label}, "
+        f"• {mrkdwn(row.client_name, 200)}: {row.contract_type.label}, {row.status.label}, "
         f"deadline {row.renewal_deadline.isoformat()} ({when}), "
         f"owner {owner}, primary contact {contact}, MRR {mrr}"
     )
-    return rich, plain
+    return card, plain
 
 
 def summary_line(view: DigestView) -> str:
@@ -73,6 +93,15 @@ def summary_line(view: DigestView) -> str:
     return (
         f"{plural(view.total, 'contract change')} {verb} action with a renewal deadline within "
         f"{plural(view.days_ahead, 'day')}: {money_totals(view.mrr_at_stake)} MRR at stake"
+    )
+
+
+def more_line(view: DigestView) -> str:
+    """'and 5 more needing action ($1,200.00 + €80.00 MRR at stake)' (plain), or '' when none."""
+    if not view.more:
+        return ""
+    return (
+        f"and {view.more:,} more needing action ({money_totals(view.content.more_mrr_at_stake)} MRR at stake)"
     )
 
 
@@ -100,29 +129,20 @@ def left_out_line(view: DigestView) -> str | None:
     )
 
 
-def _pack(view: DigestView) -> list[list[DigestItem]]:
-    """Items split into messages so each fits its block budget; order kept, nothing dropped."""
-    parts: list[list[DigestItem]] = [[]]
-    budget = FIRST_MESSAGE_ITEM_BLOCKS
-    used = 0
-    group: DeadlineGroup | None = None
-    for item in view.items:
-        need = BLOCKS_PER_ITEM + (0 if item.group is group else 1)  # a group heading
-        if used + need > budget and parts[-1]:
-            parts.append([])
-            budget, used, group = THREAD_MESSAGE_ITEM_BLOCKS, 0, None
-            need = BLOCKS_PER_ITEM + 1
-        parts[-1].append(item)
-        used += need
-        group = item.group
-    return parts
+def group_title(group: DeadlineGroup, shown: int, total: int, *, bold: bool = False) -> str:
+    """'Deadline today (3)', or 'Deadline later (4 of 9)' when the digest lists only some."""
+    count = f"({shown} of {total})" if shown < total else f"({total})"
+    return f"*{group.title}* {count}" if bold else f"{group.title} {count}"
+
+
+def list_ref(view: DigestView, offset: int = 0) -> DigestListRef:
+    """What "View all" (and then Next / Previous) carries: where the list is, never the list."""
+    return DigestListRef(team_id=view.team_id, day=view.day, days=view.days_ahead, offset=offset)
 
 
 def digest_messages(view: DigestView) -> list[Message]:
-    """The digest as messages: the first for the channel, the rest for its thread.
-
-    Empty when there is nothing to post (no rows and no all-clear wanted).
-    """
+    """The digest as messages to post: one, or none when there is nothing to post (no rows and
+    no all-clear wanted). A list, so that the runner's resume-after-failure stays general."""
     day_text = day_heading(view.day)
     if view.is_empty:
         if not view.all_clear:
@@ -134,55 +154,99 @@ def digest_messages(view: DigestView) -> list[Message]:
                 blocks=[section(f":white_check_mark: {line}", verbatim=True)],
             )
         ]
-
-    parts = _pack(view)
-    messages = []
-    seen_groups: set[DeadlineGroup] = set()
-    for number, items in enumerate(parts, start=1):
-        blocks: list[Block] = []
-        lines: list[str] = []
-        if number == 1:
-            blocks.append(HeaderBlock(text=PlainTextObject(text=f"Renewals digest · {day_text}")))
-            blocks.append(section(f"*{summary_line(view)}*", verbatim=True))
-            blocks.append(
-                context(
-                    f"Contract changes still pending or with a cancellation requested, "
-                    f"renewal deadline from today to {plural(view.days_ahead, 'day')} ahead, soonest first. "
-                    "`/renewals` shows them all.",
-                    verbatim=True,
-                )
-            )
-            lines.append(f"Renewals digest for {day_text}: {summary_line(view)}.")
-            left_out = left_out_line(view)
-            if left_out:
-                blocks.append(context(left_out, verbatim=True))
-                lines.append(left_out)
-        else:
-            blocks.append(
-                context(f"Renewals digest for {day_text}, part {number} of {len(parts)}", verbatim=True)
-            )
-            lines.append(f"Renewals digest for {day_text}, part {number} of {len(parts)}:")
-        group: DeadlineGroup | None = None
-        for item in items:
-            if item.group is not group:
-                group = item.group
-                count = sum(1 for other in view.items if other.group is group)
-                title = f"*{group.title}* ({count})"
-                if group in seen_groups:
-                    title += ", continued"
-                seen_groups.add(group)
-                blocks.append(section(title, verbatim=True))
-                lines.append(f"{group.title}:")
-            rich, plain = _item_fields(item, view)
-            blocks += [section(rich, verbatim=True), item_action_buttons(item.row, view.team_id)]
+    shown = "every one" if not view.more else f"the {len(view.items)} most urgent"
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=f"Renewals digest · {day_text}")),
+        section(f"*{summary_line(view)}*", verbatim=True),
+        context(
+            f"Contract changes still pending or with a cancellation requested, renewal deadline from "
+            f"today to {plural(view.days_ahead, 'day')} ahead: {shown}, soonest first.",
+            verbatim=True,
+        ),
+    ]
+    lines = [f"Renewals digest for {day_text}: {summary_line(view)}."]
+    left_out = left_out_line(view)
+    if left_out:
+        blocks.append(context(left_out, verbatim=True))
+        lines.append(left_out)
+    for group in view.groups():
+        blocks.append(
+            section(group_title(group.group, len(group.items), group.total, bold=True), verbatim=True)
+        )
+        lines.append(f"{group_title(group.group, len(group.items), group.total)}:")
+        for item in group.items:
+            card, plain = digest_item(item, view)
+            blocks.append(card)
             lines.append(plain)
-        if number == 1 and len(parts) > 1:
-            rest = view.total - len(items)
-            note = f"{plural(rest, 'more contract change')} in the thread :thread:"
-            blocks.append(context(note, verbatim=True))
-            lines.append(f"{plural(rest, 'more contract change')} in the thread.")
-        messages.append(Message(text="\n".join(lines), blocks=blocks))
-    return messages
+    if view.more:
+        more = more_line(view)
+        blocks.append(
+            SectionBlock(
+                block_id=BlockId.DIGEST_MORE.value,
+                text=MarkdownTextObject(text=f"*{more}* — {VIEW_ALL_LABEL}", verbatim=True),
+                accessory=ButtonElement(
+                    text=PlainTextObject(text=VIEW_ALL_LABEL),
+                    action_id=ActionId.DIGEST_VIEW_ALL.value,
+                    value=encode(list_ref(view)),
+                ),
+            )
+        )
+        lines.append(f"{more}: {VIEW_ALL_LABEL} in Slack.")
+    return [Message(text="\n".join(lines), blocks=blocks)]
+
+
+# --- a digest's whole list ("View all"), for the person who clicked --------------------------------
+
+
+def digest_list_message(view: UpcomingView, columns: Sequence[Column], ref: DigestListRef) -> Message:
+    """One page of a digest's whole list, as a /renewals table, with Previous / Next."""
+    day_text = day_heading(ref.day)
+    count = plural(view.total, "contract change")
+    verb = "needs" if view.total == 1 else "need"
+    summary = (
+        f"{count} {verb} action with a renewal deadline within {plural(ref.days, 'day')}: "
+        f"{money_totals(view.mrr_at_stake)} MRR at stake"
+    )
+    if not view.total:
+        return notice(f"Renewals digest for {day_text}: nothing in it needs action any more.")
+    shown = f"{view.offset + 1:,}–{view.offset + len(view.rows):,} of {view.total:,}"
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=f"Renewals digest · {day_text}")),
+        section(f"*{summary}* · showing {shown}", verbatim=True),
+        context(
+            "Every contract change of this digest (its day and window), soonest deadline first, "
+            "read again now.",
+            verbatim=True,
+        ),
+        renewals_table(view, columns),
+    ]
+    buttons = []
+    if view.has_previous:
+        buttons.append(
+            _page_button(PREVIOUS_LABEL, ActionId.DIGEST_PREVIOUS_PAGE, ref, view.offset - view.page_size)
+        )
+    if view.has_next:
+        buttons.append(
+            _page_button(
+                NEXT_LABEL, ActionId.DIGEST_NEXT_PAGE, ref, view.offset + view.page_size, style="primary"
+            )
+        )
+    if buttons:
+        blocks.append(ActionsBlock(block_id=BlockId.DIGEST_LIST_PAGING.value, elements=buttons))
+    return Message(text=f"Renewals digest for {day_text}: {summary} ({shown}).", blocks=blocks)
+
+
+def _page_button(
+    label: str, action_id: ActionId, ref: DigestListRef, offset: int, style: str | None = None
+) -> ButtonElement:
+    value = encode(ref.model_copy(update={"offset": max(0, offset)}))
+    return ButtonElement(
+        text=PlainTextObject(text=label), action_id=action_id.value, value=value, style=style
+    )
+
+
+def stale_list_message() -> Message:
+    return notice("This digest's button is out of date. Run `/renewals` for the upcoming renewals.")
 
 
 # --- the person who subscribed, told about a pause ----------------------------------------------

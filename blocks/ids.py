@@ -28,6 +28,10 @@ class ActionId(StrEnum):
     HANDLED = "change_handled"
     UNSNOOZE = "change_unsnooze"
     NOT_HANDLED = "change_not_handled"
+    # a digest's whole list: "View all" under the digest, then its pages
+    DIGEST_VIEW_ALL = "digest_view_all"
+    DIGEST_NEXT_PAGE = "digest_list_next"
+    DIGEST_PREVIOUS_PAGE = "digest_list_previous"
     # inputs inside modals
     CONTACT_SELECT = "contact_select"
     OWNER_SELECT = "owner_select"
@@ -48,6 +52,8 @@ class BlockId(StrEnum):
     CLIENT_PICK = "client_pick"  # suffixed with the client ID: one per match when /renewal finds several
     END_REASON_PROMPT = "end_reason_prompt"  # the section holding the "Add a reason" button
     FOLLOW_UP = "follow_up"  # suffixed with the change ID: a contract change's snooze/handled buttons
+    DIGEST_MORE = "digest_more"  # the digest's "and N more needing action" line, with "View all"
+    DIGEST_LIST_PAGING = "digest_list_paging"  # Previous / Next under a digest's whole list
 
 
 class ViewId(StrEnum):

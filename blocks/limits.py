@@ -25,6 +25,10 @@ BUTTON_VALUE_CHARS = 2000
 CONFIRM_TEXT_CHARS = 300  # the text of a confirm dialog
 PRIVATE_METADATA_CHARS = 3000  # a view's private_metadata
 
+# The card block: title and subtitle, body (mrkdwn).
+CARD_TITLE_CHARS = 150
+CARD_BODY_CHARS = 200
+
 # Selects (static menus, and a block_suggestion answer).
 MAX_SELECT_OPTIONS = 100
 OPTION_TEXT_CHARS = 75

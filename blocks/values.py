@@ -7,7 +7,7 @@ cleanly with `StaleValueError`), never crash a listener.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -51,6 +51,19 @@ class PageRef(_Value):
     text: str = Field(default="", max_length=1500)  # the command text the person typed
     offset: int = Field(default=0, ge=0)
     team_id: str
+
+
+class DigestListRef(_Value):
+    """A digest's whole list ("View all", then Next / Previous): the workspace, the digest's local
+    day and window, and the page's `offset`; never the list itself (the database reads it again,
+    within the request's own workspace). No channel: every channel of a workspace with the same
+    day and window shows the same list, so their digests are built once and shared."""
+
+    v: Literal[1] = 1
+    team_id: str
+    day: date
+    days: int = Field(ge=1, le=366)
+    offset: int = Field(default=0, ge=0, le=MAX_ROW_ID)
 
 
 class ClientModalRef(_Value):

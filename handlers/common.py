@@ -2,7 +2,7 @@
 
 - The request's workspace, and the client a button value names (`ClientRef`), refused when the
   value is stale, another team's, or names a client this workspace does not have.
-- A table button's page (`PageRef`), refused the same way.
+- A table button's page (`PageRef`), and a digest's whole-list page (`DigestListRef`), refused the same way.
 - The client's detail message, and whether a click came from one (to refresh it in place).
 - The person's Home tab, published again after a change made from it.
 - A client modal, start to end: its private_metadata (`ClientModalRef`: the client, and where the
@@ -19,19 +19,28 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from blocks.client import STALE_TEXT, client_detail_message
+from blocks.digest import stale_list_message
 from blocks.home import MAX_MINE_SHOWN, home_view
 from blocks.ids import BlockId
 from blocks.limits import PRIVATE_METADATA_CHARS
 from blocks.message import Message, notice
 from blocks.renewals import MAX_COMMAND_TEXT, filter_error_message, stale_page_message, too_long_message
-from blocks.values import ClientModalRef, ClientRef, PageRef, StaleValueError, decode, encode
+from blocks.values import (
+    ClientModalRef,
+    ClientRef,
+    DigestListRef,
+    PageRef,
+    StaleValueError,
+    decode,
+    encode,
+)
 from bot.errors import UserError
 from bot.slack.context import person_of, services_of, workspace_of
 from bot.slack.directory import Person
@@ -50,6 +59,7 @@ logger = logging.getLogger(__name__)
 OTHER_WORKSPACE = "That button belongs to another Slack workspace: nothing was read or changed."
 CLIENT_GONE = "That client is no longer in this workspace. Run `/renewal` again."
 OTHER_WORKSPACE_PAGE = "This button belongs to another workspace's message, so it does nothing here."
+TeamValue = TypeVar("TeamValue", PageRef, DigestListRef)
 
 
 # --- the request's workspace and the client a value names ---------------------------------------
@@ -101,10 +111,22 @@ def client_session(context: BoltContext, ref: ClientRef) -> Iterator[tuple[Sessi
 
 def page_ref(action: dict[str, Any], context: BoltContext, respond: Respond) -> PageRef | None:
     """A table button's page, or None (the person is told why) when stale or from another workspace."""
+    return _own_team_value(PageRef, action, context, respond, stale=stale_page_message())
+
+
+def digest_list_ref(action: dict[str, Any], context: BoltContext, respond: Respond) -> DigestListRef | None:
+    """A digest's "View all" / Next / Previous value, or None (the person is told why) when stale or
+    from another workspace."""
+    return _own_team_value(DigestListRef, action, context, respond, stale=stale_list_message())
+
+
+def _own_team_value(
+    kind: type[TeamValue], action: dict[str, Any], context: BoltContext, respond: Respond, *, stale: Message
+) -> TeamValue | None:
     try:
-        ref = decode(PageRef, action.get("value"))
+        ref = decode(kind, action.get("value"))
     except StaleValueError:
-        respond(response_type="ephemeral", replace_original=False, **stale_page_message().as_kwargs())
+        respond(response_type="ephemeral", replace_original=False, **stale.as_kwargs())
         return None
     workspace = workspace_of(context)
     if ref.team_id != workspace.team_id:

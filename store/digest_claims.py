@@ -53,6 +53,12 @@ def get_run(workspace_id: int, channel_id: str, day: date, *, session: Session) 
     return session.exec(query).first()
 
 
+def runs_on(day: date, *, session: Session) -> dict[tuple[int, str], DigestRun]:
+    """Every channel's run for local date `day`, by (workspace, channel): one read for many."""
+    query = select(DigestRun).where(DigestRun.local_date == day)
+    return {(run.workspace_id, run.channel_id): run for run in session.exec(query)}
+
+
 def latest_run(subscription: DigestSubscription, *, session: Session) -> DigestRun | None:
     query = (
         select(DigestRun)
@@ -234,10 +240,18 @@ def finish_run(
     session: Session,
     now: datetime | None = None,
     error: str | None = None,
+    message_ts: str | None = None,
+    parts_posted: int | None = None,
 ) -> bool:
-    """Mark the claimed run posted, empty or failed (with the error). False when we lost the claim."""
+    """Mark the claimed run posted, empty or failed (with the error). False when we lost the claim.
+
+    `message_ts` and `parts_posted` record the last message's progress in the same commit."""
     assert status is not RunStatus.CLAIMED
     values: dict[str, Any] = {"status": status.value, "finished_at": now or utcnow()}
+    if message_ts is not None:
+        values["message_ts"] = message_ts
+    if parts_posted is not None:
+        values["parts_posted"] = parts_posted
     if error is not None:  # a later success keeps the last error, as history
         values["error"] = error[:500]
     return _update_claimed(claim, session=session, **values)

@@ -235,8 +235,17 @@ def get_recipient(workspace_id: int, user_id: str, *, session: Session) -> Remin
 
 
 def _recipient(workspace_id: int, user_id: str, *, session: Session) -> ReminderRecipient:
+    """The person's row, made first when missing. Made by an INSERT that yields to another copy
+    of the app making it at the same moment (two runners meeting a new owner), then read."""
     found = get_recipient(workspace_id, user_id, session=session)
-    return found or ReminderRecipient(workspace_id=workspace_id, user_id=user_id)
+    if found is not None:
+        return found
+    values = {"workspace_id": workspace_id, "user_id": user_id, "enabled": True, "updated_at": utcnow()}
+    table = ReminderRecipient.__table__  # type: ignore[attr-defined]
+    insert_unless_taken(table, values, "uq_reminder_recipient_user", session=session)
+    made = get_recipient(workspace_id, user_id, session=session)
+    assert made is not None
+    return made
 
 
 def set_reminders(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from store.follow_up import active_follow_up_condition
 from store.models import Client, Contact, ContractChange, PartnerMember, Workspace
 from store.rules import (
     DEFAULT_CURRENCY,
@@ -534,6 +535,54 @@ def upcoming_view(
     return UpcomingView(
         today=today,
         query=query,
+        rows=rows,
+        total=summary.total,
+        offset=offset,
+        page_size=page_size,
+        mrr_at_stake=summary.mrr_at_stake,
+        needing_total=summary.needing_total,
+    )
+
+
+# --- the digest's list: deadlines in a window, still needing action -----------------------------
+
+
+def due_window(workspace: Workspace, *, today: date, until: date) -> list[ColumnElement[bool]]:
+    """The SQL conditions (on contract_change) of a digest's window: a renewal deadline from `today`
+    to `until` (both included), the effective status still needing action, active clients only."""
+    assert workspace.id is not None
+    return [
+        col(ContractChange.renewal_deadline) >= today,
+        col(ContractChange.renewal_deadline) <= until,
+        needs_action_sql(today),
+        _of_clients(workspace.id),
+    ]
+
+
+def due_conditions(workspace: Workspace, *, today: date, until: date) -> list[ColumnElement[bool]]:
+    """A digest's list: its window (`due_window`) less what is snoozed or handled on `today`."""
+    return [
+        *due_window(workspace, today=today, until=until),
+        active_follow_up_condition(workspace, today),
+    ]
+
+
+def due_view(
+    workspace: Workspace, *, session: Session, today: date, until: date, offset: int = 0, page_size: int = 25
+) -> UpcomingView:
+    """One page of the contract changes `due_conditions` finds, soonest deadline first, with the
+    count and the MRR at stake (per currency) of all of them: the database counts, totals and pages."""
+    conditions = due_conditions(workspace, today=today, until=until)
+    summary = summarize(workspace, conditions, session=session, today=today)
+    offset = max(0, min(offset, max(0, summary.total - 1)))
+    rows = (
+        _page(workspace, conditions, session=session, today=today, offset=offset, limit=page_size)
+        if summary.total
+        else []
+    )
+    return UpcomingView(
+        today=today,
+        query=RenewalQuery(days=max(0, (until - today).days), needs_action_only=True),
         rows=rows,
         total=summary.total,
         offset=offset,

@@ -86,6 +86,25 @@ def test_dry_run_prints_the_digest_and_records_nothing(
     assert fake_slack.calls == []
 
 
+def test_dry_run_prints_the_same_capped_digest_as_slack_gets(
+    db: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with session_scope(db) as session:
+        workspace = workspace_row(session)
+        for n in range(29):  # with Acme Corp: 30 due, 4 of them (the latest) in euros
+            currency = "EUR" if n >= 25 else "USD"
+            deadline = MONDAY + timedelta(days=3 + n // 3)
+            add_change_due(session, workspace, f"Client {n:02d}", deadline=deadline, currency=currency)
+
+    assert cli("--dry-run", "--date", "2025-03-10") == 0
+
+    out = capsys.readouterr().out
+    assert "30 contract changes need action" in out
+    listed = [f"Client {n:02d}" for n in range(29) if f"Client {n:02d}" in out]
+    assert listed == [f"Client {n:02d}" for n in range(24)]  # Acme Corp and the 24 soonest
+    assert "and 5 more needing action (€4,000.00 + $1,000.00 MRR at stake) — View all" in out
+
+
 def test_dry_run_shows_user_data_as_typed_not_as_terminal_markup(
     db: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -251,6 +251,6 @@ def test_a_subscription_made_in_slack_posts_at_nine_local_exactly_once(
     assert "&lt;!channel&gt; Corp" in posts[0].params["text"]
     assert "<!channel>" not in posts[0].params["text"] + "".join(mrkdwn_texts(posts[0].params["blocks"]))
     labels = [
-        e["text"]["text"] for b in posts[0].params["blocks"] if b["type"] == "actions" for e in b["elements"]
+        e["text"]["text"] for b in posts[0].params["blocks"] if b["type"] == "card" for e in b["actions"]
     ]
     assert labels == ["Reassign contact", "Change owner", "End association", "Snooze 3 days", "Handled"]

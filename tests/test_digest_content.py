@@ -1,4 +1,4 @@
-"""What a digest holds and how it looks in Slack: rows, groups, money, buttons, escaping, splitting."""
+"""What a digest holds and how it looks in Slack: rows, groups, money, buttons, escaping, the cap."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from blocks.digest import digest_messages
 from blocks.ids import ActionId
-from blocks.values import ClientRef, decode
+from blocks.values import ClientRef, DigestListRef, decode
 from store.digest_content import DeadlineGroup, build_digest
 from store.models import Workspace
 from store.rules import ContractType, Status
@@ -83,7 +83,7 @@ def test_rows_are_grouped_as_today_this_week_and_later(session: Session, workspa
 
     groups = _digest(session, workspace).groups()
 
-    assert [(g, [i.row.client_name for i in items]) for g, items in groups] == [
+    assert [(g.group, [i.row.client_name for i in g.items]) for g in groups] == [
         (DeadlineGroup.TODAY, ["A"]),
         (DeadlineGroup.THIS_WEEK, ["B", "C"]),
         (DeadlineGroup.LATER, ["D"]),
@@ -122,18 +122,16 @@ def test_each_row_shows_what_a_person_needs_and_the_client_buttons(
     sent = _as_sent(message)
     assert payload_problems("chat.postMessage", sent) == []
 
-    section = next(b for b in sent["blocks"] if b["type"] == "section" and "Acme Corp" in b["text"]["text"])
-    text = section["text"]["text"]
-    assert "*Acme Corp* · Renewal · Pending" in text
-    assert "<!date^" in text and "{date_short_pretty}|2025-03-13>" in text
-    assert "(in 3 days)" in text
-    assert "Owner: HubSpot" in text
-    assert "Primary contact: Dana Buyer &lt;dana@acme.test&gt;" in text
-    assert "MRR $1,500.00" in text
-    actions = sent["blocks"][sent["blocks"].index(section) + 1]
-    labels = [e["text"]["text"] for e in actions["elements"]]
+    card = next(b for b in sent["blocks"] if b["type"] == "card" and "Acme Corp" in b["title"]["text"])
+    assert card["title"]["text"] == "*Acme Corp* · Renewal · Pending"
+    subtitle = card["subtitle"]["text"]
+    assert "<!date^" in subtitle and "{date_short_pretty}|2025-03-13>" in subtitle
+    assert "(in 3 days)" in subtitle
+    assert "MRR $1,500.00" in subtitle
+    assert card["body"]["text"] == "Owner: HubSpot · Primary contact: Dana Buyer &lt;dana@acme.test&gt;"
+    labels = [e["text"]["text"] for e in card["actions"]]
     assert labels == ["Reassign contact", "Change owner", "End association", "Snooze 3 days", "Handled"]
-    reassign = next(e for e in actions["elements"] if e["action_id"] == ActionId.REASSIGN_CONTACT)
+    reassign = next(e for e in card["actions"] if e["action_id"] == ActionId.REASSIGN_CONTACT)
     assert decode(ClientRef, reassign["value"]) == ClientRef(
         client_id=change.client_id, team_id=workspace.team_id
     )
@@ -156,30 +154,101 @@ def test_a_client_named_like_a_mention_pings_no_one(session: Session, workspace:
     )
 
 
-def test_a_digest_too_long_for_one_message_continues_without_dropping_a_row(
+def test_a_very_long_client_name_and_contact_still_fit_slacks_card(
     session: Session, workspace: Workspace
 ) -> None:
-    for n in range(60):
-        add_change_due(session, workspace, f"Client {n:02d}", deadline=DAY + timedelta(days=n % 15))
+    name = "Harbor & Pine <Realty> " * 20  # 460 characters, more once escaped
+    add_change_due(
+        session,
+        workspace,
+        name,
+        deadline=DAY + timedelta(days=2),
+        status=Status.CANCELLATION_REQUESTED,
+        mrr="123456789.1234",
+        contact=f"{'Dana & Co ' * 30}<dana@acme.test>",
+    )
+    session.commit()
+
+    [message] = digest_messages(_digest(session, workspace))
+
+    sent = _as_sent(message)
+    assert payload_problems("chat.postMessage", sent) == []
+    [card] = [b for b in sent["blocks"] if b["type"] == "card"]
+    assert card["title"]["text"].startswith("*Harbor &amp; Pine &lt;Realty&gt; Harbor")
+    assert card["title"]["text"].endswith("…* · Renewal · Cancellation requested")
+    assert "MRR $123,456,789.12" in card["subtitle"]["text"]
+
+
+def _listed(sent: dict) -> list[str]:  # type: ignore[type-arg]
+    """The client names of the digest's items, in order."""
+    return [b["title"]["text"].split("*")[1] for b in sent["blocks"] if b["type"] == "card"]
+
+
+def _buttons(sent: dict, label: str) -> list[dict]:  # type: ignore[type-arg]
+    return [
+        element
+        for block in sent["blocks"]
+        for element in [block.get("accessory") or {}, *block.get("elements", []), *block.get("actions", [])]
+        if isinstance(element, dict) and element.get("type") == "button" and element["text"]["text"] == label
+    ]
+
+
+def test_a_digest_lists_the_25_most_urgent_in_one_message_and_counts_the_rest_with_their_money(
+    session: Session, workspace: Workspace
+) -> None:
+    for n in range(30):  # 25 in dollars soonest, then 3 in euros and 2 more in dollars
+        currency = "EUR" if 25 <= n < 28 else "USD"
+        add_change_due(
+            session,
+            workspace,
+            f"Client {n:02d}",
+            deadline=DAY + timedelta(days=n // 3),
+            mrr=f"{n + 1}00.25",
+            currency=currency,
+        )
     session.commit()
     view = _digest(session, workspace)
-    assert view.total == 60
 
-    messages = digest_messages(view)
+    [message] = digest_messages(view)
 
-    assert len(messages) == 3
-    shown = []
-    for message in messages:
-        sent = _as_sent(message)
-        assert payload_problems("chat.postMessage", sent) == []
-        shown += [
-            b["text"]["text"].split("*")[1]
-            for b in sent["blocks"]
-            if b["type"] == "section" and b["text"]["text"].startswith("*Client ")
-        ]
-    assert shown == [item.row.client_name for item in view.items]
-    assert "in the thread" in messages[0].text
-    assert "part 2 of 3" in messages[1].text
+    sent = _as_sent(message)
+    assert payload_problems("chat.postMessage", sent) == []
+    assert _listed(sent) == [f"Client {n:02d}" for n in range(25)]
+    assert "30 contract changes need action" in message.text
+    # Client 25 to 27 in euros (2,600.25 + 2,700.25 + 2,800.25), Client 28 and 29 in dollars.
+    more = "and 5 more needing action (€8,100.75 + $5,900.50 MRR at stake)"
+    more_block = next(b for b in sent["blocks"] if b.get("block_id") == "digest_more")
+    assert more in more_block["text"]["text"] and "View all" in more_block["text"]["text"]
+    assert more in message.text
+    [view_all] = _buttons(sent, "View all")
+    assert decode(DigestListRef, view_all["value"]) == DigestListRef(
+        team_id=workspace.team_id, day=DAY, days=14, offset=0
+    )
+
+
+def test_a_group_the_cap_cuts_says_how_many_of_it_are_listed(session: Session, workspace: Workspace) -> None:
+    for n in range(27):
+        add_change_due(session, workspace, f"Client {n:02d}", deadline=DAY + timedelta(days=8 + n % 5))
+    session.commit()
+
+    [message] = digest_messages(_digest(session, workspace))
+
+    assert "*Deadline later* (25 of 27)" in str(_as_sent(message)["blocks"])
+
+
+def test_a_digest_of_25_or_fewer_lists_every_one_and_has_no_view_all(
+    session: Session, workspace: Workspace
+) -> None:
+    for n in range(25):
+        add_change_due(session, workspace, f"Client {n:02d}", deadline=DAY + timedelta(days=n % 15))
+    session.commit()
+
+    [message] = digest_messages(_digest(session, workspace))
+
+    sent = _as_sent(message)
+    assert len(_listed(sent)) == 25
+    assert _buttons(sent, "View all") == []
+    assert "more needing action" not in message.text
 
 
 def test_nothing_to_report_posts_nothing_unless_an_all_clear_is_wanted(

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 from pydantic import SecretStr
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from bot.jobs.digest_runner import Result, run_due, run_subscription
@@ -245,7 +245,7 @@ def test_a_client_named_channel_mention_is_posted_escaped(
     assert "&lt;!channel&gt;" in post.params["text"]
 
 
-def test_a_digest_larger_than_one_message_continues_in_its_thread_once(
+def test_a_digest_of_more_than_25_is_one_message_of_the_25_most_urgent_posted_once(
     services: Services, engine: Engine, fake_slack: FakeSlack
 ) -> None:
     _seed(engine, count=60)
@@ -254,23 +254,21 @@ def test_a_digest_larger_than_one_message_continues_in_its_thread_once(
     [outcome] = _tick(services, MONDAY_NINE)
     _tick(services, utc(2025, 3, 10, 9, 1))
 
-    first, *rest = posts(fake_slack)
-    assert outcome.messages == 3 and outcome.rows == 60
-    assert "thread_ts" not in first.params
-    assert len(rest) == 2
-    assert all(p.params["thread_ts"] == outcome.message_ts for p in rest)
-    shown = sum(str(p.params["blocks"]).count("'Reassign contact'") for p in [first, *rest])
-    assert shown == 60
+    [post] = posts(fake_slack)
+    assert outcome.messages == 1 and outcome.rows == 60
+    assert "thread_ts" not in post.params
+    assert str(post.params["blocks"]).count("'Reassign contact'") == 25
+    assert "and 35 more needing action ($35,000.00 MRR at stake)" in post.params["text"]
     [run] = runs(engine)
-    assert run.parts_posted == 3
+    assert run.status == "posted" and run.parts_posted == 1
 
 
-def test_a_digest_that_failed_half_way_resumes_in_its_thread(
+def test_a_digest_whose_message_reached_slack_before_a_failure_is_not_posted_again(
     services: Services, engine: Engine, fake_slack: FakeSlack
 ) -> None:
     _seed(engine, count=60)
     subscription = add_subscription(engine)
-    with session_scope(engine) as session:  # an earlier try posted the first message, then failed
+    with session_scope(engine) as session:  # an earlier try posted the message, then failed
         session.add(
             DigestRun(
                 workspace_id=subscription.workspace_id,
@@ -290,10 +288,34 @@ def test_a_digest_that_failed_half_way_resumes_in_its_thread(
     [outcome] = _tick(services, utc(2025, 3, 10, 9, 5))
 
     assert outcome.result is Result.POSTED
-    sent = posts(fake_slack)
-    assert len(sent) == 2
-    assert all(p.params["thread_ts"] == "1741597200.000001" for p in sent)
-    assert "part 2 of 3" in sent[0].params["text"]
+    assert posts(fake_slack) == []
+    [run] = runs(engine)
+    assert run.status == "posted" and run.message_ts == "1741597200.000001"
+
+
+def test_channels_of_one_workspace_due_in_one_tick_share_one_content_query(
+    services: Services, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    _seed(engine, count=30)
+    channels = [f"C0SHARE{n}" for n in range(5)]
+    for channel in channels:
+        add_subscription(engine, channel=channel)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        outcomes = _tick(services, MONDAY_NINE)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert [o.result for o in outcomes] == [Result.POSTED] * 5
+    assert all(len(posts(fake_slack, channel)) == 1 for channel in channels)
+    # The content (count, totals, groups, the page's rows) is read once, not once per channel.
+    content_reads = [s for s in statements if "FROM contract_change" in s]
+    assert content_reads and len(content_reads) == len(set(content_reads)) < 10
 
 
 # --- exactly once ------------------------------------------------------------------------------

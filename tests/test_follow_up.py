@@ -72,8 +72,8 @@ def click_in_digest(
     button = next(
         element
         for block in call.params["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
+        if block["type"] in ("actions", "card")
+        for element in block.get("elements") or block.get("actions") or []
         if element["action_id"] == action_id and client in (element.get("accessibility_label") or "")
     )
     return _click(app, action_id, button["value"], call.params, user=user, when=when)
@@ -243,8 +243,8 @@ def test_a_button_from_another_workspace_changes_nothing(seeded: SlackAppClient)
     button = next(
         e
         for b in monday.params["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
+        if b["type"] == "card"
+        for e in b["actions"]
         if e["action_id"] == SNOOZE
     )
     forged = button["value"].replace(TEAM, "T0TEAM2")

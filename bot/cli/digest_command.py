@@ -10,6 +10,7 @@ local time (a person asked for it now), and retries a failed digest at once.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from rich.console import Console
@@ -25,10 +26,12 @@ from blocks.client_actions import (
     SNOOZE_LABEL,
 )
 from blocks.digest import (
+    VIEW_ALL_LABEL,
     all_clear_line,
     day_heading,
-    digest_messages,
+    group_title,
     left_out_line,
+    more_line,
     pause_reason_text,
     summary_line,
     workspace_pause_text,
@@ -36,15 +39,15 @@ from blocks.digest import (
 from blocks.format import cell_text, money, plural, relative_days
 from bot.cli.terminal import make_console, print_table
 from bot.errors import UserError
-from bot.jobs.digest_runner import Outcome, Result, run_subscription
+from bot.jobs.digest_runner import Outcome, Result, SharedDigests, run_subscription
 from bot.services import Services, build_services
 from bot.settings import Settings
 from store.columns import Column
 from store.db import make_engine, migrate, session_scope
-from store.digest_claims import DONE, get_run
-from store.digest_content import DigestItem, DigestView, build_digest, subscription_digest
+from store.digest_claims import DONE, runs_on
+from store.digest_content import DigestItem, DigestView, build_digest
 from store.digest_subscriptions import subscriptions
-from store.models import DigestSubscription, Workspace
+from store.models import DigestRun, DigestSubscription, Workspace
 from store.rules import DEFAULT_DIGEST_DAYS
 from store.schedule import is_digest_day, local_date, zone
 from store.types import utcnow
@@ -73,9 +76,17 @@ def _digest_cells(item: DigestItem, view: DigestView) -> list[str]:
 
 def render_digest(view: DigestView, console: Console, *, title: str, note: str | None = None) -> None:
     """Print one digest as the channel would get it: groups, rows, the money at stake."""
+    _render_heading(console, title, note)
+    _render_body(view, console)
+
+
+def _render_heading(console: Console, title: str, note: str | None) -> None:
     console.rule(Text(title, style="bold"))
     if note:
         console.print(Text(note, style="yellow"))
+
+
+def _render_body(view: DigestView, console: Console) -> None:
     if view.is_empty:
         if view.all_clear:
             console.print(Text(all_clear_line(view)))
@@ -93,21 +104,21 @@ def render_digest(view: DigestView, console: Console, *, title: str, note: str |
     left_out = left_out_line(view)
     if left_out:
         console.print(Text(left_out.replace("`", ""), style="dim"))
-    for group, items in view.groups():
+    for group in view.groups():
         print_table(
             console,
             [*(column.label for column in _COLUMNS), MRR_HEADER],
-            [_digest_cells(item, view) for item in items],
-            title=f"{group.title} ({len(items)})",
+            [_digest_cells(item, view) for item in group.items],
+            title=group_title(group.group, len(group.items), group.total),
             right={MRR_HEADER},
         )
-    messages = len(digest_messages(view))
-    thread = f", {messages - 1} more in its thread" if messages > 1 else ""
+    if view.more:
+        console.print(Text(f"{more_line(view)} — {VIEW_ALL_LABEL}"))
+    view_all = f", and a {VIEW_ALL_LABEL} button for the whole list" if view.more else ""
     console.print(
         Text(
             f"Each row has the buttons {REASSIGN_CONTACT_LABEL} · {CHANGE_OWNER_LABEL} · "
-            f"{END_ASSOCIATION_LABEL} · {SNOOZE_LABEL} · {HANDLED_LABEL}. "
-            f"In Slack: {plural(messages, 'message')}{thread}.",
+            f"{END_ASSOCIATION_LABEL} · {SNOOZE_LABEL} · {HANDLED_LABEL}. In Slack: one message{view_all}.",
             style="dim",
         )
     )
@@ -121,25 +132,50 @@ def _subscription_title(subscription: DigestSubscription, workspace: Workspace, 
     )
 
 
-def _preview_one(
-    subscription: DigestSubscription, workspace: Workspace, day: date, console: Console, *, engine: Engine
-) -> int:
-    notes = []
-    if not is_digest_day(day, weekends=subscription.weekends):
-        notes.append(f"{day:%A} is not a digest day for this channel (weekends off): nothing is posted.")
-    if subscription.paused_reason:
-        notes.append(
-            f"Paused: {pause_reason_text(subscription.paused_reason)}. Nothing is posted until resumed."
+class _Previews:
+    """The digests of a dry run: each workspace's content read once (as a real run does), the runs
+    already recorded read once per day, and each distinct digest rendered once, then written
+    again as is for every channel that shows the same (a channel's own heading comes first)."""
+
+    def __init__(self, engine: Engine, console: Console) -> None:
+        self._engine = engine
+        self._console = console
+        self._shared = SharedDigests(engine)
+        self._runs: dict[date, dict[tuple[int, str], DigestRun]] = {}
+        self._bodies: dict[tuple[int, date, int, bool], str] = {}
+
+    def _run(self, workspace: Workspace, channel_id: str, day: date) -> DigestRun | None:
+        if day not in self._runs:
+            with session_scope(self._engine) as session:
+                self._runs[day] = runs_on(day, session=session)
+        return self._runs[day].get((workspace.id or 0, channel_id))
+
+    def show(self, subscription: DigestSubscription, workspace: Workspace, day: date) -> int:
+        notes = []
+        if not is_digest_day(day, weekends=subscription.weekends):
+            notes.append(f"{day:%A} is not a digest day for this channel (weekends off): nothing is posted.")
+        if subscription.paused_reason:
+            notes.append(
+                f"Paused: {pause_reason_text(subscription.paused_reason)}. Nothing is posted until resumed."
+            )
+        run = self._run(workspace, subscription.channel_id, day)
+        if run is not None and run.status in DONE:
+            notes.append(f"Already done for {day.isoformat()} ({run.status}): a real run would post nothing.")
+        view = self._shared.view(subscription, workspace, day)
+        _render_heading(
+            self._console, _subscription_title(subscription, workspace, day), " ".join(notes) or None
         )
-    with session_scope(engine) as session:
-        run = get_run(workspace.id or 0, subscription.channel_id, day, session=session)
-        view = subscription_digest(subscription, workspace, session=session, day=day)
-    if run is not None and run.status in DONE:
-        notes.append(f"Already done for {day.isoformat()} ({run.status}): a real run would post nothing.")
-    render_digest(
-        view, console, title=_subscription_title(subscription, workspace, day), note=" ".join(notes) or None
-    )
-    return view.total
+        key = (workspace.id or 0, day, view.days_ahead, view.all_clear)
+        body = self._bodies.get(key)
+        if body is None:
+            with self._console.capture() as captured:
+                _render_body(view, self._console)
+            body = self._bodies[key] = captured.get()
+        if self._console.record:  # a caller's console that keeps what it prints must see it all
+            self._console.print(Text.from_ansi(body), end="", soft_wrap=True)
+        else:  # as rendered: rendering the same digest again for each channel costs ~2 ms
+            self._console.file.write(body)
+        return view.total
 
 
 def print_digest_preview(
@@ -167,10 +203,8 @@ def print_digest_preview(
             note="No channel subscribes yet; this is what `/renewals digest on` would post.",
         )
         return view.total
-    return sum(
-        _preview_one(subscription, workspace, day, console, engine=engine)
-        for subscription, workspace in found
-    )
+    previews = _Previews(engine, console)
+    return sum(previews.show(subscription, workspace, day) for subscription, workspace in found)
 
 
 # --- the command ----------------------------------------------------------------------------
@@ -208,26 +242,41 @@ def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry
             console.print("No channel subscribes to a digest yet: run `/renewals digest on` in a channel.")
             return 0
         if dry_run:
+            previews = _Previews(engine, console)
             for subscription, workspace in found:
-                _preview_one(subscription, workspace, _day_for(subscription, day), console, engine=engine)
+                previews.show(subscription, workspace, _day_for(subscription, day))
             return 0
         if settings.slack_bot_token is None and not settings.oauth_enabled:
             raise UserError(
                 "SLACK_BOT_TOKEN is not set: digests cannot be posted (use --dry-run to print them)"
             )
         services = build_services(settings, engine)
+        shared = SharedDigests(engine)  # each workspace's content read once for all its channels
         failed = False
+        started = time.perf_counter()
         for subscription, workspace in found:
-            outcome = _post_one(services, subscription, workspace, _day_for(subscription, day))
+            outcome = _post_one(services, subscription, workspace, _day_for(subscription, day), shared)
             console.print(Text(outcome.describe()), soft_wrap=True)  # one line, whatever the width
             failed |= outcome.result in (Result.FAILED, Result.PAUSED)
+        spent = time.perf_counter() - started
+        console.print(
+            Text(
+                f"{plural(len(found), 'channel')}: digests built in {shared.build_seconds:.2f} s, "
+                f"claimed, posted and recorded in {spent - shared.build_seconds:.2f} s"
+            ),
+            soft_wrap=True,
+        )
         return 1 if failed else 0
     finally:
         engine.dispose()
 
 
 def _post_one(
-    services: Services, subscription: DigestSubscription, workspace: Workspace, day: date
+    services: Services,
+    subscription: DigestSubscription,
+    workspace: Workspace,
+    day: date,
+    shared: SharedDigests,
 ) -> Outcome:
     reason = None
     if workspace.paused_reason:  # the whole workspace (uninstalled, token refused)
@@ -241,4 +290,4 @@ def _post_one(
     if not is_digest_day(day, weekends=subscription.weekends):
         detail = f"{day:%A} is not a digest day for this channel (weekends off)"
         return Outcome(workspace.team_id, subscription.channel_id, day, Result.SKIPPED, detail=detail)
-    return run_subscription(services, subscription, workspace, day, retry_failed_now=True)
+    return run_subscription(services, subscription, workspace, day, retry_failed_now=True, shared=shared)

@@ -4,9 +4,10 @@ The scheduler's ticker (`run_due`) and `renewals-bot digest` (`run_subscription`
 come through here, so both obey the same once-per-channel-per-local-day claim:
 
 1. claim the day's run and commit (store.digest_claims.claim_run): whoever does not get it stops;
-2. build the digest from the database as it is now;
-3. post it: the first message to the channel, the rest in its thread, recording progress
-   after each message so a retry resumes the thread instead of posting again;
+2. build the digest from the database as it is now: one content query per workspace, day and
+   window within a run (`SharedDigests`), shared by every channel of that workspace due in it;
+3. post it (one message), recording progress once it is in Slack so a retry never posts it again
+   (the last message's progress is recorded with step 4, in one commit: a commit costs an fsync);
 4. mark it posted (or empty: nothing posted), or failed with the error, to be tried again
    on a later run the same local day. A channel the bot can no longer post in pauses its
    subscription and the person who subscribed is told by DM; a token Slack refuses pauses the
@@ -19,9 +20,11 @@ retries 5xx and lost connections with back-off; what still fails lands in step 4
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -29,7 +32,6 @@ from sqlalchemy import Engine
 
 from blocks.digest import digest_messages, paused_notice
 from blocks.format import plural
-from blocks.message import Message
 from bot.services import Services
 from bot.slack.installations import TOKEN_REFUSED_ERRORS, token_refused, web_client_for
 from store.db import session_scope
@@ -45,7 +47,7 @@ from store.digest_claims import (
     record_progress,
     retry_delay,
 )
-from store.digest_content import subscription_digest
+from store.digest_content import DigestContent, DigestView, channel_view, digest_content
 from store.digest_subscriptions import pause_subscription, subscription_due_day, subscriptions
 from store.models import DigestSubscription, Workspace
 from store.types import utcnow
@@ -74,10 +76,11 @@ class Outcome:
     channel_id: str
     day: date
     result: Result
-    rows: int = 0
+    rows: int = 0  # the contract changes that need action
     messages: int = 0
     message_ts: str | None = None
     detail: str = ""
+    listed: int = 0  # of `rows`, those the message lists (the rest are behind "View all")
 
     def describe(self) -> str:
         """One line for a person (the CLI) or a log."""
@@ -86,10 +89,10 @@ class Outcome:
             case Result.POSTED:
                 if self.rows == 0:
                     return f"{where}: posted the all-clear"
-                thread = f", {self.messages - 1} of them in its thread" if self.messages > 1 else ""
+                listed = f"{self.listed:,} of " if self.listed < self.rows else ""
                 return (
-                    f"{where}: posted {plural(self.rows, 'contract change')} "
-                    f"in {plural(self.messages, 'message')}{thread}"
+                    f"{where}: posted {listed}{plural(self.rows, 'contract change')} "
+                    f"in {plural(self.messages, 'message')}"
                 )
             case Result.EMPTY:
                 return f"{where}: nothing to report, nothing posted"
@@ -101,6 +104,49 @@ class Outcome:
                 return f"{where}: failed earlier, retried after {self.detail}"
             case _:
                 return f"{where}: {self.result.value}" + (f" ({self.detail})" if self.detail else "")
+
+
+# --- what a run builds once ----------------------------------------------------------------------
+
+
+class SharedDigests:
+    """The digests of one run (a tick, or `renewals-bot digest`): each workspace's content is read
+    once per local day and window, and each message built once per content, time zone and
+    all-clear wish, however many channels show it. Built only for a channel whose claim was won."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._contents: dict[tuple[int, date, int], DigestContent] = {}
+        self._payloads: dict[tuple[int, date, int, str, bool], list[dict[str, Any]]] = {}
+        self.build_seconds = 0.0  # reading contents and building messages, for the CLI's summary
+
+    def view(self, subscription: DigestSubscription, workspace: Workspace, day: date) -> DigestView:
+        assert workspace.id is not None
+        key = (workspace.id, day, subscription.days_ahead)
+        content = self._contents.get(key)
+        if content is None:
+            started = time.perf_counter()
+            with session_scope(self._engine) as session:
+                content = digest_content(
+                    workspace, session=session, day=day, days_ahead=subscription.days_ahead
+                )
+            self._contents[key] = content
+            self.build_seconds += time.perf_counter() - started
+        return channel_view(content, subscription)
+
+    def payloads(self, view: DigestView, workspace: Workspace) -> list[dict[str, Any]]:
+        """The channel's messages as chat.postMessage arguments (`text`, `blocks`). Channels differ
+        only by time zone (deadlines as Slack dates) and all-clear wish, and no message names its
+        channel, so equal ones are built and turned into JSON-ready dicts once (the dicts are
+        slack_sdk's slowest step)."""
+        assert workspace.id is not None
+        key = (workspace.id, view.day, view.days_ahead, view.timezone, view.all_clear)
+        built = self._payloads.get(key)
+        if built is None:
+            started = time.perf_counter()
+            built = self._payloads[key] = [message.as_kwargs() for message in digest_messages(view)]
+            self.build_seconds += time.perf_counter() - started
+        return built
 
 
 # --- one digest ----------------------------------------------------------------------------------
@@ -144,15 +190,15 @@ def _tell_subscriber(client: WebClient, subscription: DigestSubscription, error:
 
 
 def _post(
-    client: WebClient, engine: Engine, claim: Claim, messages: list[Message]
+    client: WebClient, engine: Engine, claim: Claim, messages: list[dict[str, Any]]
 ) -> tuple[str | None, bool]:
-    """Post the messages not yet in Slack; (thread ts, still holding the claim)."""
+    """Post the messages (chat.postMessage arguments) not yet in Slack; (first ts, still holding
+    the claim). A digest is one message today; the loop keeps any later one in its thread."""
     thread_ts = claim.message_ts
     for index in range(claim.parts_posted, len(messages)):
-        message = messages[index]
         response = client.chat_postMessage(
             channel=claim.channel_id,
-            **message.as_kwargs(),
+            **messages[index],
             thread_ts=thread_ts if index > 0 else None,
             unfurl_links=False,
             unfurl_media=False,
@@ -160,6 +206,8 @@ def _post(
         if index == 0:
             thread_ts = str(response["ts"])
         assert thread_ts is not None
+        if index + 1 == len(messages):
+            break  # the last one is recorded with the run's finish, in the same commit
         with session_scope(engine) as session:
             if not record_progress(claim, session=session, message_ts=thread_ts, parts_posted=index + 1):
                 # Our claim went stale and someone took it over: they resume from what we
@@ -177,9 +225,12 @@ def run_subscription(
     *,
     now: datetime | None = None,
     retry_failed_now: bool = False,
+    shared: SharedDigests | None = None,
 ) -> Outcome:
-    """Claim, build, post and mark one channel's digest for local date `day`."""
+    """Claim, build, post and mark one channel's digest for local date `day` (its content from
+    `shared` when given: a run of many channels reads each workspace's content once)."""
     engine, settings = services.engine, services.settings
+    shared = shared or SharedDigests(engine)
     team_id = workspace.team_id
     channel = subscription.channel_id
     with session_scope(engine) as session:
@@ -194,10 +245,9 @@ def run_subscription(
 
     rows = 0
     try:
-        with session_scope(engine) as session:
-            view = subscription_digest(subscription, workspace, session=session, day=day)
+        view = shared.view(subscription, workspace, day)
         rows = view.total
-        messages = digest_messages(view)
+        messages = shared.payloads(view, workspace)
         if not messages:
             with session_scope(engine) as session:
                 finish_run(claim, RunStatus.EMPTY, session=session)
@@ -225,9 +275,23 @@ def run_subscription(
         if not held:
             return Outcome(team_id, channel, day, Result.IN_PROGRESS, rows=rows)
         with session_scope(engine) as session:
-            finish_run(claim, RunStatus.POSTED, session=session)
-        logger.info("digest %s %s: posted %d rows in %d messages", channel, day, rows, len(messages))
-        return Outcome(team_id, channel, day, Result.POSTED, rows, len(messages), thread_ts)
+            held = finish_run(
+                claim, RunStatus.POSTED, session=session, message_ts=thread_ts, parts_posted=len(messages)
+            )
+        if not held:  # as when progress could not be recorded: whoever took the claim over decides
+            logger.error("digest %s %s: lost the claim while posting", channel, day)
+            return Outcome(team_id, channel, day, Result.IN_PROGRESS, rows=rows)
+        logger.info(
+            "digest %s %s: posted %d of %d rows in %d message(s)",
+            channel,
+            day,
+            len(view.items),
+            rows,
+            len(messages),
+        )
+        return Outcome(
+            team_id, channel, day, Result.POSTED, rows, len(messages), thread_ts, listed=len(view.items)
+        )
     except Exception as exc:
         # The job's boundary: whatever broke, the run is marked failed (and so retried)
         # rather than left claimed until it goes stale.
@@ -272,8 +336,9 @@ def run_due(services: Services, *, now: datetime | None = None) -> list[Outcome]
             if day is not None:
                 due.append((subscription, workspace, day))
     outcomes = []
+    shared = SharedDigests(services.engine)
     for subscription, workspace, day in due:
         if not _worth_claiming(subscription, day, now, engine=services.engine):
             continue
-        outcomes.append(run_subscription(services, subscription, workspace, day, now=now))
+        outcomes.append(run_subscription(services, subscription, workspace, day, now=now, shared=shared))
     return outcomes

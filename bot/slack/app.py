@@ -39,6 +39,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "handlers.columns",
     "handlers.digest",
     "handlers.reminders",
+    "handlers.digest_list",
     "handlers.renewals",
     "handlers.export",
     "handlers.client_detail",
