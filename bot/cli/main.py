@@ -7,7 +7,6 @@ stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -72,16 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not args.verbose:
-        # Alembic announces every check at INFO; an up-to-date database is not news.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    from bot.logs import configure_logging
     from bot.settings import load_settings
 
     settings = load_settings()
+    configure_logging(settings, verbose=args.verbose)
     match args.command:
         case "serve":
             from bot.slack.server import serve

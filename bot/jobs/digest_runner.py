@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from blocks.digest import digest_messages, paused_notice
 from blocks.format import plural
 from blocks.message import Message
+from bot import metrics
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.web_client import make_web_client
@@ -208,6 +209,7 @@ def _post(
     return thread_ts, True
 
 
+@metrics.counted(metrics.Job.DIGEST)
 def run_subscription(
     services: Services,
     subscription: DigestSubscription,
