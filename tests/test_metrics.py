@@ -33,7 +33,10 @@ def app(fake_slack: FakeSlack, sqlite_url: str) -> Iterator[SlackAppClient]:
         yield client
 
 
-def scrape(app: SlackAppClient) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def scrape(app: SlackAppClient) -> Samples:
     """Every sample /metrics shows, by (name, labels)."""
     reply = app.get("/metrics")
     assert reply.status == 200
