@@ -76,16 +76,38 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(settings: Settings, *, verbose: bool = False, stream: TextIO | None = None) -> None:
-    """Send every log record to stderr (or `stream`) in LOG_FORMAT, redacted; replaces earlier set-up."""
-    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+def configure_logging(settings: Settings, *, verbose: bool = False) -> None:
+    """Send every log record to stderr in LOG_FORMAT, redacted.
+
+    Like `logging.basicConfig`, it leaves alone logging that something else set up first (a test
+    runner, a program embedding the app); its own earlier set-up it replaces.
+    """
+    root = logging.getLogger()
+    if any(not isinstance(handler, _AppHandler) for handler in root.handlers):
+        return
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    handler = _AppHandler()
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT))
     # On the handler, not a logger: a logger's filters skip records its children propagate.
     handler.addFilter(RedactingFilter(settings.secrets()))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     # Alembic announces every check at INFO; an up-to-date database is not news.
     logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+class _AppHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The app's own handler: writes to stderr as it is when a record comes."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+
+def logs_as_json() -> bool:
+    """Whether `configure_logging` set up JSON lines (a command's last error line follows suit)."""
+    return any(isinstance(handler.formatter, JsonFormatter) for handler in logging.getLogger().handlers)
