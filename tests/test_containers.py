@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import venv
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.cli_support import free_port
 from tests.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,12 +72,6 @@ def _package_folders() -> set[str]:
     return {pattern.rstrip("*") for pattern in found["include"]}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _healthcheck(port: int, python: str) -> subprocess.CompletedProcess[str]:
     command = json.loads(only("HEALTHCHECK").split(" CMD ", 1)[1])
     assert command[0] == "python"
@@ -112,7 +106,7 @@ def test_the_dockerfile_install_step_builds_an_app_whose_command_serves_and_pass
     built = subprocess.run(installs[0], shell=True, cwd=context, env=env, capture_output=True, text=True)
     assert built.returncode == 0, built.stderr[-2000:]
 
-    port = _free_port()
+    port = free_port()
     command = json.loads(only("CMD"))
     command = [arg.replace("0.0.0.0", "127.0.0.1").replace("3000", str(port)) for arg in command]
     home = tmp_path / "home"  # the image's WORKDIR: no .env, nothing of the repository

@@ -11,11 +11,8 @@ import contextlib
 import io
 import json
 import logging
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -29,10 +26,10 @@ from sqlalchemy.engine import make_url
 
 from bot.logs import REDACTED, JsonFormatter, RedactingFilter, redact
 from tests.app_client import SIGNING_SECRET, SlackAppClient, serving
+from tests.cli_support import CLI, cli_env, free_port
 from tests.fake_slack import FakeSlack, sign
 from tests.slack_requests import USER_ID
 
-CLI = [sys.executable, "-c", "from bot.cli.main import main; main()"]
 BOT_TOKEN = "xoxb-4242-distinct-bot-token"
 CLIENT_SECRET = "client-5ecret-distinct"
 DB_PASSWORD = "db-pa55word-distinct"
@@ -112,17 +109,8 @@ def test_the_app_itself_logs_no_token_or_signing_secret_on_a_slack_error(
 # --- `renewals-bot serve` as a process ----------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _env(folder: Path, **values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "RENEWALS_"))}
-    env.update({"DATABASE_URL": f"sqlite:///{folder}/serve.db", "SLACK_SIGNING_SECRET": SIGNING_SECRET})
-    env.update(values)
-    return env
+    return cli_env(folder, SLACK_SIGNING_SECRET=SIGNING_SECRET, **values)
 
 
 @dataclass
@@ -134,7 +122,7 @@ class Served:
 @contextmanager
 def serve(folder: Path, fake: FakeSlack, *args: str, **env: str) -> Iterator[Served]:
     """`renewals-bot [ARGS] serve` on a free port until the block ends; then its stderr is in `.stderr`."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [*CLI, *args, "serve", "--no-scheduler", "--host", "127.0.0.1", "--port", str(port)],
         cwd=folder,
@@ -203,7 +191,7 @@ def test_no_secret_reaches_the_log_or_metrics_of_serve_as_it_answers_and_fails(
 
 
 def test_no_database_password_reaches_the_log_when_the_database_refuses(tmp_path: Path) -> None:
-    url = f"postgresql://renewals:{DB_PASSWORD}@127.0.0.1:{_free_port()}/renewals"
+    url = f"postgresql://renewals:{DB_PASSWORD}@127.0.0.1:{free_port()}/renewals"
 
     done = subprocess.run(
         [*CLI, "--verbose", "serve", "--no-scheduler"],
