@@ -21,7 +21,7 @@ from tests.app_client import SlackAppClient, serving
 from tests.digest_support import add_subscription, utc
 from tests.factories import add_change_due, workspace_row
 from tests.fake_slack import FakeSlack, sign
-from tests.slack_requests import block_actions_payload
+from tests.slack_requests import USER_ID, block_actions_payload
 
 MONDAY_NINE = utc(2025, 3, 10, 9, 0)
 
@@ -110,6 +110,19 @@ def test_a_button_click_is_counted_by_its_action_id(app: SlackAppClient, fake_sl
     assert value(scrape(app), "renewals_requests_total", **labels) == (
         value(before, "renewals_requests_total", **labels) + 1
     )
+
+
+def test_an_event_is_counted_by_its_type(app: SlackAppClient, fake_slack: FakeSlack) -> None:
+    fake_slack.add_user(USER_ID)
+    before = scrape(app)
+
+    app.event({"type": "app_home_opened", "user": USER_ID, "channel": "D0HOME", "tab": "home"})
+
+    labels = {"kind": "event", "name": "app_home_opened", "status": "200"}
+    assert value(scrape(app), "renewals_requests_total", **labels) == (
+        value(before, "renewals_requests_total", **labels) + 1
+    )
+    app.wait_for("views.publish")
 
 
 def test_an_unsigned_request_is_counted_as_refused(app: SlackAppClient) -> None:
