@@ -44,8 +44,15 @@ logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
-# Bolt's OAuth pages (only with OAuth settings), by the name their requests are counted under.
-OAUTH_PATHS = {"/slack/install": "install", "/slack/oauth_redirect": "redirect"}
+# Where a route notes what a request was (kind, name) for the request metrics.
+REQUEST_KIND = "renewals_bot.request_kind"
+# Requests no route notes are counted by their path (Bolt's OAuth pages: only with OAuth settings).
+KIND_OF_PATH = {
+    HEALTH_PATH: ("healthz", ""),
+    METRICS_PATH: ("metrics", ""),
+    "/slack/install": ("oauth", "install"),
+    "/slack/oauth_redirect": ("oauth", "redirect"),
+}
 # Bolt acks within Slack's 3 s and runs listeners in its own pool; these threads
 # only parse, verify and ack requests, so a handful covers a busy team.
 HTTP_THREADS = 8
@@ -97,60 +104,66 @@ def make_wsgi_app(app: App, engine: Engine, settings: Settings) -> WsgiApp:
     Every POST to /slack/events is verified here, before Bolt sees it: an unsigned request gets
     401 and nothing else happens (no listener, no error handler, no outbound call); a signed one
     whose shape Slack never sends gets 400 (or 200 for an interaction type the app does not use).
-    Every request is counted and timed by kind (bot.metrics).
+    Every request is counted and timed by kind (`_metered`).
     """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     # check_settings refuses HTTP mode without it; an empty secret would verify nothing.
     assert settings.slack_signing_secret is not None
     signing_secret = settings.slack_signing_secret.get_secret_value()
 
-    def route(environ: WSGIEnvironment, start_response: StartResponse) -> tuple[str, str, Iterable[bytes]]:
-        """(kind, name, body) of one request."""
+    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             if check_database(engine):
-                return "healthz", "", _json(start_response, "200 OK", {"ok": True, "database": "ok"})
-            body = _json(start_response, "503 Service Unavailable", {"ok": False, "database": "unreachable"})
-            return "healthz", "", body
+                return _json(start_response, "200 OK", {"ok": True, "database": "ok"})
+            return _json(start_response, "503 Service Unavailable", {"ok": False, "database": "unreachable"})
         if path == METRICS_PATH and method in ("GET", "HEAD"):
             data, content_type = metrics.exposition()
             start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
-            return "metrics", "", [data]
-        if path != EVENTS_PATH or method != "POST":
-            kind = "oauth" if path in OAUTH_PATHS else "other"
-            return kind, OAUTH_PATHS.get(path or "", ""), slack(environ, start_response)
-        body = _read_body(environ)
-        timestamp = _header(environ, "HTTP_X_SLACK_REQUEST_TIMESTAMP")
-        signature = _header(environ, "HTTP_X_SLACK_SIGNATURE")
-        if not is_signed_by_slack(signing_secret, body, timestamp, signature):
-            logger.info("refused a request to %s that Slack did not sign", EVENTS_PATH)
-            return "unsigned", "", _json(start_response, "401 Unauthorized", {"error": "invalid request"})
-        content_type = environ.get("CONTENT_TYPE") or ""
-        verdict = check_request(body, content_type)
-        if verdict.status is not None:
-            logger.warning("ignored a signed request: %s", verdict.reason)
-            if verdict.status == 400:
-                return "malformed", "", _json(start_response, "400 Bad Request", {"error": verdict.reason})
-            return "ignored", "", _json(start_response, "200 OK", {})
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["CONTENT_LENGTH"] = str(len(body))
-        kind, name = request_kind(body, content_type)
-        return kind, name, slack(environ, start_response)
+            return [data]
+        if path == EVENTS_PATH and method == "POST":
+            body = _read_body(environ)
+            timestamp = _header(environ, "HTTP_X_SLACK_REQUEST_TIMESTAMP")
+            signature = _header(environ, "HTTP_X_SLACK_SIGNATURE")
+            if not is_signed_by_slack(signing_secret, body, timestamp, signature):
+                logger.info("refused a request to %s that Slack did not sign", EVENTS_PATH)
+                environ[REQUEST_KIND] = ("unsigned", "")
+                return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
+            verdict = check_request(body, environ.get("CONTENT_TYPE") or "")
+            if verdict.status is not None:
+                logger.warning("ignored a signed request: %s", verdict.reason)
+                environ[REQUEST_KIND] = ("malformed" if verdict.status == 400 else "ignored", "")
+                status = "400 Bad Request" if verdict.status == 400 else "200 OK"
+                return _json(
+                    start_response, status, {"error": verdict.reason} if verdict.status == 400 else {}
+                )
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ[REQUEST_KIND] = request_kind(body, environ.get("CONTENT_TYPE") or "")
+        return slack(environ, start_response)
 
-    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    return _metered(wsgi)
+
+
+def _metered(wsgi: WsgiApp) -> WsgiApp:
+    """`wsgi`, each request counted by kind and status and timed (bot.metrics)."""
+
+    def metered(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
         status = ["500"]
 
-        def recording_start_response(line: str, headers: Any, exc_info: Any = None) -> Any:
+        def noting_status(line: str, headers: Any, exc_info: Any = None) -> Any:
             status[0] = line.split(" ", 1)[0]
             return start_response(line, headers, exc_info)
 
-        kind, name, body = route(environ, recording_start_response)
+        body = wsgi(environ, noting_status)
+        path = environ.get("PATH_INFO") or ""
+        kind, name = environ.get(REQUEST_KIND) or KIND_OF_PATH.get(path, ("other", ""))
         metrics.REQUESTS.labels(kind=kind, name=name, status=status[0]).inc()
         metrics.REQUEST_SECONDS.labels(kind=kind, name=name).observe(time.perf_counter() - started)
         return body
 
-    return wsgi
+    return metered
 
 
 @contextmanager
