@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.errors import UserError
 
@@ -26,6 +28,12 @@ class Settings(BaseSettings):
     slack_api_url: str | None = None
     database_url: str = "sqlite:///renewals.db"
     renewals_admins: Annotated[frozenset[str], NoDecode] = Field(default_factory=frozenset)
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("renewals_admins", mode="before")
     @classmethod
@@ -47,6 +55,24 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("must not be empty")
         return value.strip()
+
+    def secrets(self) -> list[str]:
+        """Every secret value set (tokens, secrets, the database password), for the log redactor."""
+        values = [
+            secret.get_secret_value()
+            for secret in (
+                self.slack_bot_token,
+                self.slack_signing_secret,
+                self.slack_app_token,
+                self.slack_client_secret,
+            )
+            if secret is not None
+        ]
+        try:
+            password = make_url(self.database_url).password
+        except (ArgumentError, ValueError):
+            password = None
+        return [value for value in [*values, password] if value]
 
     @property
     def oauth_enabled(self) -> bool:

@@ -49,6 +49,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _create_engine(parsed: URL, **kwargs: Any) -> Engine:
+    # A failed statement's error (and so a log line) would otherwise quote its values: tokens of
+    # OAuth installations among them.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":

@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import socket
 import struct
 import subprocess
 import sys
@@ -63,3 +64,10 @@ def run_in_terminal(folder: Path, args: list[str], *, columns: int = 200, **env:
         process.kill()
         os.close(leader)
     return _ESCAPES.sub("", output.decode()).replace("\r\n", "\n")
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now, for a `serve` process."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

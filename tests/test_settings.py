@@ -42,3 +42,24 @@ def test_api_url_without_trailing_slash_is_one_clear_line(monkeypatch: pytest.Mo
     monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api")
     with pytest.raises(UserError, match=r"SLACK_API_URL.*end with '/'"):
         load_settings()
+
+
+def test_log_format_is_text_or_json_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_FORMAT", "JSON")
+    assert load_settings().log_format == "json"
+
+
+def test_an_unknown_log_format_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_FORMAT", "xml")
+    with pytest.raises(UserError, match=r"LOG_FORMAT.*'text' or 'json'"):
+        load_settings()
+
+
+def test_the_secrets_the_log_redacts_include_the_database_password() -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token="xoxb-1",
+        slack_signing_secret="signing",
+        database_url="postgresql://renewals:pa55@db/renewals",
+    )
+    assert set(settings.secrets()) == {"xoxb-1", "signing", "pa55"}

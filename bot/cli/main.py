@@ -90,16 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not args.verbose:
-        # Alembic announces every check at INFO; an up-to-date database is not news.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    from bot.logs import configure_logging
     from bot.settings import load_settings
 
     settings = load_settings()
+    configure_logging(settings, verbose=args.verbose)
     match args.command:
         case "serve":
             from bot.slack.server import serve
@@ -130,16 +125,26 @@ def _first_line(exc: SQLAlchemyError) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _say(message: str) -> None:
+    """The line a failed command ends with: plain on stderr, or a JSON log line with LOG_FORMAT=json."""
+    from bot.logs import logs_as_json, redact
+
+    if logs_as_json():
+        logging.getLogger("bot.cli").error("%s", message)  # redacted by the handler's filter
+    else:
+        print(redact(f"renewals-bot: {message}"), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     try:
         code = run(argv)
     except (UserError, SchemaError) as exc:
-        print(f"renewals-bot: {exc}", file=sys.stderr)
+        _say(str(exc))
         code = getattr(exc, "exit_code", 1)
     except SQLAlchemyError as exc:
         # The commands turn the database failures they expect into their own line; this is the
         # net for the rest (a database that vanished or changed under a running command).
-        print(f"renewals-bot: the database failed: {_first_line(exc)}", file=sys.stderr)
+        _say(f"the database failed: {_first_line(exc)}")
         code = 1
     except KeyboardInterrupt:
         code = 130

@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 
 from blocks.digest import digest_messages, paused_notice
 from blocks.format import plural
+from bot import metrics
 from bot.services import Services
 from bot.slack.installations import TOKEN_REFUSED_ERRORS, token_refused, web_client_for
 from store.db import session_scope
@@ -217,6 +218,7 @@ def _post(
     return thread_ts, True
 
 
+@metrics.counted(metrics.Job.DIGEST)
 def run_subscription(
     services: Services,
     subscription: DigestSubscription,

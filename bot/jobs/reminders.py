@@ -31,6 +31,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from blocks.format import plural
 from blocks.reminders import ITEMS_PER_MESSAGE, reminder_message
+from bot import metrics
 from bot.services import Services
 from bot.slack.installations import TOKEN_REFUSED_ERRORS, token_refused, web_client_for
 from store.db import session_scope
@@ -238,6 +239,7 @@ def _send(client: WebClient, due: DueReminders, timezone: str) -> tuple[str, str
     return channel, str(posted["ts"])
 
 
+@metrics.counted(metrics.Job.REMINDER)
 def remind(
     services: Services, planned: Planned, *, now: datetime, clients: _Clients | None = None
 ) -> Outcome:

@@ -3,6 +3,7 @@
 HTTP routes (see `make_wsgi_app`):
 - POST /slack/events: slash commands, interactivity, options loads and events (signed by Slack);
 - GET  /healthz: 200 when the database answers, 503 otherwise;
+- GET  /metrics: Prometheus' text format (bot.metrics), this process's counts;
 - GET  /slack/install and /slack/oauth_redirect: only with OAuth settings.
 """
 
@@ -14,6 +15,7 @@ import logging
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -24,10 +26,12 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
+from bot import metrics
 from bot.errors import UserError
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.slack.installations import token_works
+from bot.slack.request_kind import request_kind
 from bot.slack.request_shape import check_request
 from bot.slack.signature import is_signed_by_slack
 from bot.slack.web_client import make_web_client
@@ -40,6 +44,16 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
+# Where a route notes what a request was (kind, name) for the request metrics.
+REQUEST_KIND = "renewals_bot.request_kind"
+# Requests no route notes are counted by their path (Bolt's OAuth pages: only with OAuth settings).
+KIND_OF_PATH = {
+    HEALTH_PATH: ("healthz", ""),
+    METRICS_PATH: ("metrics", ""),
+    "/slack/install": ("oauth", "install"),
+    "/slack/oauth_redirect": ("oauth", "redirect"),
+}
 # Bolt acks within Slack's 3 s and runs listeners in its own pool; these threads
 # only parse, verify and ack requests, so a handful covers a busy team.
 HTTP_THREADS = 8
@@ -86,11 +100,12 @@ def _header(environ: WSGIEnvironment, name: str) -> str | None:
 
 
 def make_wsgi_app(app: App, engine: Engine, settings: Settings) -> WsgiApp:
-    """The WSGI application: Bolt's handler for Slack, plus /healthz.
+    """The WSGI application: Bolt's handler for Slack, plus /healthz and /metrics.
 
     Every POST to /slack/events is verified here, before Bolt sees it: an unsigned request gets
     401 and nothing else happens (no listener, no error handler, no outbound call); a signed one
     whose shape Slack never sends gets 400 (or 200 for an interaction type the app does not use).
+    Every request is counted and timed by kind (`_metered`).
     """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     # check_settings refuses HTTP mode without it; an empty secret would verify nothing.
@@ -103,25 +118,53 @@ def make_wsgi_app(app: App, engine: Engine, settings: Settings) -> WsgiApp:
             if check_database(engine):
                 return _json(start_response, "200 OK", {"ok": True, "database": "ok"})
             return _json(start_response, "503 Service Unavailable", {"ok": False, "database": "unreachable"})
+        if path == METRICS_PATH and method in ("GET", "HEAD"):
+            data, content_type = metrics.exposition()
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+            return [data]
         if path == EVENTS_PATH and method == "POST":
             body = _read_body(environ)
             timestamp = _header(environ, "HTTP_X_SLACK_REQUEST_TIMESTAMP")
             signature = _header(environ, "HTTP_X_SLACK_SIGNATURE")
             if not is_signed_by_slack(signing_secret, body, timestamp, signature):
                 logger.info("refused a request to %s that Slack did not sign", EVENTS_PATH)
+                environ[REQUEST_KIND] = ("unsigned", "")
                 return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
             verdict = check_request(body, environ.get("CONTENT_TYPE") or "")
             if verdict.status is not None:
                 logger.warning("ignored a signed request: %s", verdict.reason)
+                environ[REQUEST_KIND] = ("malformed" if verdict.status == 400 else "ignored", "")
                 status = "400 Bad Request" if verdict.status == 400 else "200 OK"
                 return _json(
                     start_response, status, {"error": verdict.reason} if verdict.status == 400 else {}
                 )
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
+            environ[REQUEST_KIND] = request_kind(body, environ.get("CONTENT_TYPE") or "")
         return slack(environ, start_response)
 
-    return wsgi
+    return _metered(wsgi)
+
+
+def _metered(wsgi: WsgiApp) -> WsgiApp:
+    """`wsgi`, each request counted by kind and status and timed (bot.metrics)."""
+
+    def metered(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        status = ["500"]
+
+        def noting_status(line: str, headers: Any, exc_info: Any = None) -> Any:
+            status[0] = line.split(" ", 1)[0]
+            return start_response(line, headers, exc_info)
+
+        body = wsgi(environ, noting_status)
+        path = environ.get("PATH_INFO") or ""
+        kind, name = environ.get(REQUEST_KIND) or KIND_OF_PATH.get(path, ("other", ""))
+        metrics.REQUESTS.labels(kind=kind, name=name, status=status[0]).inc()
+        metrics.REQUEST_SECONDS.labels(kind=kind, name=name).observe(time.perf_counter() - started)
+        return body
+
+    return metered
 
 
 @contextmanager
@@ -188,7 +231,8 @@ def _serve_http(app: App, engine: Engine, settings: Settings, host: str, port: i
         )
     except OSError as exc:  # the port is taken, or the host is not an address of this machine
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    logger.info("listening on http://%s:%s (POST %s, GET %s)", host, port, EVENTS_PATH, HEALTH_PATH)
+    paths = f"POST {EVENTS_PATH}, GET {HEALTH_PATH} and {METRICS_PATH}"
+    logger.info("listening on http://%s:%s (%s)", host, port, paths)
     # waitress stops its loop (and drains its worker threads) on KeyboardInterrupt/SystemExit,
     # which the SIGTERM handler raises in the main thread.
     server.run()

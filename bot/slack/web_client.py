@@ -1,16 +1,23 @@
-"""The Web API client the app uses: SLACK_API_URL when set, slack_sdk's retry handlers always."""
+"""The Web API client the app uses: SLACK_API_URL when set, slack_sdk's retry handlers always.
+
+Bolt copies these handlers into the client of every request, so `SlackErrorCounter` sees every
+Web API call the app makes (requests, jobs, commands) and counts the failed ones (bot.metrics).
+"""
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 
+from bot import metrics
 from bot.settings import Settings
 
 # How many times a call is retried: enough to ride out a rate-limit window or a
@@ -20,8 +27,33 @@ SERVER_ERROR_RETRIES = 2
 CONNECTION_RETRIES = 2
 
 
+class SlackErrorCounter(RetryHandler):
+    """Counts each failed attempt by method and error; never retries, so the handlers after it decide."""
+
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None:
+            failure = type(error).__name__ if error is not None else None  # no answer: the connection's error
+        elif response.status_code >= 400:
+            failure = f"http_{response.status_code}"
+        elif isinstance(response.body, dict) and response.body.get("ok") is False:
+            failure = str(response.body.get("error") or "unknown")
+        else:
+            failure = None
+        if failure is not None:
+            metrics.record_slack_error(urlsplit(request.url).path.rsplit("/", 1)[-1], failure)
+        return False
+
+
 def retry_handlers() -> list:  # type: ignore[type-arg]
     return [
+        SlackErrorCounter(),  # first: the first handler that retries ends the look
         ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
         RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
         ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
