@@ -33,11 +33,13 @@ from bot.slack.web_client import make_web_client
 logger = logging.getLogger(__name__)
 
 # Registration order matters (see the module docstring). Subcommand listeners of
-# /renewals (`handlers.digest` for `digest ...`, `handlers.columns` for `columns`)
+# /renewals (`handlers.digest` for `digest ...`, `handlers.columns` for `columns`,
+# `handlers.import_upload` for `import`)
 # go before `handlers.renewals`, which takes every other /renewals text.
 HANDLER_MODULES: tuple[str, ...] = (
     "handlers.columns",
     "handlers.digest",
+    "handlers.import_upload",
     "handlers.renewals",
     "handlers.client_detail",
     "handlers.reassign_contact",
@@ -58,6 +60,7 @@ BOT_SCOPES: tuple[str, ...] = (
     "im:write",
     "channels:read",
     "groups:read",
+    "files:read",
 )
 
 # See _let_bolt_send_the_ack: ten times Bolt's ack polling interval.
