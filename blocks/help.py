@@ -21,6 +21,8 @@ def help_message() -> Message:
         f"• `days:` 1 to {UPCOMING_WINDOW_DAYS}",
         "Example: `/renewals acme type:renewal status:pending owner:me days:30`",
         "*`/renewals columns`*: choose the columns of your table.",
+        "*`/renewals import`*: upload the partner dashboard's CSV export, see what it would change, "
+        "then import it (admins only).",
         f"*{commands.DIGEST_ON}* · `off` · `status`: this channel's daily digest.",
         f"• `HH:MM` in your Slack time zone (default {DEFAULT_LOCAL_TIME:%H:%M})",
         f"• `days:` renewal deadlines within 1 to {MAX_DIGEST_DAYS} days (default {DEFAULT_DIGEST_DAYS})",
