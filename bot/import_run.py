@@ -39,7 +39,12 @@ def import_rows(
     skip_invalid: bool,
     progress: ImportProgress | None = None,
 ) -> ImportResult:
-    """Import parsed rows into `team_id`'s workspace in the caller's transaction (never commits)."""
+    """Import parsed rows into `team_id`'s workspace in the caller's transaction (never commits).
+
+    The workspace row is locked first, so imports of one workspace (CLI or Slack, preview or
+    write) run one after the other on PostgreSQL and each sees what the one before wrote.
+    """
+    lock_workspace(team_id, session=session)
     return import_parsed(
         parsed,
         team_id,
@@ -91,6 +96,7 @@ def import_if_unchanged(
     """Import in one transaction, or write nothing and return None when the workspace's data is no
     longer at `expected_version` (another import or change since the preview)."""
     with session_scope(engine) as session:
+        # Locked before the version is read: no other import can slip in between.
         workspace = lock_workspace(team_id, session=session) or ensure_workspace(team_id, session=session)
         assert workspace.id is not None
         if data_version(workspace.id, session=session) != expected_version:
