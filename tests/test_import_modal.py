@@ -304,3 +304,29 @@ def test_a_preview_from_another_workspace_writes_nothing(admin_app: SlackAppClie
     assert changes(admin_app) == []
     with Session(admin_app.engine) as session:
         assert session.exec(select(func.count()).select_from(ContractChange)).one() == 0
+
+
+def test_a_file_whose_bytes_changed_since_the_preview_is_previewed_again_not_written(
+    admin_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    preview = upload(admin_app, GOOD.encode())
+    fake_slack.add_file("F0EXPORT", GOOD.replace("$100.00", "$300.00").encode())  # same file ID, new bytes
+
+    view = press_import(admin_app, preview)
+
+    assert view["callback_id"] == PREVIEW
+    assert "The file or the workspace's data changed since your preview" in text(view)
+    assert changes(admin_app) == []
+
+
+def test_a_non_admin_submitting_the_upload_modal_is_refused_in_it(admin_app: SlackAppClient) -> None:
+    info = admin_app.fake.add_file("F0EXPORT", GOOD.encode())
+    view = open_upload(admin_app)
+
+    reply = submit(
+        admin_app, view, {"import_file_input": {"import_file": file_input(info)}}, user_id="U0ALICE"
+    )
+
+    assert reply.json()["response_action"] == "errors"
+    assert "Only admins can import a CSV file" in reply.json()["errors"]["import_file_input"]
+    assert admin_app.fake.calls_to("files.info") == []
