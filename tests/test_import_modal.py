@@ -330,3 +330,21 @@ def test_a_non_admin_submitting_the_upload_modal_is_refused_in_it(admin_app: Sla
     assert reply.json()["response_action"] == "errors"
     assert "Only admins can import a CSV file" in reply.json()["errors"]["import_file_input"]
     assert admin_app.fake.calls_to("files.info") == []
+
+
+def test_the_bot_token_is_never_sent_to_a_host_that_is_not_slack(
+    admin_app: SlackAppClient, fake_slack: FakeSlack
+) -> None:
+    info = fake_slack.add_file("F0EXPORT", GOOD.encode())
+    elsewhere = fake_slack.base_url.replace("127.0.0.1", "localhost")  # the same server, another host
+    for key in ("url_private", "url_private_download"):
+        info[key] = info[key].replace(fake_slack.base_url, elsewhere)
+    view = open_upload(admin_app)
+    updates = len(fake_slack.calls_to("views.update"))
+
+    shown_view = shown(
+        admin_app, submit(admin_app, view, {"import_file_input": {"import_file": file_input(info)}}), updates
+    )
+
+    assert "Slack gave no download address for export.csv that the app can use" in text(shown_view)
+    assert fake_slack.calls_to("files.download") == []

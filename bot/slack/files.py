@@ -87,8 +87,9 @@ def _trusted(url: str, api_url: str | None) -> bool:
     return False
 
 
-class _SlackOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow a redirect only to where the token may go (urllib keeps the Authorization header)."""
+class _TokenStaysWithSlack(urllib.request.HTTPRedirectHandler):
+    """Follow redirects, but drop the token on the way to any host it may not go to
+    (urllib would otherwise carry the Authorization header along)."""
 
     def __init__(self, api_url: str | None) -> None:
         self._api_url = api_url
@@ -96,9 +97,10 @@ class _SlackOnlyRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(
         self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
     ) -> urllib.request.Request | None:
-        if not _trusted(newurl, self._api_url):
-            raise urllib.error.HTTPError(newurl, code, "redirected away from Slack", headers, fp)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and not _trusted(newurl, self._api_url):
+            new.remove_header("Authorization")
+        return new
 
 
 REFUSED = (
@@ -115,7 +117,7 @@ def download(file: SlackFile, *, token: str | None, api_url: str | None, max_byt
     if not token:
         raise FileProblemError(REFUSED.format(name=file.name, why="no bot token"))
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    opener = urllib.request.build_opener(_SlackOnlyRedirects(api_url))
+    opener = urllib.request.build_opener(_TokenStaysWithSlack(api_url))
     try:
         with opener.open(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
             kind = response.headers.get_content_type()
