@@ -23,6 +23,8 @@ def help_message() -> Message:
         "• *Export CSV* under the table sends you the whole filtered view (every page) as a CSV file in "
         "a direct message, in the import format: importing it again changes nothing.",
         "*`/renewals columns`*: choose the columns of your table.",
+        "*`/renewals import`*: upload the partner dashboard's CSV export, see what it would change, "
+        "then import it (admins only).",
         f"*{commands.DIGEST_ON}* · `off` · `status`: this channel's daily digest.",
         f"• `HH:MM` in your Slack time zone (default {DEFAULT_LOCAL_TIME:%H:%M})",
         f"• `days:` renewal deadlines within 1 to {MAX_DIGEST_DAYS} days (default {DEFAULT_DIGEST_DAYS})",

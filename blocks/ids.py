@@ -38,6 +38,8 @@ class ActionId(StrEnum):
     COLUMNS_CHECKBOXES = "columns_checkboxes"
     END_REASON = "end_reason"
     OWNER_KIND = "owner_kind"  # change-owner modal: HubSpot or a partner team member
+    IMPORT_FILE = "import_file"  # the import modal's file input (a CSV)
+    IMPORT_SKIP_INVALID = "import_skip_invalid"  # the import preview's "Skip invalid rows"
 
 
 class BlockId(StrEnum):
@@ -54,6 +56,8 @@ class BlockId(StrEnum):
     FOLLOW_UP = "follow_up"  # suffixed with the change ID: a contract change's snooze/handled buttons
     DIGEST_MORE = "digest_more"  # the digest's "and N more needing action" line, with "View all"
     DIGEST_LIST_PAGING = "digest_list_paging"  # Previous / Next under a digest's whole list
+    IMPORT_FILE_INPUT = "import_file_input"
+    IMPORT_SKIP_INPUT = "import_skip_input"
 
 
 class ViewId(StrEnum):
@@ -66,3 +70,7 @@ class ViewId(StrEnum):
     END_REASON = "end_reason_modal"  # why an association ended, recorded after the fact
     HOME = "renewals_home"  # the App Home tab (a `home` view, not a modal)
     HOME_NOTICE = "home_notice_modal"  # an answer to a click on the Home tab (it has no response_url)
+    IMPORT_UPLOAD = "import_upload_modal"  # /renewals import: choose the CSV file
+    IMPORT_WORKING = "import_working_modal"  # "Reading…" / "Importing…" while the app works
+    IMPORT_PREVIEW = "import_preview_modal"  # what the import would do; submit writes it
+    IMPORT_DONE = "import_done_modal"  # what the import did (or why it did not)

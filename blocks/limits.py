@@ -38,3 +38,7 @@ OPTION_VALUE_CHARS = 150
 MAX_TABLE_ROWS = 100  # the header row included
 MAX_TABLE_CELLS = 20  # per row
 TABLE_TEXT_CHARS = 10_000  # all cell text of a table, and of all tables in a message
+
+# Files a person uploads through a modal's file input (docs: block-elements/file-input-element).
+FILE_INPUT_MAX_BYTES = 10 * 1024 * 1024  # "There is a 10MB file size limit."
+FILE_INPUT_MAX_FILES = 10  # max_files: 1 to 10

@@ -86,6 +86,29 @@ class ClientModalRef(_Value):
     home: bool | None = None
 
 
+class ImportUploadRef(_Value):
+    """The upload modal's `private_metadata`: which team it was opened for."""
+
+    v: Literal[1] = 1
+    team_id: str
+
+
+class ImportPreviewRef(_Value):
+    """The import preview's `private_metadata`: what the person saw, to check again on "Import".
+
+    The file (Slack's ID, and the SHA-256 of the bytes previewed) and the workspace's data
+    version then: when either differs at "Import", the preview no longer says what would happen.
+    """
+
+    v: Literal[1] = 1
+    team_id: str
+    file_id: str = Field(min_length=1, max_length=64)
+    name: str = Field(max_length=255)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    data_version: int = Field(ge=0)
+    invalid: int = Field(default=0, ge=0)  # invalid rows: "Import" needs "Skip invalid rows" then
+
+
 V = TypeVar("V", bound=_Value)
 
 

@@ -133,3 +133,11 @@ def resume_workspaces(
     for workspace in resumed:
         _set_pause(workspace, session=session, actor=actor, reason=None, now=now)
     return resumed
+
+
+def lock_workspace(team_id: str, *, session: Session) -> Workspace | None:
+    """The workspace row, locked until the transaction ends (PostgreSQL; SQLite has one writer anyway).
+
+    Two imports of one workspace then run one after the other, so each sees what the other wrote.
+    """
+    return session.exec(select(Workspace).where(Workspace.team_id == team_id).with_for_update()).first()

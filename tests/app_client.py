@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.fake_slack import Call, FakeSlack, sign
+from tests.fake_slack import BOT_TOKEN, Call, FakeSlack, sign
 from tests.slack_requests import CHANNEL_ID, TEAM_ID, USER_ID, new_response_url, new_trigger_id
 
 if TYPE_CHECKING:
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 
 
 SIGNING_SECRET = "test-signing-secret"
-BOT_TOKEN = "xoxb-test-token"
 ADMIN_ID = "U0LISTED"  # in RENEWALS_ADMINS of the `admin_app` fixture
 _event_ids = itertools.count(1)
 

@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
@@ -46,6 +46,11 @@ MAX_TABLE_TEXT = 10_000
 MAX_TEXT = 40_000
 MAX_MODAL_TITLE = 24
 MAX_PRIVATE_METADATA = 3000
+MAX_FILE_INPUT_BYTES = 10 * 1024 * 1024  # the file input element's limit
+
+# The bot token the app under test is configured with (tests/app_client.py); downloads of a
+# file's private URL need it, as Slack's need a token with files:read.
+BOT_TOKEN = "xoxb-test-token"
 
 MESSAGE_METHODS = {
     "chat.postMessage",
@@ -205,6 +210,8 @@ def payload_problems(method: str, params: dict[str, Any]) -> list[str]:
         title = (view.get("title") or {}).get("text", "")
         if len(title) > MAX_MODAL_TITLE:
             problems.append(f"{method}: modal title {title!r} over {MAX_MODAL_TITLE} chars")
+        if method == "views.update" and not (params.get("view_id") or params.get("external_id")):
+            problems.append("views.update: neither view_id nor external_id")
         if len(view.get("private_metadata") or "") > MAX_PRIVATE_METADATA:
             problems.append(f"{method}: private_metadata over {MAX_PRIVATE_METADATA} chars")
         problems.extend(
@@ -228,6 +235,10 @@ class FakeSlack:
         self.client_credentials: tuple[str, str] | None = None  # checked by oauth.v2.access when set
         self._grants: dict[str, dict[str, Any]] = {}  # OAuth code -> oauth.v2.access answer
         self._refused: dict[str, str] = {}  # token -> the error every call with it gets
+        self.bot_token = BOT_TOKEN  # the token a file download must carry
+        self.files: dict[str, dict[str, Any]] = {}  # files.info answers, by file ID
+        self._file_bodies: dict[str, bytes] = {}
+        self.download_delay = 0.0  # seconds a file download takes (a big file, a slow network)
         self._overrides: dict[str, dict[str, Any]] = {}
         self._faults: dict[str, list[Fault]] = {}
         self.uploads: dict[str, Upload] = {}
@@ -281,6 +292,53 @@ class FakeSlack:
         }
         self.users[user_id] = user
         return user
+
+    def add_file(
+        self,
+        file_id: str,
+        content: bytes,
+        *,
+        name: str = "export.csv",
+        filetype: str = "csv",
+        size: int | None = None,
+    ) -> dict[str, Any]:
+        """A file a person uploaded: files.info describes it, its private URL serves `content`.
+
+        Returns the file object as Slack puts it in a file input's state (`file_input(...)`).
+        `size` is what Slack reports (the content's length unless given).
+        """
+        where = f"{self.base_url}/files-pri/{self.team_id}-{file_id}"
+        info = {
+            "id": file_id,
+            "created": int(time.time()),
+            "timestamp": int(time.time()),
+            "name": name,
+            "title": name,
+            "mimetype": "text/csv" if filetype == "csv" else "application/octet-stream",
+            "filetype": filetype,
+            "pretty_type": filetype.upper(),
+            "user": "U0ALICE",
+            "user_team": self.team_id,
+            "size": len(content) if size is None else size,
+            "mode": "hosted",
+            "is_external": False,
+            "is_public": False,
+            "url_private": f"{where}/{quote(name)}",
+            "url_private_download": f"{where}/download/{quote(name)}",
+            "permalink": f"{self.base_url}/files/U0ALICE/{file_id}/{name}",
+        }
+        with self._lock:
+            self.files[file_id] = info
+            self._file_bodies[file_id] = content
+        return info
+
+    def may_read_files(self, authorization: str) -> bool:
+        """Whether `Authorization: Bearer <token>` may download this team's files (files:read)."""
+        token = authorization.removeprefix("Bearer ")
+        if not authorization.startswith("Bearer ") or token in self._refused:
+            return False
+        installed = self.tokens.get(token)
+        return token == self.bot_token or (installed is not None and installed.get("team_id") == self.team_id)
 
     def respond(self, method: str, body: dict[str, Any]) -> None:
         """Answer `method` with `body` from now on (instead of the default answer)."""
@@ -447,6 +505,9 @@ class FakeSlack:
                 return self._upload_ticket(params)
             case "files.completeUploadExternal":
                 return self._complete_upload(params)
+            case "files.info":
+                info = self.files.get(params.get("file", ""))
+                return {"ok": True, "file": info} if info else {"ok": False, "error": "file_not_found"}
             case _:
                 return {"ok": True}
 
@@ -527,6 +588,38 @@ class FakeSlack:
                     body = fake._authenticate(method, params, headers) or fake._answer(method, params)
                 self._send(200, body, {})
 
+            def do_GET(self) -> None:
+                if self.path.startswith("/files-pri/"):
+                    self._download()
+                elif self.path.startswith("/signin"):
+                    self._raw(200, b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>", "text/html")
+                else:
+                    self.do_POST()
+
+            def _download(self) -> None:
+                """A file's private URL: the file for the bot token; Slack's sign-in page otherwise."""
+                headers = {k: v for k, v in self.headers.items()}
+                fake._record("files.download", {"path": self.path}, headers, self.path)
+                if fake.download_delay:
+                    time.sleep(fake.download_delay)
+                file_id = self.path.removeprefix("/files-pri/").split("/")[0].removeprefix(f"{fake.team_id}-")
+                body = fake._file_bodies.get(file_id)
+                if not fake.may_read_files(self.headers.get("Authorization", "")) or body is None:
+                    # What Slack does without a token that may read the file: off to the sign-in page.
+                    self.send_response(302)
+                    self.send_header("Location", f"{fake.base_url}/signin?redir={self.path}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self._raw(200, body, "text/csv")
+
+            def _raw(self, status: int, body: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
@@ -536,7 +629,5 @@ class FakeSlack:
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(data)
-
-            do_GET = do_POST  # noqa: N815
 
         return Handler

@@ -214,3 +214,19 @@ def find_element(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]
 def button_value(call: Call, action_id: str) -> str:
     """The `value` of button `action_id` in the message of `call`."""
     return find_element(call.params.get("blocks") or [], action_id)["value"]
+
+
+def file_input(*files: dict[str, Any]) -> dict[str, Any]:
+    """The state of a file input holding `files` (file objects, as `FakeSlack.add_file` returns them)."""
+    return {"type": "file_input", "files": list(files)}
+
+
+def view_closed_payload(
+    view: dict[str, Any], *, user_id: str = USER_ID, team_id: str = TEAM_ID
+) -> dict[str, Any]:
+    """A `view_closed`: the person pressed Cancel or closed the modal (sent with notify_on_close)."""
+    payload = view_submission_payload(view, {}, user_id=user_id, team_id=team_id)
+    payload["type"] = "view_closed"
+    payload["is_cleared"] = False
+    del payload["trigger_id"], payload["response_urls"]
+    return payload

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from slack_sdk import WebClient
@@ -19,13 +18,12 @@ from sqlalchemy.exc import DBAPIError
 from blocks.format import plural
 from bot.cli.terminal import import_progress
 from bot.errors import UserError
+from bot.import_run import import_rows, link_partner_members
 from bot.settings import Settings
 from bot.slack.web_client import make_web_client
 from store.csv_format import CsvFormatError, parse_bytes
 from store.db import make_engine, migrate, session_scope
-from store.importer import ImportResult, import_parsed
-from store.members import link_member, unlinked_members
-from store.workspaces import get_workspace
+from store.importer import ImportResult
 
 TEAM_ID = re.compile(r"T[A-Z0-9]{1,31}")
 MAX_WARNINGS_SHOWN = 200
@@ -80,52 +78,6 @@ def _bot_team(client: WebClient) -> str:
     return str(team)
 
 
-@dataclass
-class LinkReport:
-    linked: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-def link_partner_members(settings: Settings, client: WebClient, result: ImportResult) -> LinkReport:
-    """Link the partner members the file named to Slack users (users.lookupByEmail).
-
-    Nothing here can fail the import, which is already saved: problems become warning lines.
-    """
-    report = LinkReport()
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(engine) as session:
-            workspace = get_workspace(result.team_id, session=session)
-            if workspace is None or workspace.id is None:
-                return report
-            for member in unlinked_members(workspace.id, result.member_emails, session=session):
-                email = member.email or ""
-                try:
-                    answer = client.users_lookupByEmail(email=email)
-                except SlackApiError as exc:
-                    error = exc.response.get("error")
-                    if error == "users_not_found":
-                        report.problems.append(f"{email} is not a Slack user in this workspace")
-                    else:
-                        report.problems.append(f"could not look up {email} in Slack ({error})")
-                    continue
-                except (SlackClientError, OSError) as exc:
-                    report.problems.append(f"could not look up {email} in Slack ({exc})")
-                    continue
-                user = answer.get("user") or {}
-                name = user.get("real_name") or (user.get("profile") or {}).get("real_name") or None
-                problem = link_member(member, str(user.get("id")), session=session, name=name)
-                if problem:
-                    report.problems.append(problem)
-                else:
-                    report.linked.append(email)
-    except DBAPIError as exc:
-        report.problems.append(f"could not save the Slack links ({type(exc.orig).__name__})")
-    finally:
-        engine.dispose()
-    return report
-
-
 def report_lines(result: ImportResult) -> list[str]:
     """The summary a person reads after an import."""
     lines = []
@@ -178,7 +130,7 @@ def run_import(settings: Settings, path: Path, *, team: str | None, skip_invalid
         try:
             migrate(engine)
             with session_scope(engine) as session:
-                result = import_parsed(
+                result = import_rows(
                     parsed,
                     team,
                     session=session,
@@ -211,7 +163,11 @@ def run_import(settings: Settings, path: Path, *, team: str | None, skip_invalid
         if bot_team != team:
             print(f"  partner members not linked to Slack: the bot token is for {bot_team}, not {team}")
         else:
-            links = link_partner_members(settings, slack, result)
+            engine = make_engine(settings.database_url)
+            try:
+                links = link_partner_members(engine, slack, result)
+            finally:
+                engine.dispose()
             if links.linked:
                 print(f"  linked to Slack: {', '.join(links.linked)}")
             for problem in links.problems:

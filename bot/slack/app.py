@@ -33,13 +33,15 @@ from bot.slack.web_client import make_web_client
 logger = logging.getLogger(__name__)
 
 # Registration order matters (see the module docstring). Subcommand listeners of
-# /renewals (`handlers.digest` for `digest ...`, `handlers.columns` for `columns`)
+# /renewals (`handlers.digest` for `digest ...`, `handlers.columns` for `columns`,
+# `handlers.import_upload` for `import`)
 # go before `handlers.renewals`, which takes every other /renewals text.
 HANDLER_MODULES: tuple[str, ...] = (
     "handlers.columns",
     "handlers.digest",
     "handlers.reminders",
     "handlers.digest_list",
+    "handlers.import_upload",
     "handlers.renewals",
     "handlers.export",
     "handlers.client_detail",
@@ -63,6 +65,7 @@ BOT_SCOPES: tuple[str, ...] = (
     "files:write",
     "channels:read",
     "groups:read",
+    "files:read",
 )
 
 # See _let_bolt_send_the_ack: ten times Bolt's ack polling interval.
