@@ -15,13 +15,21 @@ Rules (contract.md "Import format"):
   Contacts are added or renamed, never removed.
 - A communication owner given as an email is a partner member (created on first sight).
 - By default an import is all or nothing: with any invalid row nothing is written.
+- For each client the file lists, the file is its whole list: a stored contract change of that
+  client the file no longer holds is marked removed (`removed_at`, the import's ID): it leaves
+  the view and the digests and stays in history as "no longer in the export". Clients the file
+  does not mention are left alone. A removed change that a later file holds again comes back,
+  counted as created (it is new again to whoever reads the view). When invalid rows were
+  skipped nothing is removed: a skipped row may be the very change, and its client cannot be
+  told from a row that could not be read.
+- The changes that matter are noted for "What changed" (store.what_changed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -32,8 +40,9 @@ from sqlmodel import Session, col
 from store.bulk_io import ImportProgress, insert_rows, refresh_statistics, streamed, update_rows
 from store.csv_format import Col, ImportRow, ParsedFile, Person, RowProblem, RowWarning
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember
-from store.rules import ContractType, OwnerKind, fold
+from store.rules import ContractType, OwnerKind, Status, fold, renewal_deadline
 from store.types import utcnow
+from store.what_changed import DUE_SOON_DAYS, WhatChanged
 from store.workspaces import ensure_workspace
 
 IMPORT_ACTION = "import"  # the audit action of the import itself and of each client it changed
@@ -66,18 +75,26 @@ class ImportResult:
     contacts_added: int = 0
     members_added: int = 0
     members_named: int = 0
+    removed: int = 0  # stored contract changes of listed clients that the file no longer holds
     rejected: bool = False  # invalid rows and no --skip-invalid: nothing was written
     member_emails: list[str] = field(default_factory=list)  # partner members the file names
+    what_changed: WhatChanged = field(default_factory=WhatChanged)
 
     @property
     def invalid(self) -> int:
         return len(self.problems)
 
     @property
+    def skipped(self) -> int:
+        """Invalid rows left out of a written import (--skip-invalid)."""
+        return 0 if self.rejected else self.invalid
+
+    @property
     def written(self) -> bool:
         return not self.rejected and bool(
             self.created
             or self.updated
+            or self.removed
             or self.clients_created
             or self.clients_updated
             or self.contacts_added
@@ -93,6 +110,7 @@ class ImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "invalid": self.invalid,
+            "removed": self.removed,
             "warnings": len(self.warnings),
             "clients_created": self.clients_created,
             "clients_updated": self.clients_updated,
@@ -219,7 +237,7 @@ def _load_contacts(
     return contacts
 
 
-_STORED_CHANGE = ("id", *_CHANGE_FIELDS)
+_STORED_CHANGE = ("id", *_CHANGE_FIELDS, "removed_at")
 
 
 def _load_changes(
@@ -232,6 +250,7 @@ def _load_changes(
         col(ContractChange.renewal_start_date),
         col(ContractChange.id),
         *(getattr(ContractChange, f) for f in _CHANGE_FIELDS),
+        col(ContractChange.removed_at),
     ).where(ContractChange.workspace_id == workspace_id)
     if len(client_ids) <= SMALL_FILE_CLIENTS:
         query = query.where(col(ContractChange.client_id).in_(client_ids))
@@ -288,11 +307,13 @@ def import_parsed(
     source: str,
     skip_invalid: bool = False,
     progress: ImportProgress | None = None,
+    import_id: int | None = None,
 ) -> ImportResult:
     """Import validated rows into the workspace of `team_id`. Does not commit.
 
     With invalid rows and no `skip_invalid`, nothing at all is written (not even the
-    workspace) and the result says `rejected`.
+    workspace) and the result says `rejected`. `import_id` (store.import_runs) is stamped on
+    the history it writes and on the changes it removes.
     """
     progress = progress or _NoProgress()
     result = ImportResult(
@@ -417,30 +438,62 @@ def import_parsed(
     changes = _load_changes(session, ws, ids)
     fresh_changes: list[tuple[ImportRow, int, tuple[Any, ...]]] = []  # values in _CHANGE_FIELDS order
     change_updates: list[dict[str, Any]] = []
+    revived: list[dict[str, Any]] = []  # removed by an earlier import, in the export again
+    listed: set[_Key] = set()
+    added: list[tuple[_Key, int | None]] = []  # new to the view (with the ID of a revived one)
     for row in parsed.rows:
         client_id = client_ids[row.hub_id]
-        stored_change = changes.get((client_id, row.contract_type, row.renewal_start_date))
+        key = (client_id, row.contract_type, row.renewal_start_date)
+        listed.add(key)
+        stored_change = changes.get(key)
         old_change = None
         if stored_change is not None:
             old_change = dict(zip(_STORED_CHANGE, stored_change, strict=True))
         values = _change_values(row, old_change, parsed.columns)
         if old_change is None:
             fresh_changes.append((row, client_id, tuple(values[f] for f in _CHANGE_FIELDS)))
+            added.append((key, None))
             if row.hub_id in stored:
                 audits.setdefault(client_id, _Audit()).note(_change_label(row), None, "added")
+            continue
+        if old_change["removed_at"] is not None:
+            revived.append({"id": old_change["id"], **values, **_NOT_REMOVED, "updated_at": now})
+            added.append((key, old_change["id"]))
+            audits.setdefault(client_id, _Audit()).note(_change_label(row), REMOVED_NOTE, "back in the export")
             continue
         changed = [f for f in _CHANGE_FIELDS if values[f] != old_change[f]]
         if not changed:
             result.unchanged += 1
             continue
         change_updates.append({"id": old_change["id"], **values, "updated_at": now})
+        if "status" in changed and values["status"] is Status.CANCELLATION_REQUESTED:
+            result.what_changed.cancellations.append(old_change["id"])
         audit = audits.setdefault(client_id, _Audit())
         for name in changed:
             audit.note(f"{_change_label(row)} {name.replace('_', ' ')}", old_change[name], values[name])
+    # The file is each listed client's whole list; with skipped rows it may not be (docstring).
+    gone: list[tuple[_Key, int]] = []
+    if not parsed.problems:
+        listed_clients = set(ids)
+        gone = [
+            (key, stored_change[0])
+            for key, stored_change in changes.items()
+            if key[0] in listed_clients and key not in listed and stored_change[-1] is None
+        ]
+        gone.sort(key=lambda item: (item[0][0], item[0][1].value, item[0][2]))
     del changes
-    result.created, result.updated = len(fresh_changes), len(change_updates)
-    if fresh_changes or change_updates:
-        progress.phase("Saving contract changes", len(fresh_changes) + len(change_updates))
+    removals = [
+        {"id": change_id, "removed_at": now, "removed_by_import_id": import_id, "updated_at": now}
+        for _key, change_id in gone
+    ]
+    for (client_id, contract_type, start), _change_id in gone:
+        label = f"{contract_type.label} {start.isoformat()}"
+        audits.setdefault(client_id, _Audit()).note(label, "in the export", REMOVED_NOTE)
+    result.created = len(fresh_changes) + len(revived)
+    result.updated, result.removed = len(change_updates), len(removals)
+    if fresh_changes or change_updates or revived or removals:
+        total = len(fresh_changes) + len(change_updates) + len(revived) + len(removals)
+        progress.phase("Saving contract changes", total)
         insert_rows(
             session,
             ContractChange,
@@ -459,6 +512,10 @@ def import_parsed(
             progress,
         )
         update_rows(session, ContractChange, change_updates, progress)
+        update_rows(session, ContractChange, revived, progress)
+        update_rows(session, ContractChange, removals, progress)
+    if added or gone:
+        _note_what_changed(result.what_changed, added, gone, session=session, workspace_id=ws, today=now.date())
     result.clients_updated = len(audits)  # only existing clients get an audit entry
 
     # History: one event per existing client the import changed, and one for the import itself.
@@ -472,6 +529,7 @@ def import_parsed(
                 "before": audit.before,
                 "after": audit.after,
                 "at": now,
+                "import_id": import_id,
             }
             for client_id, audit in audits.items()
         ]
@@ -484,6 +542,7 @@ def import_parsed(
                 "before": None,
                 "after": result.counts(),
                 "at": now,
+                "import_id": import_id,
             }
         )
         progress.phase("Recording history", len(events))
@@ -491,6 +550,56 @@ def import_parsed(
         refresh_statistics(session.connection())
     result.warnings.sort(key=lambda w: w.line)
     return result
+
+
+_Key = tuple[int, ContractType, date]  # (client, contract type, renewal start date)
+REMOVED_NOTE = "no longer in the export"
+_NOT_REMOVED = {"removed_at": None, "removed_by_import_id": None}
+
+
+def _note_what_changed(
+    what: WhatChanged,
+    added: list[tuple[_Key, int | None]],
+    gone: list[tuple[_Key, int]],
+    *,
+    session: Session,
+    workspace_id: int,
+    today: date,
+) -> None:
+    """Moved start dates (a client and type lost one date and gained another here) and new
+    changes due soon, by contract change ID; the cancellations were noted on the way."""
+    old_dates: dict[tuple[int, ContractType], list[date]] = {}
+    for (client_id, contract_type, start), _change_id in gone:
+        old_dates.setdefault((client_id, contract_type), []).append(start)
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    wanted: dict[_Key, date | None] = {}  # the key of each change to tell about, and its old start date
+    for key in sorted((key for key, _id in added), key=lambda k: (k[0], k[1].value, k[2])):
+        earlier = old_dates.get((key[0], key[1]))
+        if earlier:
+            wanted[key] = earlier.pop(0)  # in date order: the first old date moved to the first new one
+        elif today <= renewal_deadline(key[2]) <= soon:
+            wanted[key] = None
+    if not wanted:
+        return
+    known = {key: change_id for key, change_id in added if change_id is not None}
+    missing = [key for key in wanted if key not in known]
+    if missing:
+        query = select(
+            col(ContractChange.client_id),
+            col(ContractChange.contract_type),
+            col(ContractChange.renewal_start_date),
+            col(ContractChange.id),
+        ).where(
+            ContractChange.workspace_id == workspace_id,
+            col(ContractChange.client_id).in_(sorted({key[0] for key in missing})),
+            col(ContractChange.renewal_start_date).in_(sorted({key[2] for key in missing})),
+        )
+        known |= {(c, t, s): change_id for c, t, s, change_id in session.execute(query)}
+    for key, old_start in wanted.items():
+        if old_start is None:
+            what.due_soon.append(known[key])
+        else:
+            what.moved[known[key]] = old_start
 
 
 def _change_label(row: ImportRow) -> str:

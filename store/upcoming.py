@@ -243,9 +243,15 @@ def _of_clients(workspace_id: int, *conditions: ColumnElement[bool]) -> ColumnEl
     return col(ContractChange.client_id).in_(active)
 
 
+def _live(workspace_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The workspace's contract changes still in the export: every query of the view starts here,
+    so a change an import removed (models.ContractChange.removed_at) is nowhere in it."""
+    return (ContractChange.workspace_id == workspace_id, col(ContractChange.removed_at).is_(None))
+
+
 def _joined(query: Any, workspace_id: int) -> Any:
     return query.join(Client, col(Client.id) == col(ContractChange.client_id)).where(
-        ContractChange.workspace_id == workspace_id, Client.workspace_id == workspace_id
+        *_live(workspace_id), Client.workspace_id == workspace_id
     )
 
 
@@ -259,7 +265,7 @@ def _rows_query(workspace_id: int):  # type: ignore[no-untyped-def]
 
 
 def _changes(query: Any, workspace_id: int) -> Any:
-    return query.select_from(ContractChange).where(ContractChange.workspace_id == workspace_id)
+    return query.select_from(ContractChange).where(*_live(workspace_id))
 
 
 def _to_row(
@@ -311,6 +317,7 @@ def load_rows(
     deadline_from: date | None = None,
     deadline_until: date | None = None,
     client_ids: Iterable[int] | None = None,
+    change_ids: Iterable[int] | None = None,
     include_ended: bool = False,
 ) -> list[RenewalRow]:
     """Contract changes of one workspace as rows, sorted by deadline (soonest first).
@@ -329,6 +336,8 @@ def load_rows(
         conditions.append(col(ContractChange.renewal_deadline) <= deadline_until)
     if client_ids is not None:
         conditions.append(col(ContractChange.client_id).in_(list(client_ids)))
+    if change_ids is not None:
+        conditions.append(col(ContractChange.id).in_(list(change_ids)))
     if not include_ended:
         conditions.append(_of_clients(workspace.id))
     return _page(workspace, conditions, session=session, today=today)
