@@ -79,6 +79,7 @@ class ImportResult:
     rejected: bool = False  # invalid rows and no --skip-invalid: nothing was written
     member_emails: list[str] = field(default_factory=list)  # partner members the file names
     what_changed: WhatChanged = field(default_factory=WhatChanged)
+    import_id: int | None = None  # its row in the import history (store.import_runs), once recorded
 
     @property
     def invalid(self) -> int:
@@ -459,7 +460,9 @@ def import_parsed(
         if old_change["removed_at"] is not None:
             revived.append({"id": old_change["id"], **values, **_NOT_REMOVED, "updated_at": now})
             added.append((key, old_change["id"]))
-            audits.setdefault(client_id, _Audit()).note(_change_label(row), REMOVED_NOTE, "back in the export")
+            audits.setdefault(client_id, _Audit()).note(
+                _change_label(row), REMOVED_NOTE, "back in the export"
+            )
             continue
         changed = [f for f in _CHANGE_FIELDS if values[f] != old_change[f]]
         if not changed:
@@ -515,7 +518,9 @@ def import_parsed(
         update_rows(session, ContractChange, revived, progress)
         update_rows(session, ContractChange, removals, progress)
     if added or gone:
-        _note_what_changed(result.what_changed, added, gone, session=session, workspace_id=ws, today=now.date())
+        _note_what_changed(
+            result.what_changed, added, gone, session=session, workspace_id=ws, today=now.date()
+        )
     result.clients_updated = len(audits)  # only existing clients get an audit entry
 
     # History: one event per existing client the import changed, and one for the import itself.

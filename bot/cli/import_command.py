@@ -19,11 +19,13 @@ from sqlalchemy.exc import DBAPIError
 from blocks.format import plural
 from bot.cli.terminal import import_progress
 from bot.errors import UserError
+from bot.imports import import_parsed_file
 from bot.settings import Settings
 from bot.slack.web_client import make_web_client
 from store.csv_format import CsvFormatError, parse_bytes
 from store.db import make_engine, migrate, session_scope
-from store.importer import ImportResult, import_parsed
+from store.import_runs import ImportVia
+from store.importer import ImportResult
 from store.members import link_member, unlinked_members
 from store.workspaces import get_workspace
 
@@ -142,7 +144,7 @@ def report_lines(result: ImportResult) -> list[str]:
     lines.append(f"{verb} {result.source} into workspace {result.team_id}: {result.rows} rows")
     lines.append(
         f"  {result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
-        f"{result.invalid} invalid, {len(result.warnings)} warnings"
+        f"{result.invalid} invalid, {result.removed} removed, {len(result.warnings)} warnings"
     )
     if not result.rejected:
         lines.append(
@@ -177,19 +179,19 @@ def run_import(settings: Settings, path: Path, *, team: str | None, skip_invalid
         engine = make_engine(settings.database_url)
         try:
             migrate(engine)
-            with session_scope(engine) as session:
-                result = import_parsed(
-                    parsed,
-                    team,
-                    session=session,
-                    actor=import_actor(),
-                    source=path.name,
-                    skip_invalid=skip_invalid,
-                    progress=progress,
-                )
-        except DBAPIError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            raise UserError(f"the database refused the import, nothing was written: {reason}") from None
+            # The one import path (bot/imports.py): written, recorded in the history, and "What
+            # changed" posted right after the commit when there is a bot token.
+            result = import_parsed_file(
+                settings,
+                engine,
+                parsed,
+                file_name=path.name,
+                team_id=team,
+                actor=import_actor(),
+                via=ImportVia.COMMAND_LINE,
+                skip_invalid=skip_invalid,
+                progress=progress,
+            )
         finally:
             engine.dispose()
 

@@ -2,7 +2,8 @@
 
 APScheduler (3.x) only ticks: once a minute, on the minute, and once at start-up (to
 catch up on a digest missed while the app was down). Each tick asks the database which
-digests are due and not yet done (bot.jobs.digest_runner.run_due). Nothing about a digest
+digests are due and not yet done (bot.jobs.digest_runner.run_due), and which imports' "What
+changed" has not reached every digest channel yet (bot.jobs.import_alerts.run_pending). Nothing about a digest
 lives in the scheduler, so restarts, several copies of the app and `renewals-bot digest`
 all agree through the database's once-per-day claim.
 """
@@ -16,6 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.jobs.digest_runner import run_due
+from bot.jobs.import_alerts import run_pending
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,11 @@ def tick(services: Services) -> None:
             logger.info("%s", outcome.describe())
     except Exception:
         logger.exception("digest tick failed; trying again next minute")
+    try:
+        # "What changed" of imports whose channels were not all told (the CLI had no bot token).
+        run_pending(services)
+    except Exception:
+        logger.exception("what-changed tick failed; trying again next minute")
 
 
 def start_scheduler(services: Services) -> BackgroundScheduler:
