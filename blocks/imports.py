@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from blocks.client import who
 from blocks.format import plural
 from blocks.limits import SECTION_CHARS
 from blocks.message import Message, section
-from blocks.text import mrkdwn, slack_date, truncate
+from blocks.text import mrkdwn, slack_date, truncate, who
 from store.import_runs import ImportVia
 from store.models import ImportRun
 

@@ -6,7 +6,7 @@ Every function takes the workspace and never reaches a row of another one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -14,7 +14,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from store.audit import client_history, record_change
-from store.models import AuditEvent, Client, Contact, PartnerMember, Workspace
+from store.import_runs import imports_by_id
+from store.models import AuditEvent, Client, Contact, ImportRun, PartnerMember, Workspace
 from store.rules import Owner, OwnerKind, effective_owner, fold
 from store.search import client_scope, rank_clients
 from store.types import utcnow
@@ -368,6 +369,7 @@ class ClientDetail:
     changes: list[RenewalRow]  # upcoming contract changes (start date today or later), soonest deadline first
     history: list[AuditEvent]  # newest first
     today: date
+    imports: dict[int, ImportRun] = field(default_factory=dict)  # the imports that made `history`'s changes
 
     @property
     def max_contacts(self) -> int | None:
@@ -404,12 +406,14 @@ def client_detail(
     changes = load_rows(
         workspace, session=session, today=today, start_from=today, client_ids=[client.id], include_ended=True
     )
+    events = client_history(client.id, session=session, workspace_id=workspace.id, limit=history)
     return ClientDetail(
         client=client,
         owner=owner,
         primary_contact=primary,
         contacts=contacts,
         changes=changes,
-        history=client_history(client.id, session=session, workspace_id=workspace.id, limit=history),
+        history=events,
         today=today,
+        imports=imports_by_id((e.import_id for e in events), session=session, workspace_id=workspace.id),
     )

@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 HANDLER_MODULES: tuple[str, ...] = (
     "handlers.columns",
     "handlers.digest",
+    "handlers.imports",
     "handlers.renewals",
     "handlers.client_detail",
     "handlers.reassign_contact",
