@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.cli.main import main
+from bot.imports import import_csv
 from bot.jobs.import_alerts import run_pending
 from bot.jobs.scheduler import tick
 from store.digest_content import build_digest
@@ -323,3 +324,44 @@ def test_more_changes_than_fit_are_counted_not_dropped(
     shown = len([b for b in blocks if b["type"] == "actions"])
     assert "30 new contract changes due within 14 days: $300.00" in blocks_text(blocks)
     assert f"…and {30 - shown} more changes ($" in blocks_text(blocks)
+
+
+def test_a_dry_run_reports_what_would_be_removed_and_writes_nothing(
+    folder: Path, fake_slack: FakeSlack, engine: Engine, database_url: str
+) -> None:
+    run_import(folder, FIRST)
+    subscribe_channels(engine)
+    services = services_for(fake_slack, engine, database_url)
+
+    preview = import_csv(
+        services.settings,
+        engine,
+        SECOND.encode(),
+        file_name="export2.csv",
+        team_id=TEAM,
+        actor="U0ADMIN",
+        dry_run=True,
+    )
+
+    assert (preview.created, preview.updated, preview.unchanged, preview.removed) == (2, 1, 1, 1)
+    assert preview.import_id is None
+    assert changes(engine, "Acme") == [(days(80), False), (days(100), False)]
+    with Session(engine) as session:
+        assert len(session.exec(select(ImportRun)).all()) == 1
+    assert alerts(fake_slack) == []
+
+
+def test_an_import_from_slack_is_recorded_with_who_ran_it(
+    folder: Path, slack_app: SlackAppClient, database_url: str
+) -> None:
+    import_csv(
+        services_for(slack_app.fake, slack_app.engine, database_url).settings,
+        slack_app.engine,
+        FIRST.encode(),
+        file_name="from-slack.csv",
+        team_id=TEAM,
+        actor="U0ADMIN",
+    )
+
+    text = blocks_text(reply_to(slack_app, "/renewals", "imports").params["blocks"])
+    assert "import of *from-slack.csv* by <@U0ADMIN>" in text

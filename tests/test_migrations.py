@@ -184,3 +184,26 @@ def test_a_downgrade_keeps_one_currency_and_drops_an_amount_it_cannot_hold(datab
         migrate(engine)
         engine.dispose()
     assert amounts == [(Decimal("9311.75"), None, "EUR"), (None, Decimal(5), "CAD")]
+
+
+def test_contract_changes_stay_in_the_view_through_the_import_history_upgrade(database_url: str) -> None:
+    engine = make_engine(database_url)
+    _at_revision(engine, "0005")
+    try:
+        with engine.begin() as connection:
+            _add_changes(connection, [{"current_mrr": "10.50", "current_mrr_currency": "EUR"}])
+    finally:
+        migrate(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT renewal_start_date, current_mrr, removed_at, removed_by_import_id "
+                "FROM contract_change"
+            )
+        ).all()
+        imports = connection.execute(text("SELECT COUNT(*) FROM import_run")).scalar_one()
+    engine.dispose()
+    assert [(str(start), _exact(mrr), removed, by) for start, mrr, removed, by in rows] == [
+        ("2027-01-01", Decimal("10.50"), None, None)
+    ]
+    assert imports == 0
