@@ -2,8 +2,9 @@
 matters: counts and MRR at stake per kind, then the changes themselves with their client's buttons.
 
 One message (no thread): each change takes two blocks (its text and its client's buttons), so
-as many as fit Slack's 50 blocks are shown, at most `MAX_ITEMS`; the rest are counted, with
-their MRR at stake, never dropped silently.
+as many as fit Slack's 50 blocks are shown (23; the import keeps at most `MAX_ITEMS` of each
+kind). The summary counts and totals every change of the import; those not shown are counted
+after the list, never dropped silently.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from blocks.limits import HEADER_CHARS, MAX_MESSAGE_BLOCKS, SECTION_CHARS
 from blocks.message import Message, context, section
 from blocks.text import escape, mrkdwn, slack_date, truncate
 from store.import_runs import Announcement, ChangedRow
-from store.what_changed import DUE_SOON_DAYS, ChangeKind
+from store.what_changed import DUE_SOON_DAYS, KEPT_PER_KIND, ChangeKind
 
-MAX_ITEMS = 25
+MAX_ITEMS = KEPT_PER_KIND
 # Header, summary, context and the "and N more" line; two blocks per change.
 ITEMS_THAT_FIT = (MAX_MESSAGE_BLOCKS - 4) // 2
 SHOWN = min(MAX_ITEMS, ITEMS_THAT_FIT)
@@ -70,30 +71,29 @@ def what_changed_message(view: Announcement) -> Message | None:
     if not view.items:
         return None
     run = view.run
-    kinds = [kind for kind in ChangeKind if view.of_kind(kind)]
     summary = "\n".join(
-        f"• {kind_count(kind, len(view.of_kind(kind)))}: {money_totals(view.totals(kind))} MRR at stake"
-        for kind in kinds
+        f"• {kind_count(kind, part.count)}: {money_totals(part.mrr_at_stake)} MRR at stake"
+        for kind, part in view.what.kinds.items()
     )
     header = truncate(f"What changed · {run.file_name}", HEADER_CHARS)
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=header)),
         section(f"{import_name(run, capital=True)}, {slack_date(run.at)}:\n{summary}"),
         context(
-            "Cancellations requested, new contract changes due soon and moved start dates. "
-            "`/renewals imports` lists the imports."
+            "Cancellations requested, new contract changes due soon and moved start dates, "
+            "soonest renewal deadline first. `/renewals imports` lists the imports."
         ),
     ]
     lines = [f"What changed in the {import_name(run)}:", summary]
-    for item in view.items[:SHOWN]:
+    shown = view.items[:SHOWN]
+    for item in shown:
         rich, plain = _item(item, relative_days(item.row.renewal_deadline, view.today))
         blocks.append(section(rich, verbatim=True))
         blocks.append(row_action_buttons(item.row, view.team_id))
         lines.append(plain)
-    rest = view.items[SHOWN:]
-    if rest:
+    if view.total > len(shown):
         more = (
-            f"…and {plural(len(rest), 'more change')} ({money_totals(view.totals_of(rest))} MRR at stake): "
+            f"…and {plural(view.total - len(shown), 'more change')}: "
             f"`/renewals` and {commands.RENEWAL} show them."
         )
         blocks.append(section(more))

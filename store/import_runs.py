@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 
 from sqlmodel import Session, col, select
@@ -21,7 +20,6 @@ from store.bulk_io import ImportProgress
 from store.csv_format import ParsedFile
 from store.importer import ImportResult, import_parsed
 from store.models import ImportRun, Workspace
-from store.rules import totals_by_currency
 from store.types import utcnow
 from store.upcoming import RenewalRow, load_rows
 from store.what_changed import ChangeKind, WhatChanged
@@ -157,22 +155,18 @@ class ChangedRow:
 
 @dataclass(frozen=True)
 class Announcement:
-    """One import's changes that matter, as they are now (removed or ended ones left out)."""
+    """One import's changes that matter: counted and totalled as the import found them, and the
+    soonest of each kind as they are now (one removed or ended since is left out)."""
 
     team_id: str
     run: ImportRun
     today: date
+    what: WhatChanged
     items: list[ChangedRow]  # by kind (ChangeKind order), then soonest deadline first
 
-    def of_kind(self, kind: ChangeKind) -> list[ChangedRow]:
-        return [item for item in self.items if item.kind is kind]
-
-    def totals(self, kind: ChangeKind) -> dict[str, Decimal]:
-        """MRR at stake of one kind, per currency."""
-        return totals_by_currency(item.row.mrr_at_stake for item in self.of_kind(kind))
-
-    def totals_of(self, items: list[ChangedRow]) -> dict[str, Decimal]:
-        return totals_by_currency(item.row.mrr_at_stake for item in items)
+    @property
+    def total(self) -> int:
+        return sum(summary.count for summary in self.what.kinds.values())
 
 
 def announcement(run: ImportRun, workspace: Workspace, *, session: Session, today: date) -> Announcement:
@@ -180,9 +174,9 @@ def announcement(run: ImportRun, workspace: Workspace, *, session: Session, toda
     rows = load_rows(workspace, session=session, today=today, change_ids=what.change_ids())
     kinds = list(ChangeKind)
     items = [
-        ChangedRow(row, kind, what.moved.get(row.change_id))
+        ChangedRow(row, kind, what.moved_from.get(row.change_id))
         for row in rows
         if (kind := what.kind_of(row.change_id)) is not None
     ]
     items.sort(key=lambda item: kinds.index(item.kind))  # stable: deadline order within a kind
-    return Announcement(team_id=workspace.team_id, run=run, today=today, items=items)
+    return Announcement(team_id=workspace.team_id, run=run, today=today, what=what, items=items)

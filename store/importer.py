@@ -40,9 +40,18 @@ from sqlmodel import Session, col
 from store.bulk_io import ImportProgress, insert_rows, refresh_statistics, streamed, update_rows
 from store.csv_format import Col, ImportRow, ParsedFile, Person, RowProblem, RowWarning
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember
-from store.rules import ContractType, OwnerKind, Status, fold, renewal_deadline
+from store.rules import (
+    DEFAULT_CURRENCY,
+    ContractType,
+    Money,
+    OwnerKind,
+    Status,
+    fold,
+    mrr_at_stake,
+    renewal_deadline,
+)
 from store.types import utcnow
-from store.what_changed import DUE_SOON_DAYS, WhatChanged
+from store.what_changed import DUE_SOON_DAYS, ChangeKind, Noted, WhatChanged, summarize_noted
 from store.workspaces import ensure_workspace
 
 IMPORT_ACTION = "import"  # the audit action of the import itself and of each client it changed
@@ -441,7 +450,8 @@ def import_parsed(
     change_updates: list[dict[str, Any]] = []
     revived: list[dict[str, Any]] = []  # removed by an earlier import, in the export again
     listed: set[_Key] = set()
-    added: list[tuple[_Key, int | None]] = []  # new to the view (with the ID of a revived one)
+    added: list[tuple[_Key, int | None, dict[str, Any]]] = []  # new to the view (a revived one's ID)
+    noted: list[Noted] = []  # what matters, for "What changed"
     for row in parsed.rows:
         client_id = client_ids[row.hub_id]
         key = (client_id, row.contract_type, row.renewal_start_date)
@@ -453,13 +463,13 @@ def import_parsed(
         values = _change_values(row, old_change, parsed.columns)
         if old_change is None:
             fresh_changes.append((row, client_id, tuple(values[f] for f in _CHANGE_FIELDS)))
-            added.append((key, None))
+            added.append((key, None, values))
             if row.hub_id in stored:
                 audits.setdefault(client_id, _Audit()).note(_change_label(row), None, "added")
             continue
         if old_change["removed_at"] is not None:
             revived.append({"id": old_change["id"], **values, **_NOT_REMOVED, "updated_at": now})
-            added.append((key, old_change["id"]))
+            added.append((key, old_change["id"], values))
             audits.setdefault(client_id, _Audit()).note(
                 _change_label(row), REMOVED_NOTE, "back in the export"
             )
@@ -470,7 +480,9 @@ def import_parsed(
             continue
         change_updates.append({"id": old_change["id"], **values, "updated_at": now})
         if "status" in changed and values["status"] is Status.CANCELLATION_REQUESTED:
-            result.what_changed.cancellations.append(old_change["id"])
+            noted.append(
+                Noted(ChangeKind.CANCELLATION, row.renewal_deadline, old_change["id"], _at_stake(key, values))
+            )
         audit = audits.setdefault(client_id, _Audit())
         for name in changed:
             audit.note(f"{_change_label(row)} {name.replace('_', ' ')}", old_change[name], values[name])
@@ -517,10 +529,9 @@ def import_parsed(
         update_rows(session, ContractChange, change_updates, progress)
         update_rows(session, ContractChange, revived, progress)
         update_rows(session, ContractChange, removals, progress)
-    if added or gone:
-        _note_what_changed(
-            result.what_changed, added, gone, session=session, workspace_id=ws, today=now.date()
-        )
+    noted += _moved_or_due_soon(added, gone, today=now.date())
+    if noted:
+        result.what_changed = summarize_noted(noted, lambda refs: _change_ids(session, ws, refs))
     result.clients_updated = len(audits)  # only existing clients get an audit entry
 
     # History: one event per existing client the import changed, and one for the import itself.
@@ -562,33 +573,44 @@ REMOVED_NOTE = "no longer in the export"
 _NOT_REMOVED = {"removed_at": None, "removed_by_import_id": None}
 
 
-def _note_what_changed(
-    what: WhatChanged,
-    added: list[tuple[_Key, int | None]],
-    gone: list[tuple[_Key, int]],
-    *,
-    session: Session,
-    workspace_id: int,
-    today: date,
-) -> None:
+def _at_stake(key: _Key, values: dict[str, Any]) -> Money | None:
+    """store.rules.mrr_at_stake of a change's stored values."""
+
+    def money(amount: Decimal | None, currency: str | None) -> Money | None:
+        return None if amount is None else Money(amount, currency or DEFAULT_CURRENCY)
+
+    return mrr_at_stake(
+        key[1],
+        money(values["current_mrr"], values["current_mrr_currency"]),
+        money(values["estimated_new_mrr"], values["estimated_new_mrr_currency"]),
+    )
+
+
+def _moved_or_due_soon(
+    added: list[tuple[_Key, int | None, dict[str, Any]]], gone: list[tuple[_Key, int]], *, today: date
+) -> list[Noted]:
     """Moved start dates (a client and type lost one date and gained another here) and new
-    changes due soon, by contract change ID; the cancellations were noted on the way."""
+    changes due soon; the ref of each is its ID, or its key while the change has none yet."""
     old_dates: dict[tuple[int, ContractType], list[date]] = {}
     for (client_id, contract_type, start), _change_id in gone:
         old_dates.setdefault((client_id, contract_type), []).append(start)
     soon = today + timedelta(days=DUE_SOON_DAYS)
-    wanted: dict[_Key, date | None] = {}  # the key of each change to tell about, and its old start date
-    for key in sorted((key for key, _id in added), key=lambda k: (k[0], k[1].value, k[2])):
+    noted = []
+    for key, change_id, values in sorted(added, key=lambda a: (a[0][0], a[0][1].value, a[0][2])):
+        deadline, ref, at_stake = renewal_deadline(key[2]), change_id or key, _at_stake(key, values)
         earlier = old_dates.get((key[0], key[1]))
-        if earlier:
-            wanted[key] = earlier.pop(0)  # in date order: the first old date moved to the first new one
-        elif today <= renewal_deadline(key[2]) <= soon:
-            wanted[key] = None
-    if not wanted:
-        return
-    known = {key: change_id for key, change_id in added if change_id is not None}
-    missing = [key for key in wanted if key not in known]
-    if missing:
+        if earlier:  # in date order: the first old date moved to the first new one
+            noted.append(Noted(ChangeKind.MOVED, deadline, ref, at_stake, moved_from=earlier.pop(0)))
+        elif today <= deadline <= soon:
+            noted.append(Noted(ChangeKind.DUE_SOON, deadline, ref, at_stake))
+    return noted
+
+
+def _change_ids(session: Session, workspace_id: int, refs: set[Any]) -> dict[Any, int]:
+    """The IDs of `refs` (an ID is its own; a key is looked up). Few: only the changes a message shows."""
+    ids = {ref: ref for ref in refs if isinstance(ref, int)}
+    keys = {ref for ref in refs if not isinstance(ref, int)}
+    if keys:
         query = select(
             col(ContractChange.client_id),
             col(ContractChange.contract_type),
@@ -596,15 +618,11 @@ def _note_what_changed(
             col(ContractChange.id),
         ).where(
             ContractChange.workspace_id == workspace_id,
-            col(ContractChange.client_id).in_(sorted({key[0] for key in missing})),
-            col(ContractChange.renewal_start_date).in_(sorted({key[2] for key in missing})),
+            col(ContractChange.client_id).in_(sorted({key[0] for key in keys})),
+            col(ContractChange.renewal_start_date).in_(sorted({key[2] for key in keys})),
         )
-        known |= {(c, t, s): change_id for c, t, s, change_id in session.execute(query)}
-    for key, old_start in wanted.items():
-        if old_start is None:
-            what.due_soon.append(known[key])
-        else:
-            what.moved[known[key]] = old_start
+        ids |= {(c, t, d): i for c, t, d, i in session.execute(query) if (c, t, d) in keys}
+    return ids
 
 
 def _change_label(row: ImportRow) -> str:
