@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import select
@@ -448,9 +449,8 @@ def import_parsed(
     changes = _load_changes(session, ws, ids)
     fresh_changes: list[tuple[ImportRow, int, tuple[Any, ...]]] = []  # values in _CHANGE_FIELDS order
     change_updates: list[dict[str, Any]] = []
-    revived: list[dict[str, Any]] = []  # removed by an earlier import, in the export again
+    revived: list[tuple[_Key, dict[str, Any]]] = []  # removed by an earlier import, in the export again
     listed: set[_Key] = set()
-    added: list[tuple[_Key, int | None, dict[str, Any]]] = []  # new to the view (a revived one's ID)
     noted: list[Noted] = []  # what matters, for "What changed"
     for row in parsed.rows:
         client_id = client_ids[row.hub_id]
@@ -463,13 +463,11 @@ def import_parsed(
         values = _change_values(row, old_change, parsed.columns)
         if old_change is None:
             fresh_changes.append((row, client_id, tuple(values[f] for f in _CHANGE_FIELDS)))
-            added.append((key, None, values))
             if row.hub_id in stored:
                 audits.setdefault(client_id, _Audit()).note(_change_label(row), None, "added")
             continue
         if old_change["removed_at"] is not None:
-            revived.append({"id": old_change["id"], **values, **_NOT_REMOVED, "updated_at": now})
-            added.append((key, old_change["id"], values))
+            revived.append((key, {"id": old_change["id"], **values, **_NOT_REMOVED, "updated_at": now}))
             audits.setdefault(client_id, _Audit()).note(
                 _change_label(row), REMOVED_NOTE, "back in the export"
             )
@@ -527,8 +525,13 @@ def import_parsed(
             progress,
         )
         update_rows(session, ContractChange, change_updates, progress)
-        update_rows(session, ContractChange, revived, progress)
+        update_rows(session, ContractChange, [update for _key, update in revived], progress)
         update_rows(session, ContractChange, removals, progress)
+    # New to the view: the changes created, and those back in the export (with their IDs).
+    added = chain(
+        (((c, row.contract_type, row.renewal_start_date), None, v) for row, c, v in fresh_changes),
+        ((key, update["id"], update) for key, update in revived),
+    )
     noted += _moved_or_due_soon(added, gone, today=now.date())
     if noted:
         result.what_changed = summarize_noted(noted, lambda refs: _change_ids(session, ws, refs))
@@ -573,8 +576,10 @@ REMOVED_NOTE = "no longer in the export"
 _NOT_REMOVED = {"removed_at": None, "removed_by_import_id": None}
 
 
-def _at_stake(key: _Key, values: dict[str, Any]) -> Money | None:
-    """store.rules.mrr_at_stake of a change's stored values."""
+def _at_stake(key: _Key, values: dict[str, Any] | tuple[Any, ...]) -> Money | None:
+    """store.rules.mrr_at_stake of a change's stored values (by name, or in _CHANGE_FIELDS order)."""
+    if isinstance(values, tuple):
+        values = dict(zip(_CHANGE_FIELDS, values, strict=True))
 
     def money(amount: Decimal | None, currency: str | None) -> Money | None:
         return None if amount is None else Money(amount, currency or DEFAULT_CURRENCY)
@@ -587,22 +592,49 @@ def _at_stake(key: _Key, values: dict[str, Any]) -> Money | None:
 
 
 def _moved_or_due_soon(
-    added: list[tuple[_Key, int | None, dict[str, Any]]], gone: list[tuple[_Key, int]], *, today: date
+    added: Iterable[tuple[_Key, int | None, dict[str, Any] | tuple[Any, ...]]],
+    gone: list[tuple[_Key, int]],
+    *,
+    today: date,
 ) -> list[Noted]:
-    """Moved start dates (a client and type lost one date and gained another here) and new
-    changes due soon; the ref of each is its ID, or its key while the change has none yet."""
+    """Moved start dates (a client and type lost one start date and gained another here) and new
+    changes due soon; the ref of each is its ID, or its key while the change has none yet.
+
+    Only those are kept (an import of 100,000 new rows holds no second copy of them here)."""
     old_dates: dict[tuple[int, ContractType], list[date]] = {}
     for (client_id, contract_type, start), _change_id in gone:
         old_dates.setdefault((client_id, contract_type), []).append(start)
     soon = today + timedelta(days=DUE_SOON_DAYS)
+    gained: dict[tuple[int, ContractType], list[tuple[_Key, int | None, Any]]] = {}
+    candidates: list[tuple[_Key, int | None, Any, date | None]] = []  # and the old start date
+    for key, change_id, values in added:
+        if (key[0], key[1]) in old_dates:
+            gained.setdefault((key[0], key[1]), []).append((key, change_id, values))
+        elif today <= renewal_deadline(key[2]) <= soon:
+            candidates.append((key, change_id, values, None))
+    for pair, new in gained.items():
+        # Each old start date moved to the nearest new one (closest pairs first); a new date left
+        # over is a new contract change. A client has a few changes of a type: the pairs are few.
+        lost = old_dates[pair]
+        pairs = sorted(
+            ((abs((n[0][2] - old).days), i, j) for i, n in enumerate(new) for j, old in enumerate(lost)),
+        )
+        matched: dict[int, date] = {}
+        used: set[int] = set()
+        for _distance, i, j in pairs:
+            if i not in matched and j not in used:
+                matched[i] = lost[j]
+                used.add(j)
+        candidates += [
+            (key, change_id, values, matched.get(i)) for i, (key, change_id, values) in enumerate(new)
+        ]
     noted = []
-    for key, change_id, values in sorted(added, key=lambda a: (a[0][0], a[0][1].value, a[0][2])):
-        deadline, ref, at_stake = renewal_deadline(key[2]), change_id or key, _at_stake(key, values)
-        earlier = old_dates.get((key[0], key[1]))
-        if earlier:  # in date order: the first old date moved to the first new one
-            noted.append(Noted(ChangeKind.MOVED, deadline, ref, at_stake, moved_from=earlier.pop(0)))
-        elif today <= deadline <= soon:
-            noted.append(Noted(ChangeKind.DUE_SOON, deadline, ref, at_stake))
+    for key, change_id, values, old in candidates:
+        deadline = renewal_deadline(key[2])
+        if old is None and not today <= deadline <= soon:
+            continue
+        kind = ChangeKind.DUE_SOON if old is None else ChangeKind.MOVED
+        noted.append(Noted(kind, deadline, change_id or key, _at_stake(key, values), moved_from=old))
     return noted
 
 
