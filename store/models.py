@@ -200,7 +200,11 @@ class ContractChange(SQLModel, table=True):
     # and the digests (contract.md "Import format"); the row stays, for history, and comes back
     # when a later export holds it again.
     removed_at: datetime | None = _utc_field(nullable=True)
-    removed_by_import_id: int | None = Field(default=None, foreign_key="import_run.id", ondelete="SET NULL")
+    # The import_run that removed it. No foreign key, here and on AuditEvent.import_id: SQLite adds
+    # and drops a plain column in place, where a foreign key needs a table rebuild, and rebuilding
+    # a table that others reference deletes their rows (foreign keys are on). Import runs go only
+    # with their workspace, and these rows with it.
+    removed_by_import_id: int | None = None
     created_at: datetime = _utc_field()
     updated_at: datetime = _utc_field()
 
@@ -345,4 +349,4 @@ class AuditEvent(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     at: datetime = _utc_field()
     # The import that made this change, when an import did (its file and who ran it).
-    import_id: int | None = Field(default=None, foreign_key="import_run.id", ondelete="SET NULL")
+    import_id: int | None = None  # no foreign key: see ContractChange.removed_by_import_id

@@ -8,6 +8,9 @@
   view's index holds `removed_at` too, so its counts and totals still never visit the table;
 - `audit_event.import_id`: which import made a change.
 
+Columns are added to existing tables with plain ALTER TABLE (no table rebuild on SQLite, which
+with foreign keys on would delete the rows of tables that reference the rebuilt one).
+
 Downgrading drops them; a change an import had removed is then shown again (the older schema
 has no way to hide it), and the import history is lost.
 
@@ -90,32 +93,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_import_alert_import_run_id"), ["import_run_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_import_alert_workspace_id"), ["workspace_id"], unique=False)
 
-    with op.batch_alter_table("contract_change", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("removed_at", store.types.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("removed_by_import_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            "fk_change_removed_by_import", "import_run", ["removed_by_import_id"], ["id"], ondelete="SET NULL"
-        )
-        batch_op.drop_index("ix_change_window")
-        batch_op.create_index("ix_change_window", [*_WINDOW, "removed_at"], unique=False)
-
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("import_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            "fk_audit_event_import", "import_run", ["import_id"], ["id"], ondelete="SET NULL"
-        )
+    # Plain ALTER TABLE, not batch mode: on SQLite batch mode would copy and drop contract_change,
+    # and with foreign keys on that drop deletes every row that references it. So the import's
+    # IDs are plain columns (no foreign key, which SQLite cannot add in place).
+    op.add_column("contract_change", sa.Column("removed_at", store.types.UTCDateTime(timezone=True), nullable=True))
+    op.add_column("contract_change", sa.Column("removed_by_import_id", sa.Integer(), nullable=True))
+    op.drop_index("ix_change_window", table_name="contract_change")
+    op.create_index("ix_change_window", "contract_change", [*_WINDOW, "removed_at"], unique=False)
+    op.add_column("audit_event", sa.Column("import_id", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.drop_constraint("fk_audit_event_import", type_="foreignkey")
-        batch_op.drop_column("import_id")
-    with op.batch_alter_table("contract_change", schema=None) as batch_op:
-        batch_op.drop_index("ix_change_window")
-        batch_op.create_index("ix_change_window", _WINDOW, unique=False)
-        batch_op.drop_constraint("fk_change_removed_by_import", type_="foreignkey")
-        batch_op.drop_column("removed_by_import_id")
-        batch_op.drop_column("removed_at")
+    op.drop_column("audit_event", "import_id")
+    op.drop_index("ix_change_window", table_name="contract_change")
+    op.create_index("ix_change_window", "contract_change", _WINDOW, unique=False)
+    op.drop_column("contract_change", "removed_by_import_id")
+    op.drop_column("contract_change", "removed_at")
     with op.batch_alter_table("import_alert", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_import_alert_workspace_id"))
         batch_op.drop_index(batch_op.f("ix_import_alert_import_run_id"))
