@@ -8,10 +8,11 @@ and a client with 300 contacts or 40 contract changes still makes a valid messag
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
     ButtonElement,
     DividerBlock,
@@ -23,7 +24,7 @@ from slack_sdk.models.blocks import (
 
 from blocks import commands
 from blocks import format as fmt
-from blocks.client_actions import add_end_reason_button, client_action_buttons
+from blocks.client_actions import add_end_reason_button, client_action_buttons, follow_up_buttons, item_name
 from blocks.ids import ActionId, BlockId
 from blocks.imports import import_name
 from blocks.limits import (
@@ -37,12 +38,13 @@ from blocks.message import Message, context, notice, section
 from blocks.text import escape, mrkdwn, slack_date, truncate, who
 from blocks.values import ClientRef, encode
 from store.clients import ClientDetail
+from store.follow_up import HANDLED, NOT_HANDLED, SNOOZE, UNSNOOZE, FollowUpState
 from store.models import AuditEvent, Client, Contact, ImportRun
 from store.rules import Owner, OwnerKind
 from store.upcoming import RenewalRow
 
-# 12 blocks are not contract changes (header, overview, contacts, headings, history,
-# buttons...), so 30 changes keep the detail well under 50 blocks.
+# At most 30 contract changes, fewer when their snooze/handled buttons need the blocks: the
+# detail is cut to fit Slack's 50 blocks, with a note saying how many are not shown.
 MAX_CHANGES_SHOWN = 30
 MAX_PICKS = 10
 HISTORY_LINE_CHARS = 400
@@ -136,11 +138,31 @@ def _contacts_block(contacts: Sequence[Contact], primary_id: int | None) -> Sect
     return section(heading + _lines_within(lines, SECTION_CHARS - len(heading), "…and {n:,} more"))
 
 
-def _change_block(row: RenewalRow, today_text: str) -> SectionBlock:
+def _follow_up_text(state: FollowUpState | None) -> str:
+    """'Snoozed by @ana …, back in digests on …' and 'Handled by @bob …', one line each."""
+    if state is None:
+        return ""
+    lines = []
+    if state.snoozed_until is not None:
+        when = f" {slack_date(state.snoozed_at)}" if state.snoozed_at else ""
+        back = fmt.day(state.snoozed_until + timedelta(days=1))
+        lines.append(
+            f":zzz: Snoozed by {who(state.snoozed_by)}{when}: back in digests and reminders on {back}"
+        )
+    if state.handled_at is not None:
+        lines.append(
+            f":white_check_mark: Handled by {who(state.handled_by)} {slack_date(state.handled_at)}: out of "
+            "digests and reminders until its status, deadline or owner changes"
+        )
+    return "".join(f"\n{line}" for line in lines)
+
+
+def _change_block(row: RenewalRow, today_text: str, state: FollowUpState | None = None) -> SectionBlock:
     marker = " · *needs action*" if row.needs_action else ""
     deadline = f"{fmt.day(row.renewal_deadline)} ({today_text})"
+    heading = f"*{row.contract_type.label}* · {row.status.label}{marker}{_follow_up_text(state)}"
     return SectionBlock(
-        text=MarkdownTextObject(text=f"*{row.contract_type.label}* · {row.status.label}{marker}"),
+        text=MarkdownTextObject(text=heading),
         fields=[
             _field("Renewal start date", fmt.day(row.renewal_start_date)),
             _field("Renewal deadline", deadline),
@@ -152,6 +174,25 @@ def _change_block(row: RenewalRow, today_text: str) -> SectionBlock:
             _field("Estimated new MRR", fmt.money(row.estimated_new_mrr)),
         ],
     )
+
+
+def _change_blocks(row: RenewalRow, detail: ClientDetail, *, team_id: str) -> list[Block]:
+    """A contract change, and its "Snooze 3 days" / "Handled" buttons (or their undo) when it needs
+    action or one of them is in force, while the association is active."""
+    state = detail.follow_ups.get(row.change_id)
+    blocks: list[Block] = [
+        _change_block(row, fmt.relative_days(row.renewal_deadline, detail.today), state),
+    ]
+    if detail.client.association_active and (row.needs_action or state is not None):
+        buttons = follow_up_buttons(
+            row.change_id,
+            team_id,
+            snoozed=state is not None and state.snoozed,
+            handled=state is not None and state.handled,
+            item_name=item_name(row),
+        )
+        blocks.append(ActionsBlock(block_id=f"{BlockId.FOLLOW_UP.value}:{row.change_id}", elements=buttons))
+    return blocks
 
 
 # --- history -------------------------------------------------------------------------------
@@ -201,6 +242,19 @@ def _ended_text(before: dict[str, Any]) -> str:
     return f" (ended {slack_date(ended_at)} by {who(before.get('ended_by'))}: {why})"
 
 
+def _follow_up_history(action: str, after: dict[str, Any]) -> str:
+    """'snoozed Renewal starting 2026-05-01 until 2026-03-05' and the like (store.follow_up)."""
+    change = _value_text(after.get("contract_change"))
+    if action == SNOOZE:
+        return f"snoozed {change} until {_value_text(after.get('snoozed_until'))}"
+    if action == UNSNOOZE:
+        return f"unsnoozed {change}"
+    if action == HANDLED:
+        return f"marked {change} handled"
+    assert action == NOT_HANDLED
+    return f"marked {change} not handled"
+
+
 def history_line(event: AuditEvent, imports: Mapping[int, ImportRun] | None = None) -> str:
     """'• <date> <@U1> changed the communication owner: HubSpot → <@U2>'; an import's change as
     '• <date> import of *export.csv* by command line: Renewal 2027-03-01: in the export → no longer
@@ -235,6 +289,8 @@ def history_line(event: AuditEvent, imports: Mapping[int, ImportRun] | None = No
                 what = f"said why the association ended: {_value_text(after.get('reason'))}"
         case "restore_association":
             what = "restored the association" + _ended_text(before)
+        case "snooze" | "unsnooze" | "handled" | "not_handled":
+            what = _follow_up_history(event.action, after)
         case _:
             action = escape(event.action.replace("_", " "))
             change = _generic_change(event.before, event.after)
@@ -290,10 +346,18 @@ def client_detail_message(detail: ClientDetail, *, team_id: str) -> Message:
     changes = detail.changes
     if changes:
         blocks.append(section(f"*Upcoming contract changes* ({len(changes)})"))
+        # What follows the changes: the "not shown" note, a divider, the history, the buttons.
+        budget = MAX_MESSAGE_BLOCKS - len(blocks) - 4
+        shown = 0
         for row in changes[:MAX_CHANGES_SHOWN]:
-            blocks.append(_change_block(row, fmt.relative_days(row.renewal_deadline, detail.today)))
-        if len(changes) > MAX_CHANGES_SHOWN:
-            hidden = len(changes) - MAX_CHANGES_SHOWN
+            more = _change_blocks(row, detail, team_id=team_id)
+            if len(more) > budget:
+                break
+            blocks += more
+            budget -= len(more)
+            shown += 1
+        if shown < len(changes):
+            hidden = len(changes) - shown
             blocks.append(
                 context(
                     f"…and {hidden} later contract changes, not shown (Slack allows "

@@ -10,6 +10,10 @@ clients' buttons in one message by giving each a distinct `block_id_suffix` (the
 is a good one): Slack needs block IDs unique within a message, and action IDs unique within
 a block, so the action IDs stay the same everywhere and one listener serves them all.
 
+`follow_up_buttons` are one contract change's "Snooze 3 days" and "Handled" (or, once in force,
+"Unsnooze" and "Not handled"), each carrying a `ChangeRef`: on every digest item
+(`item_action_buttons`), in a client's detail, and in any other list of changes for people.
+
 `add_end_reason_button` is "Add a reason", offered next to an ended association (the
 confirm dialog of "End association" has no input, so the why comes after the fact).
 """
@@ -21,7 +25,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject, 
 from blocks.ids import ActionId, BlockId
 from blocks.limits import ACCESSIBILITY_LABEL_CHARS, CONFIRM_TEXT_CHARS, ID_CHARS
 from blocks.text import truncate
-from blocks.values import ClientRef, encode
+from blocks.values import ChangeRef, ClientRef, encode
 from store.upcoming import RenewalRow
 
 REASSIGN_CONTACT_LABEL = "Reassign contact"
@@ -29,6 +33,10 @@ CHANGE_OWNER_LABEL = "Change owner"
 END_ASSOCIATION_LABEL = "End association"
 RESTORE_ASSOCIATION_LABEL = "Restore association"
 ADD_END_REASON_LABEL = "Add a reason"
+SNOOZE_LABEL = "Snooze 3 days"
+HANDLED_LABEL = "Handled"
+UNSNOOZE_LABEL = "Unsnooze"
+NOT_HANDLED_LABEL = "Not handled"
 
 
 def client_actions_block_id(suffix: str | None = None) -> str:
@@ -113,6 +121,43 @@ def row_action_buttons(row: RenewalRow, team_id: str) -> ActionsBlock:
         block_id_suffix=f"{row.client_id}.{row.change_id}",
         client_name=row.client_name,
     )
+
+
+def follow_up_buttons(
+    change_id: int,
+    team_id: str,
+    *,
+    snoozed: bool = False,
+    handled: bool = False,
+    item_name: str | None = None,
+) -> list[ButtonElement]:
+    """ "Snooze 3 days" (or "Unsnooze" when `snoozed`) and "Handled" (or "Not handled" when `handled`)
+    for one contract change. `item_name` ('Acme Corp, Renewal') is for screen readers."""
+    value = encode(ChangeRef(change_id=change_id, team_id=team_id))
+    snooze = (UNSNOOZE_LABEL, ActionId.UNSNOOZE) if snoozed else (SNOOZE_LABEL, ActionId.SNOOZE)
+    handle = (NOT_HANDLED_LABEL, ActionId.NOT_HANDLED) if handled else (HANDLED_LABEL, ActionId.HANDLED)
+    return [
+        ButtonElement(
+            text=PlainTextObject(text=label),
+            action_id=action_id.value,
+            value=value,
+            accessibility_label=_accessibility_label(label, item_name),
+        )
+        for label, action_id in (snooze, handle)
+    ]
+
+
+def item_name(row: RenewalRow) -> str:
+    """'Acme Corp, Renewal': which contract change a button acts on, for screen readers."""
+    return f"{row.client_name}, {row.contract_type.label}"
+
+
+def item_action_buttons(row: RenewalRow, team_id: str) -> ActionsBlock:
+    """A listed contract change's buttons (a digest, a reminder): its client's, then
+    "Snooze 3 days" and "Handled"."""
+    block = row_action_buttons(row, team_id)
+    extra = follow_up_buttons(row.change_id, team_id, item_name=item_name(row))
+    return ActionsBlock(block_id=block.block_id, elements=[*block.elements, *extra])
 
 
 def add_end_reason_button(client_id: int, team_id: str, *, client_name: str | None = None) -> ButtonElement:

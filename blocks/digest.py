@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import commands
-from blocks.client_actions import row_action_buttons
+from blocks.client_actions import item_action_buttons
 from blocks.format import money, money_totals, plural, relative_days
 from blocks.limits import MAX_MESSAGE_BLOCKS
 from blocks.message import Message, context, notice, section
@@ -28,9 +28,9 @@ from store.schedule import zone
 
 APP_NAME = "Renewals"  # the bot's display name in manifest.yml, when its user ID is not known
 BLOCKS_PER_ITEM = 2  # the row's section and its buttons
-# The first message spends blocks on its header, summary and context, and keeps one for
-# the "continued in the thread" note.
-FIRST_MESSAGE_ITEM_BLOCKS = MAX_MESSAGE_BLOCKS - 4
+# The first message spends blocks on its header, summary, context and snoozed/handled count,
+# and keeps one for the "continued in the thread" note.
+FIRST_MESSAGE_ITEM_BLOCKS = MAX_MESSAGE_BLOCKS - 5
 THREAD_MESSAGE_ITEM_BLOCKS = MAX_MESSAGE_BLOCKS - 1
 NAME_CHARS = 200
 PERSON_CHARS = 150
@@ -77,9 +77,26 @@ def summary_line(view: DigestView) -> str:
 
 
 def all_clear_line(view: DigestView) -> str:
-    return (
+    line = (
         f"All clear: no contract change needs action with a renewal deadline within "
         f"{plural(view.days_ahead, 'day')}."
+    )
+    left_out = left_out_line(view)
+    return f"{line} {left_out}" if left_out else line
+
+
+def left_out_line(view: DigestView) -> str | None:
+    """'Not listed: 2 snoozed and 1 handled contract changes (…)', so nothing leaves without a trace."""
+    left_out = view.left_out
+    if not left_out.total:
+        return None
+    parts = [f"{left_out.snoozed} snoozed"] if left_out.snoozed else []
+    if left_out.handled:
+        parts.append(f"{left_out.handled} handled")
+    noun = "contract change" if left_out.total == 1 else "contract changes"
+    return (
+        f"Not listed: {' and '.join(parts)} {noun}. "
+        "Each client's `/renewal` shows them, with Unsnooze and Not handled."
     )
 
 
@@ -136,6 +153,10 @@ def digest_messages(view: DigestView) -> list[Message]:
                 )
             )
             lines.append(f"Renewals digest for {day_text}: {summary_line(view)}.")
+            left_out = left_out_line(view)
+            if left_out:
+                blocks.append(context(left_out, verbatim=True))
+                lines.append(left_out)
         else:
             blocks.append(
                 context(f"Renewals digest for {day_text}, part {number} of {len(parts)}", verbatim=True)
@@ -153,7 +174,7 @@ def digest_messages(view: DigestView) -> list[Message]:
                 blocks.append(section(title, verbatim=True))
                 lines.append(f"{group.title}:")
             rich, plain = _item_fields(item, view)
-            blocks += [section(rich, verbatim=True), row_action_buttons(item.row, view.team_id)]
+            blocks += [section(rich, verbatim=True), item_action_buttons(item.row, view.team_id)]
             lines.append(plain)
         if number == 1 and len(parts) > 1:
             rest = view.total - len(items)
@@ -169,6 +190,21 @@ def digest_messages(view: DigestView) -> list[Message]:
 
 def pause_reason_text(error: str) -> str:
     return PAUSE_REASONS.get(error, f"Slack answered `{escape(error)}`")
+
+
+WORKSPACE_PAUSE_REASONS = {
+    "app_uninstalled": "the app was uninstalled from the workspace",
+    "tokens_revoked": "the app's token for the workspace was revoked",
+}
+
+
+def workspace_pause_text(reason: str) -> str:
+    """Why a whole workspace is paused (store.workspaces), and what resumes it."""
+    why = WORKSPACE_PAUSE_REASONS.get(reason, f"Slack refused the app's token (`{escape(reason)}`)")
+    return (
+        f"{why}; installing the app there again resumes it "
+        "(with SLACK_BOT_TOKEN: restart `serve` with its new token)"
+    )
 
 
 def invite_hint(bot_user_id: str | None) -> str:

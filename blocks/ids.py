@@ -15,6 +15,7 @@ class ActionId(StrEnum):
     SHARE = "renewals_share"
     CHOOSE_COLUMNS = "renewals_columns"  # opens the columns modal from a /renewals table
     OPEN_CLIENT = "renewals_open_client"  # select under a /renewals table: one client's detail
+    EXPORT_CSV = "renewals_export_csv"  # the whole filtered view as a CSV file, in a DM
     # a client's buttons (in /renewal, /renewals and digests)
     REASSIGN_CONTACT = "client_reassign_contact"
     CHANGE_OWNER = "client_change_owner"
@@ -22,6 +23,11 @@ class ActionId(StrEnum):
     RESTORE_ASSOCIATION = "client_restore_association"
     PICK_CLIENT = "client_pick"  # several matches for /renewal: pick one
     ADD_END_REASON = "client_add_end_reason"  # "Add a reason" to an ended association (admins)
+    # one contract change's follow-up (digest items, reminders, /renewal)
+    SNOOZE = "change_snooze"
+    HANDLED = "change_handled"
+    UNSNOOZE = "change_unsnooze"
+    NOT_HANDLED = "change_not_handled"
     # inputs inside modals
     CONTACT_SELECT = "contact_select"
     OWNER_SELECT = "owner_select"
@@ -41,6 +47,7 @@ class BlockId(StrEnum):
     CLIENT_DETAIL = "client_detail"  # the header of a /renewal detail message: buttons there refresh it
     CLIENT_PICK = "client_pick"  # suffixed with the client ID: one per match when /renewal finds several
     END_REASON_PROMPT = "end_reason_prompt"  # the section holding the "Add a reason" button
+    FOLLOW_UP = "follow_up"  # suffixed with the change ID: a contract change's snooze/handled buttons
 
 
 class ViewId(StrEnum):

@@ -53,6 +53,7 @@ NEXT_LABEL = "Next"
 PREVIOUS_LABEL = "Previous"
 SHARE_LABEL = "Share to channel"
 COLUMNS_LABEL = "Columns"
+EXPORT_LABEL = "Export CSV"
 OPEN_CLIENT_PLACEHOLDER = "Open a client…"
 
 _RIGHT = frozenset({Column.MAX_CONTACTS, Column.EMAIL_LIMIT, Column.CURRENT_MRR, Column.ESTIMATED_NEW_MRR})
@@ -143,6 +144,7 @@ def _actions(view: UpcomingView, *, text: str, team_id: str) -> ActionsBlock:
         buttons.append(button(NEXT_LABEL, ActionId.NEXT_PAGE, view.offset + view.page_size, style="primary"))
     buttons.append(button(SHARE_LABEL, ActionId.SHARE, view.offset))
     buttons.append(button(COLUMNS_LABEL, ActionId.CHOOSE_COLUMNS, view.offset))
+    buttons.append(button(EXPORT_LABEL, ActionId.EXPORT_CSV, 0))  # every page, whichever is shown
     return ActionsBlock(block_id=BlockId.PAGING.value, elements=[*buttons, _client_picker(view, team_id)])
 
 
@@ -262,6 +264,25 @@ def filter_error_message(problem: str) -> Message:
 
 def too_long_message() -> Message:
     return notice(f"That is more than {MAX_COMMAND_TEXT} characters: try fewer words.")
+
+
+def export_comment(view_text: str, count: int, today: date) -> str:
+    """The message the exported file comes with in the person's DM (mrkdwn)."""
+    what = f"`/renewals {mrkdwn(view_text, 500)}`" if view_text else "`/renewals`"
+    return (
+        f"{what} as of {fmt.day(today)}: {fmt.plural(count, 'contract change')}, every page, in the "
+        "import format. Importing this file again changes nothing."
+    )
+
+
+def export_sent_message(count: int) -> Message:
+    return notice(
+        f":inbox_tray: Sent you {fmt.plural(count, 'contract change')} as a CSV file in a direct message."
+    )
+
+
+def export_failed_message(reason: str) -> Message:
+    return notice(f"I could not send you the CSV file: {escape(reason)}. Nothing was sent.")
 
 
 def stale_page_message() -> Message:

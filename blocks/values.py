@@ -36,6 +36,14 @@ class ClientRef(_Value):
     team_id: str
 
 
+class ChangeRef(_Value):
+    """Which contract change a "Snooze 3 days" / "Handled" button (or its undo) acts on."""
+
+    v: Literal[1] = 1
+    change_id: RowId
+    team_id: str
+
+
 class PageRef(_Value):
     """A page of /renewals: the same search and filters, from `offset`."""
 

@@ -9,6 +9,7 @@
   modal came from), the submission (errors shown in the modal, the change in one transaction),
   and the report (refresh the detail message, confirm ephemerally, or publish the Home tab).
 - Making someone picked in Slack a client's owner.
+- What a `/renewals` text asks for (`view_request`), for the table and its "Export CSV".
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -28,18 +30,20 @@ from blocks.home import MAX_MINE_SHOWN, home_view
 from blocks.ids import BlockId
 from blocks.limits import PRIVATE_METADATA_CHARS
 from blocks.message import Message, notice
-from blocks.renewals import stale_page_message
+from blocks.renewals import MAX_COMMAND_TEXT, filter_error_message, stale_page_message, too_long_message
 from blocks.values import ClientModalRef, ClientRef, PageRef, StaleValueError, decode, encode
 from bot.errors import UserError
 from bot.slack.context import person_of, services_of, workspace_of
 from bot.slack.directory import Person
 from bot.slack.replies import from_home
+from handlers.command_text import plain_words
 from store.clients import ClientChangeError, client_detail, get_client, member_for_user, set_owner
 from store.db import session_scope
+from store.filters import OWNER_WORDS, FilterError, Filters, parse_filters
 from store.home import home_data
 from store.models import Client, Workspace
 from store.rules import OwnerKind
-from store.upcoming import Viewer
+from store.upcoming import RenewalQuery, Viewer
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +148,44 @@ def is_detail_message(body: dict[str, Any]) -> bool:
 def viewer_for(person: Person) -> Viewer:
     """Who `owner:me` is: the person's user ID, and their Slack email (owners imported by email)."""
     return Viewer(user_id=person.user_id, email=person.email)
+
+
+@dataclass(frozen=True)
+class ViewRequest:
+    """What a `/renewals` text asks for, for the person asking: the view's filters and query, who
+    they are (`owner:me`) and their own "today"."""
+
+    filters: Filters
+    query: RenewalQuery
+    person: Person
+    viewer: Viewer
+    today: date
+
+
+def view_request(
+    context: BoltContext, client: WebClient, *, user_id: str, text: str
+) -> ViewRequest | Message:
+    """The request `text` makes, or the message that says why it cannot be served.
+
+    Without users.info (missing scope, unknown user) the person is still served: `owner:me` then
+    matches by user ID only, and "today" is UTC's. Asks Slack: call it before any transaction.
+    """
+    text = text.strip()
+    if len(text) > MAX_COMMAND_TEXT:
+        return too_long_message()
+    typed = plain_words(text)
+    try:
+        filters = parse_filters(typed.words, mentioned=typed.mentioned)
+    except FilterError as exc:
+        return filter_error_message(str(exc))
+    person = person_of(context, client, user_id)
+    query = filters.query
+    if query.owner is not None and query.owner not in OWNER_WORDS:
+        # A mentioned owner may be known here only by the email an import gave.
+        query = replace(query, owner_email=person_of(context, client, query.owner).email)
+    return ViewRequest(
+        filters=filters, query=query, person=person, viewer=viewer_for(person), today=person.today()
+    )
 
 
 def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:

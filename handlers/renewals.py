@@ -8,7 +8,6 @@ request's own workspace; a page button whose value names another team is refused
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -18,18 +17,13 @@ from blocks.help import help_message
 from blocks.ids import ActionId
 from blocks.message import Message
 from blocks.renewals import (
-    MAX_COMMAND_TEXT,
     PAGE_SIZE,
     empty_message,
-    filter_error_message,
     renewals_message,
-    too_long_message,
 )
-from bot.slack.context import person_of, services_of, workspace_of
-from handlers.command_text import plain_words
-from handlers.common import decode_ref, detail_for, page_ref, viewer_for
+from bot.slack.context import services_of, workspace_of
+from handlers.common import decode_ref, detail_for, page_ref, view_request
 from store.db import session_scope
-from store.filters import OWNER_WORDS, FilterError, parse_filters
 from store.models import Workspace
 from store.preferences import columns_for
 from store.upcoming import RenewalQuery, upcoming_view
@@ -47,41 +41,29 @@ def table_reply(
     shared_by: str | None = None,
 ) -> Message:
     """The `/renewals` reply for `text` from `offset`, for this request's workspace and person."""
-    text = text.strip()
-    if len(text) > MAX_COMMAND_TEXT:
-        return too_long_message()
-    typed = plain_words(text)
-    try:
-        filters = parse_filters(typed.words, mentioned=typed.mentioned)
-    except FilterError as exc:
-        return filter_error_message(str(exc))
+    request = view_request(context, client, user_id=user_id, text=text)
+    if isinstance(request, Message):
+        return request
+    filters, today = request.filters, request.today
     workspace: Workspace = workspace_of(context)
     assert workspace.id is not None
-    # Who is looking (user ID and Slack email, for `owner:me`) and their own "today". Without
-    # users.info (missing scope, unknown user) the person still gets a table: `owner:me` then
-    # matches by user ID only, and "today" is UTC's.
-    person = person_of(context, client, user_id)
-    viewer = viewer_for(person)
-    today = person.today()
-    query = filters.query
-    if query.owner is not None and query.owner not in OWNER_WORDS:
-        # A mentioned owner may be known here only by the email an import gave.
-        query = replace(query, owner_email=person_of(context, client, query.owner).email)
     with session_scope(services_of(context).engine) as session:
         columns = columns_for(workspace.id, user_id, session=session)
         view = upcoming_view(
             workspace,
-            query,
+            request.query,
             session=session,
             today=today,
-            viewer=viewer,
+            viewer=request.viewer,
             offset=offset,
             page_size=PAGE_SIZE,
         )
         if view.total == 0:
             everything = upcoming_view(workspace, RenewalQuery(), session=session, today=today, page_size=1)
             return empty_message(filters, today=today, any_upcoming=everything.total > 0)
-    return renewals_message(view, filters, columns, team_id=workspace.team_id, text=text, shared_by=shared_by)
+    return renewals_message(
+        view, filters, columns, team_id=workspace.team_id, text=text.strip(), shared_by=shared_by
+    )
 
 
 def renewals_command(

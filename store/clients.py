@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from store.audit import client_history, record_change
+from store.follow_up import FollowUpState, follow_up_states
 from store.import_runs import imports_by_id
 from store.models import AuditEvent, Client, Contact, ImportRun, PartnerMember, Workspace
 from store.rules import Owner, OwnerKind, effective_owner, fold
@@ -369,6 +370,8 @@ class ClientDetail:
     changes: list[RenewalRow]  # upcoming contract changes (start date today or later), soonest deadline first
     history: list[AuditEvent]  # newest first
     today: date
+    # Snoozes and handled marks in force today, by contract change ID.
+    follow_ups: dict[int, FollowUpState] = field(default_factory=dict)
     imports: dict[int, ImportRun] = field(default_factory=dict)  # the imports that made `history`'s changes
 
     @property
@@ -415,5 +418,8 @@ def client_detail(
         changes=changes,
         history=events,
         today=today,
+        follow_ups=follow_up_states(
+            workspace, [row.change_id for row in changes], session=session, today=today
+        ),
         imports=imports_by_id((e.import_id for e in events), session=session, workspace_id=workspace.id),
     )

@@ -5,16 +5,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from store.models import DigestSubscription, Workspace
+from store.follow_up import LeftOut, active_follow_up_condition, left_out
+from store.models import ContractChange, DigestSubscription, Workspace
 from store.rules import DEFAULT_DIGEST_DAYS, days_until, totals_by_currency
-from store.upcoming import RenewalRow, load_rows
+from store.upcoming import RenewalRow, load_rows, needs_action_sql
 
 # Deadlines in the next 7 days (after today) are "this week"; later ones are "later".
 THIS_WEEK_DAYS = 7
@@ -65,6 +66,8 @@ class DigestView:
     all_clear: bool  # post a one-line all-clear when there is nothing to report
     items: list[DigestItem]
     mrr_at_stake: dict[str, Decimal]
+    # Snoozed or handled: not listed, but counted in the header.
+    left_out: LeftOut = field(default_factory=LeftOut)
 
     @property
     def total(self) -> int:
@@ -96,14 +99,22 @@ def build_digest(
     """The contract changes that still need action with a deadline from `day` to `day + days_ahead`.
 
     Active associations only (load_rows leaves ended ones out); the status is the effective one.
+    Snoozed and handled changes are left out (store.follow_up), and counted.
     """
+    until = day + timedelta(days=days_ahead)
     rows = load_rows(
         workspace,
         session=session,
         today=day,
         deadline_from=day,
-        deadline_until=day + timedelta(days=days_ahead),
+        deadline_until=until,
+        where=[active_follow_up_condition(workspace, day)],
     )
+    window = [
+        col(ContractChange.renewal_deadline) >= day,
+        col(ContractChange.renewal_deadline) <= until,
+        needs_action_sql(day),
+    ]
     items = [
         DigestItem(row=row, days_left=days_until(row.renewal_deadline, day))
         for row in rows
@@ -119,6 +130,7 @@ def build_digest(
         all_clear=all_clear,
         items=items,
         mrr_at_stake=totals_by_currency(item.row.mrr_at_stake for item in items),
+        left_out=left_out(workspace, day, window, session=session),
     )
 
 

@@ -16,6 +16,7 @@ from store.models import DigestSubscription, Workspace
 from store.rules import DEFAULT_DIGEST_DAYS, UPCOMING_WINDOW_DAYS
 from store.schedule import DEFAULT_LOCAL_TIME, due_day, format_local_time, next_due, parse_local_time, zone
 from store.types import utcnow
+from store.workspaces import not_paused
 
 MAX_DIGEST_DAYS = UPCOMING_WINDOW_DAYS
 APP_ACTOR = "renewals-bot"  # who pauses a subscription the app cannot post for, in its history
@@ -159,7 +160,10 @@ def subscriptions(
     channel_id: str | None = None,
     include_paused: bool = True,
 ) -> list[tuple[DigestSubscription, Workspace]]:
-    """Active subscriptions (of every workspace unless `team_id`), with their workspace."""
+    """Active subscriptions (of every workspace unless `team_id`), with their workspace.
+
+    `include_paused=False`: only those a job may post for now (see store.workspaces).
+    """
     query = (
         select(DigestSubscription, Workspace)
         .join(Workspace, col(Workspace.id) == col(DigestSubscription.workspace_id))
@@ -170,8 +174,8 @@ def subscriptions(
         query = query.where(Workspace.team_id == team_id)
     if channel_id is not None:
         query = query.where(DigestSubscription.channel_id == channel_id)
-    if not include_paused:
-        query = query.where(col(DigestSubscription.paused_reason).is_(None))
+    if not include_paused:  # neither the subscription nor its workspace paused
+        query = query.where(col(DigestSubscription.paused_reason).is_(None), not_paused())
     return [(subscription, workspace) for subscription, workspace in session.exec(query)]
 
 

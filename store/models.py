@@ -58,6 +58,10 @@ class Workspace(SQLModel, table=True):
     # "The partner owns all transactional conversations": the default owner of every
     # client without an explicit one.
     partner_owns_all: bool = False
+    # Set while the app cannot act here (uninstalled, its token revoked or refused): jobs skip
+    # the workspace until a reinstall (or a working token) resumes it (store.workspaces).
+    paused_at: datetime | None = _utc_field(nullable=True)
+    paused_reason: str | None = Field(default=None, max_length=200)
     created_at: datetime = _utc_field()
     updated_at: datetime = _utc_field()
 
@@ -221,6 +225,35 @@ def _money(amount: Decimal | None, currency: str | None) -> Money | None:
     return None if amount is None else Money(amount, currency or DEFAULT_CURRENCY)
 
 
+class FollowUp(SQLModel, table=True):
+    """A person's "Snooze 3 days" or "Handled" on one contract change (digests and reminders leave it out).
+
+    `snoozed_until` is the last local day (the clicker's own, when they clicked) the change stays out:
+    the click's day plus 3. It is compared with the day a digest or reminder is for, so the change is
+    back on the fourth day after the click. "Handled" keeps the change's stored status, renewal
+    deadline and effective communication owner at the moment of handling: it holds only while all
+    three are still the same (an import or an owner change that alters one brings the change back).
+    Undoing clears the fields; the history of both is in AuditEvent.
+    """
+
+    __tablename__ = "follow_up"
+    __table_args__ = (UniqueConstraint("workspace_id", "change_id", name="uq_follow_up_change"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    change_id: int = Field(foreign_key="contract_change.id", ondelete="CASCADE", index=True)
+    snoozed_until: date | None = None
+    snoozed_by: str | None = Field(default=None, max_length=64)
+    snoozed_at: datetime | None = _utc_field(nullable=True)
+    handled_by: str | None = Field(default=None, max_length=64)
+    handled_at: datetime | None = _utc_field(nullable=True)
+    handled_status: Status | None = _enum_field(Status, nullable=True)
+    handled_deadline: date | None = None
+    handled_owner_kind: OwnerKind | None = _enum_field(OwnerKind, nullable=True)  # the effective one
+    handled_owner_member_id: int | None = None
+    updated_at: datetime = _utc_field()
+
+
 class UserPreference(SQLModel, table=True):
     """Per-user choices, such as the optional columns of the renewals table."""
 
@@ -280,6 +313,69 @@ class DigestRun(SQLModel, table=True):
     # went out, so a retry resumes in the thread instead of posting the first one again.
     parts_posted: int = Field(default=0, ge=0)
     error: str | None = Field(default=None, max_length=500)
+
+
+class ReminderRecipient(SQLModel, table=True):
+    """One Slack user's owner reminders: on or off, their time zone as Slack last said, and
+    whether they can be messaged at all. No row: on, time zone not asked yet."""
+
+    __tablename__ = "reminder_recipient"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_reminder_recipient_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    user_id: str = Field(max_length=32)
+    enabled: bool = True
+    # users.info's `tz`, kept so that a tick need not ask Slack about every owner every minute.
+    timezone: str | None = Field(default=None, max_length=64)
+    timezone_checked_at: datetime | None = _utc_field(nullable=True)
+    # Set when Slack said the person cannot be messaged (left, deactivated, DMs refused):
+    # no more tries until they turn reminders on again.
+    unreachable_error: str | None = Field(default=None, max_length=100)
+    unreachable_at: datetime | None = _utc_field(nullable=True)
+    updated_at: datetime = _utc_field()
+
+
+class ReminderRun(SQLModel, table=True):
+    """The claim that makes a person's reminder go out once per local day (as `DigestRun`)."""
+
+    __tablename__ = "reminder_run"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", "local_date", name="uq_reminder_run_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    user_id: str = Field(max_length=32)
+    local_date: date
+    status: str = Field(default="claimed", max_length=16)  # claimed | sent | empty | failed | unreachable
+    claim_token: str | None = Field(default=None, max_length=64)
+    attempts: int = 1
+    claimed_at: datetime = _utc_field()
+    finished_at: datetime | None = _utc_field(nullable=True)
+    channel_id: str | None = Field(default=None, max_length=32)  # the direct message
+    message_ts: str | None = Field(default=None, max_length=32)
+    items: int = Field(default=0, ge=0)
+    error: str | None = Field(default=None, max_length=500)
+
+
+class ReminderSent(SQLModel, table=True):
+    """One reminder of one contract change that went out: 7 or 1 days before this deadline.
+
+    Keyed by the deadline too, so a change whose deadline moves is reminded of again.
+    """
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (
+        UniqueConstraint("change_id", "renewal_deadline", "days_before", name="uq_reminder_sent"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    change_id: int = Field(foreign_key="contract_change.id", ondelete="CASCADE")
+    renewal_deadline: date
+    days_before: int
+    run_id: int = Field(foreign_key="reminder_run.id", ondelete="CASCADE", index=True)
+    user_id: str = Field(max_length=32)
+    sent_at: datetime = _utc_field()
 
 
 class ImportRun(SQLModel, table=True):
@@ -348,5 +444,4 @@ class AuditEvent(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     at: datetime = _utc_field()
-    # The import that made this change, when an import did (its file and who ran it).
-    import_id: int | None = None  # no foreign key: see ContractChange.removed_by_import_id
+    import_id: int | None = None  # the import that made this change; no foreign key: see ContractChange

@@ -173,6 +173,7 @@ _ORDER = (
     col(ContractChange.renewal_start_date),
     col(ContractChange.id),
 )
+VIEW_ORDER = _ORDER  # the same order for a query that joins client (the CSV export)
 
 
 def _currency(column: Any) -> ColumnElement[str]:
@@ -243,10 +244,16 @@ def _of_clients(workspace_id: int, *conditions: ColumnElement[bool]) -> ColumnEl
     return col(ContractChange.client_id).in_(active)
 
 
+def still_listed() -> ColumnElement[bool]:
+    """The contract change is still in the export (an import has not removed it: models.
+    ContractChange.removed_at). Every query of contract changes a person sees carries it."""
+    return col(ContractChange.removed_at).is_(None)
+
+
 def _live(workspace_id: int) -> tuple[ColumnElement[bool], ...]:
     """The workspace's contract changes still in the export: every query of the view starts here,
-    so a change an import removed (models.ContractChange.removed_at) is nowhere in it."""
-    return (ContractChange.workspace_id == workspace_id, col(ContractChange.removed_at).is_(None))
+    so a change an import removed is nowhere in it."""
+    return (ContractChange.workspace_id == workspace_id, still_listed())
 
 
 def _joined(query: Any, workspace_id: int) -> Any:
@@ -319,10 +326,14 @@ def load_rows(
     client_ids: Iterable[int] | None = None,
     change_ids: Iterable[int] | None = None,
     include_ended: bool = False,
+    where: Iterable[ColumnElement[bool]] = (),
+    limit: int | None = None,
 ) -> list[RenewalRow]:
     """Contract changes of one workspace as rows, sorted by deadline (soonest first).
 
-    Ended associations are left out unless asked for (a client's own detail shows them).
+    Ended associations are left out unless asked for (a client's own detail shows them); `where`
+    adds conditions on contract_change (such as store.follow_up.active_follow_up_condition);
+    `limit` keeps the first rows only.
     """
     assert workspace.id is not None
     conditions = []
@@ -340,7 +351,8 @@ def load_rows(
         conditions.append(col(ContractChange.id).in_(list(change_ids)))
     if not include_ended:
         conditions.append(_of_clients(workspace.id))
-    return _page(workspace, conditions, session=session, today=today)
+    conditions.extend(where)
+    return _page(workspace, conditions, session=session, today=today, limit=limit)
 
 
 def _page(
@@ -400,6 +412,17 @@ def _matching(
         found = matching_client_ids(query.words, scope, session=session)
         conditions.append(id_in(col(ContractChange.client_id), found, dialect=dialect_of(session)))
     return conditions
+
+
+def view_conditions(
+    workspace: Workspace, query: RenewalQuery, *, session: Session, today: date, viewer: Viewer | None = None
+) -> list[ColumnElement[bool]]:
+    """The SQL conditions (on contract_change) of the rows `upcoming_view` pages through, every
+    page of them (for the CSV export: store.csv_export)."""
+    return [
+        *_matching(workspace, query, session=session, today=today, viewer=viewer or Viewer()),
+        still_listed(),
+    ]
 
 
 @dataclass(frozen=True)

@@ -91,12 +91,13 @@ class SlackAppClient:
         except urllib.error.HTTPError as exc:
             return Reply(exc.code, exc.read(), dict(exc.headers.items()))
 
-    def get(self, path: str) -> Reply:
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Reply:
         import urllib.error
         import urllib.request
 
+        request = urllib.request.Request(f"{self.base_url}{path}", headers=headers or {})
         try:
-            with urllib.request.urlopen(f"{self.base_url}{path}", timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=10) as response:
                 return Reply(response.status, response.read(), dict(response.headers.items()))
         except urllib.error.HTTPError as exc:
             return Reply(exc.code, exc.read(), dict(exc.headers.items()))
@@ -120,11 +121,14 @@ class SlackAppClient:
         team_id: str = TEAM_ID,
         channel_id: str = CHANNEL_ID,
         enterprise_id: str | None = None,
+        is_enterprise_install: bool = False,
         trigger_id: str | None = None,
         response_url: str | None = None,
         timestamp: int | None = None,
     ) -> Reply:
-        """A slash command as Slack posts it (form fields); response_url points at the fake."""
+        """A slash command as Slack posts it (form fields); response_url points at the fake.
+
+        `is_enterprise_install`: the app is installed org-wide in `enterprise_id`'s Grid org."""
         fields = {
             "token": "deprecated",
             "team_id": team_id,
@@ -136,7 +140,7 @@ class SlackAppClient:
             "command": name,
             "text": text,
             "api_app_id": "A0APP",
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if is_enterprise_install else "false",
             "response_url": response_url or new_response_url(self.fake, "cmd"),
             "trigger_id": trigger_id or new_trigger_id(),
         }
@@ -163,9 +167,12 @@ class SlackAppClient:
         *,
         team_id: str = TEAM_ID,
         enterprise_id: str | None = None,
+        is_enterprise_install: bool = False,
         timestamp: int | None = None,
     ) -> Reply:
-        """An Events API delivery as Slack sends it: a signed JSON `event_callback` wrapping `event`."""
+        """An Events API delivery as Slack sends it: a signed JSON `event_callback` wrapping `event`.
+
+        `is_enterprise_install`: for an org-wide install, whose authorization names no team."""
         body = {
             "token": "deprecated",
             "team_id": team_id,
@@ -178,10 +185,10 @@ class SlackAppClient:
             "authorizations": [
                 {
                     "enterprise_id": enterprise_id,
-                    "team_id": team_id,
+                    "team_id": None if is_enterprise_install else team_id,
                     "user_id": "U0BOT",
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": is_enterprise_install,
                 }
             ],
             "is_ext_shared_channel": False,

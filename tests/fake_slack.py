@@ -6,6 +6,12 @@
   against slack_sdk's block models and Slack's published limits, and for a raw `<`, `>` or `&`
   in mrkdwn (the fallback `text` included) that is not a mention, channel, date or link.
   The `fake_slack` fixture (tests/app_client.py) fails a test at teardown if any payload broke them.
+  OAuth: `grant` a code that `oauth.v2.access` exchanges (once) for a workspace's bot token
+  (or an org-wide install's); `auth.test` answers for the token it is given; `refuse_token`
+  makes Slack refuse a token from then on (`invalid_auth`, `account_inactive`, ...).
+  Files go through Slack's external upload flow: `files.getUploadURLExternal` gives an upload URL
+  on the fake itself, the bytes POSTed there are kept, `files.completeUploadExternal` shares them;
+  `fake.uploaded()` reads back what was shared (`Upload`: filename, title, channel, bytes).
 - `sign`: Slack's request signing, for sending signed requests to `/slack/events`.
 
 The app under test, served over signed HTTP, is in tests/app_client.py; the payloads Slack
@@ -14,6 +20,7 @@ sends it (clicks, submissions, type-ahead) are built in tests/slack_requests.py.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -64,6 +71,24 @@ class Call:
     params: dict[str, Any]
     headers: dict[str, str]
     path: str = ""
+
+
+@dataclass
+class Upload:
+    """A file uploaded through the external upload flow."""
+
+    file_id: str
+    filename: str
+    length: int  # as announced to files.getUploadURLExternal
+    data: bytes | None = None  # the bytes POSTed to the upload URL
+    title: str | None = None
+    channel_id: str | None = None  # set by files.completeUploadExternal
+    initial_comment: str | None = None
+
+    @property
+    def text(self) -> str:
+        assert self.data is not None
+        return self.data.decode("utf-8")
 
 
 @dataclass
@@ -199,8 +224,13 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.team_id = "T0TEAM1"
+        self.tokens: dict[str, dict[str, Any]] = {}  # bot token -> who auth.test says it is
+        self.client_credentials: tuple[str, str] | None = None  # checked by oauth.v2.access when set
+        self._grants: dict[str, dict[str, Any]] = {}  # OAuth code -> oauth.v2.access answer
+        self._refused: dict[str, str] = {}  # token -> the error every call with it gets
         self._overrides: dict[str, dict[str, Any]] = {}
         self._faults: dict[str, list[Fault]] = {}
+        self.uploads: dict[str, Upload] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -271,7 +301,47 @@ class FakeSlack:
         with self._lock:
             self._faults.setdefault(method, []).extend(Fault(status, body, headers) for _ in range(times))
 
+    def grant(
+        self,
+        code: str,
+        *,
+        token: str,
+        team_id: str | None,
+        enterprise_id: str | None = None,
+        installer: str = "U0INSTALLER",
+    ) -> None:
+        """Let `oauth.v2.access` exchange `code` (once) for `token`: an install in `team_id`, or,
+        with `team_id` None, an org-wide install of `enterprise_id` (Enterprise Grid)."""
+        org_wide = team_id is None
+        self.tokens[token] = {
+            "team_id": team_id or "",
+            "enterprise_id": enterprise_id,
+            "is_enterprise_install": org_wide,
+        }
+        self._grants[code] = {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": "U0BOT",
+            "app_id": "A0APP",
+            "team": None if org_wide else {"id": team_id, "name": f"Team {team_id}"},
+            "enterprise": {"id": enterprise_id, "name": f"Org {enterprise_id}"} if enterprise_id else None,
+            "authed_user": {"id": installer},
+            "is_enterprise_install": org_wide,
+        }
+
+    def refuse_token(self, token: str, error: str = "invalid_auth") -> None:
+        """From now on every call made with `token` gets `{"ok": false, "error": error}`."""
+        self._refused[token] = error
+
     # --- reading what happened --------------------------------------------------------------
+
+    def tokens_used(self) -> set[str]:
+        """The bearer tokens of every Web API call so far (response_url posts carry none)."""
+        with self._lock:
+            headers = [c.headers.get("Authorization", "") for c in self.calls]
+        return {h.removeprefix("Bearer ") for h in headers if h.startswith("Bearer ")}
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -281,6 +351,11 @@ class FakeSlack:
         """Every message the app sent or changed (chat.* and response_url posts)."""
         with self._lock:
             return [c for c in self.calls if c.method in MESSAGE_METHODS]
+
+    def uploaded(self) -> list[Upload]:
+        """The files shared so far (completed uploads), in the order they were completed."""
+        with self._lock:
+            return [u for u in self.uploads.values() if u.channel_id is not None]
 
     def clear(self) -> None:
         with self._lock:
@@ -305,6 +380,27 @@ class FakeSlack:
             self.problems.extend(problems)
             queue = self._faults.get(method)
             return queue.pop(0) if queue else None
+
+    def _authenticate(
+        self, method: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> dict[str, Any] | None:
+        """The answer when the caller's credentials decide it (OAuth, auth.test, a refused token)."""
+        authorization = headers.get("Authorization", "")
+        if method == "oauth.v2.access":
+            if self.client_credentials is not None:
+                expected = base64.b64encode(":".join(self.client_credentials).encode()).decode()
+                if authorization != f"Basic {expected}":
+                    return {"ok": False, "error": "invalid_client_id"}
+            with self._lock:
+                grant = self._grants.pop(str(params.get("code")), None)
+            return grant or {"ok": False, "error": "invalid_code"}
+        token = authorization.removeprefix("Bearer ")
+        if token in self._refused:
+            return {"ok": False, "error": self._refused[token]}
+        if method == "auth.test" and token in self.tokens:
+            who = self.tokens[token]
+            return {"ok": True, "user_id": "U0BOT", "bot_id": "B0BOT", "team": "Team", **who}
+        return None
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method in self._overrides:
@@ -347,8 +443,50 @@ class FakeSlack:
                 return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U")).split(",")[0][1:]}}
             case "conversations.join":
                 return {"ok": True, "channel": {"id": channel}}
+            case "files.getUploadURLExternal":
+                return self._upload_ticket(params)
+            case "files.completeUploadExternal":
+                return self._complete_upload(params)
             case _:
                 return {"ok": True}
+
+    def _upload_ticket(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename, length = params.get("filename"), str(params.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            # Slack's own answer to a missing filename or a length of 0.
+            return {"ok": False, "error": "missing_argument"}
+        file_id = f"F{next(self._ts):08d}"
+        with self._lock:
+            self.uploads[file_id] = Upload(file_id, filename, int(length))
+        return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def _receive_upload(self, file_id: str, data: bytes) -> int:
+        """The bytes POSTed to an upload URL; HTTP 404 for a URL it never gave."""
+        with self._lock:
+            upload = self.uploads.get(file_id)
+            if upload is None:
+                return 404
+            upload.data = data
+            if len(data) != upload.length:
+                self.problems.append(f"upload {file_id}: {len(data)} bytes sent, {upload.length} announced")
+        return 200
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        shared = []
+        with self._lock:
+            for entry in files:
+                upload = self.uploads.get(str(entry.get("id")))
+                if upload is None or upload.data is None:
+                    return {"ok": False, "error": "file_not_found"}
+                upload.title = entry.get("title") or upload.filename
+                upload.channel_id = params.get("channel_id") or ""
+                upload.initial_comment = params.get("initial_comment")
+                shared.append({"id": upload.file_id, "name": upload.filename, "title": upload.title})
+        return {"ok": True, "files": shared}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -361,6 +499,11 @@ class FakeSlack:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 headers = {k: v for k, v in self.headers.items()}
+                if self.path.startswith("/upload/"):  # an upload URL: the file's bytes, as they are
+                    fake._record("upload", {"path": self.path, "length": len(raw)}, headers, self.path)
+                    status = fake._receive_upload(self.path.removeprefix("/upload/"), raw)
+                    self._send(status, {"ok": status == 200}, {})
+                    return
                 ctype = self.headers.get("Content-Type", "")
                 if "json" in ctype:
                     params = json.loads(raw or b"{}")
@@ -378,7 +521,10 @@ class FakeSlack:
                 if fault is not None:
                     self._send(fault.status, fault.body, fault.headers)
                     return
-                body = {"ok": True} if method == "response_url" else fake._answer(method, params)
+                if method == "response_url":
+                    body = {"ok": True}
+                else:
+                    body = fake._authenticate(method, params, headers) or fake._answer(method, params)
                 self._send(200, body, {})
 
             def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:

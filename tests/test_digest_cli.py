@@ -16,6 +16,7 @@ from bot.cli.main import main
 from bot.jobs.digest_runner import run_due
 from store.db import make_engine, session_scope
 from store.models import DigestSubscription
+from store.workspaces import pause_workspaces
 from tests.digest_support import CHANNEL, add_subscription, posts, runs, services_for, utc
 from tests.factories import TEAM, add_change_due, workspace_row
 from tests.fake_slack import FakeSlack
@@ -127,6 +128,20 @@ def test_a_paused_digest_is_not_posted(
     assert cli("--date", "2025-03-10") == 0
 
     assert "paused: the channel was archived" in capsys.readouterr().out
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_a_digest_of_a_paused_workspace_is_not_posted_and_says_what_resumes_it(
+    db: Engine, fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with session_scope(db) as session:
+        pause_workspaces(session=session, reason="app_uninstalled", actor="slack", team_id=TEAM)
+
+    assert cli("--date", "2025-03-10") == 0
+
+    out = capsys.readouterr().out
+    assert "paused: the app was uninstalled from the workspace" in out
+    assert "installing the app there again resumes it" in out
     assert fake_slack.calls_to("chat.postMessage") == []
 
 

@@ -253,4 +253,4 @@ def test_a_subscription_made_in_slack_posts_at_nine_local_exactly_once(
     labels = [
         e["text"]["text"] for b in posts[0].params["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]
-    assert labels == ["Reassign contact", "Change owner", "End association"]
+    assert labels == ["Reassign contact", "Change owner", "End association", "Snooze 3 days", "Handled"]

@@ -132,7 +132,7 @@ def test_each_row_shows_what_a_person_needs_and_the_client_buttons(
     assert "MRR $1,500.00" in text
     actions = sent["blocks"][sent["blocks"].index(section) + 1]
     labels = [e["text"]["text"] for e in actions["elements"]]
-    assert labels == ["Reassign contact", "Change owner", "End association"]
+    assert labels == ["Reassign contact", "Change owner", "End association", "Snooze 3 days", "Handled"]
     reassign = next(e for e in actions["elements"] if e["action_id"] == ActionId.REASSIGN_CONTACT)
     assert decode(ClientRef, reassign["value"]) == ClientRef(
         client_id=change.client_id, team_id=workspace.team_id

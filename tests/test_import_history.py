@@ -365,3 +365,20 @@ def test_an_import_from_slack_is_recorded_with_who_ran_it(
 
     text = blocks_text(reply_to(slack_app, "/renewals", "imports").params["blocks"])
     assert "import of *from-slack.csv* by <@U0ADMIN>" in text
+
+
+def test_a_removed_contract_change_leaves_the_csv_export(folder: Path, engine: Engine) -> None:
+    import io
+
+    from store.csv_export import write_export
+    from store.upcoming import RenewalQuery
+
+    run_import(folder, FIRST)
+    run_import(folder, SECOND, "export2.csv")
+    out = io.BytesIO()
+    with Session(engine) as session:
+        workspace = get_workspace(TEAM, session=session)
+        assert workspace is not None
+        count = write_export(out, workspace, RenewalQuery(), session=session, today=days(0))
+    text = out.getvalue().decode("utf-8-sig")
+    assert count == 4 and str(days(90)) in text and str(days(80)) not in text

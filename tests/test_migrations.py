@@ -207,3 +207,68 @@ def test_contract_changes_stay_in_the_view_through_the_import_history_upgrade(da
         ("2027-01-01", Decimal("10.50"), None, None)
     ]
     assert imports == 0
+
+
+def test_existing_workspaces_keep_their_data_and_start_unpaused_when_pausing_arrives(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    _at_revision(engine, "0005")  # before the workspace's paused_at / paused_reason
+    try:
+        with engine.begin() as connection:
+            _add_changes(connection, [{"current_mrr": "10", "current_mrr_currency": "USD"}])
+    finally:
+        migrate(engine)
+    with engine.connect() as connection:
+        workspaces = connection.execute(text("SELECT team_id, paused_at, paused_reason FROM workspace")).all()
+        amounts = _amounts(connection, "current_mrr", "current_mrr_currency")
+    engine.dispose()
+    assert [tuple(row) for row in workspaces] == [("T0MIGRATE", None, None)]
+    assert amounts == [(Decimal(10), "USD")]
+
+
+def test_a_downgrade_past_pausing_keeps_every_workspace_and_its_rows(database_url: str) -> None:
+    # On SQLite, rebuilding the workspace table would delete every row that references it.
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        _add_changes(connection, [{"current_mrr": "10", "current_mrr_currency": "USD"}])
+    _at_revision(engine, "0005")
+    try:
+        with engine.connect() as connection:
+            counts = [
+                connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in ("workspace", "client", "contract_change")
+            ]
+    finally:
+        migrate(engine)
+        engine.dispose()
+    assert counts == [1, 1, 1]
+
+
+def test_snoozes_of_contract_changes_survive_the_import_history_upgrade_and_downgrade(
+    database_url: str,
+) -> None:
+    # On SQLite, rebuilding contract_change (batch mode) would delete the follow-ups that reference it.
+    engine = make_engine(database_url)
+    _at_revision(engine, "0008")
+    try:
+        with engine.begin() as connection:
+            _add_changes(connection, [{"current_mrr": "10", "current_mrr_currency": "USD"}])
+            connection.execute(
+                text(
+                    "INSERT INTO follow_up (workspace_id, change_id, snoozed_until, updated_at) "
+                    "SELECT workspace_id, id, '2027-01-05', CURRENT_TIMESTAMP FROM contract_change"
+                )
+            )
+    finally:
+        migrate(engine)
+    with engine.connect() as connection:
+        after_upgrade = connection.execute(text("SELECT count(*) FROM follow_up")).scalar_one()
+    _at_revision(engine, "0008")
+    try:
+        with engine.connect() as connection:
+            after_downgrade = connection.execute(text("SELECT count(*) FROM follow_up")).scalar_one()
+    finally:
+        migrate(engine)
+        engine.dispose()
+    assert (after_upgrade, after_downgrade) == (1, 1)

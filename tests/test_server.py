@@ -10,12 +10,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 
 from bot.slack.server import make_wsgi_app
-from store.db import make_engine
+from store.db import make_engine, migrate, session_scope
+from store.models import Workspace
+from store.workspaces import ensure_workspace, pause_workspaces
 from tests.app_client import SIGNING_SECRET, SlackAppClient, serve_wsgi
 from tests.fake_slack import FakeSlack, sign
 
@@ -138,7 +143,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path, fake_slack: FakeSlack) -> None:
+@contextmanager
+def _serving(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[subprocess.Popen[str]]:
+    """`renewals-bot serve` (SLACK_BOT_TOKEN mode) in its own process, once /healthz answers 200."""
     port = _free_port()
     process = subprocess.Popen(
         [*CLI, "serve", "--no-scheduler", "--host", "127.0.0.1", "--port", str(port)],
@@ -164,13 +171,35 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path, fake
             except OSError:
                 time.sleep(0.1)
         assert status == 200
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
-        assert (tmp_path / "serve.db").exists()  # migrated on start
+        yield process
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    with _serving(tmp_path, fake_slack) as process:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    assert (tmp_path / "serve.db").exists()  # migrated on start
+
+
+def test_serve_with_a_token_slack_accepts_resumes_its_paused_workspace(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/serve.db")
+    migrate(engine)
+    with session_scope(engine) as session:
+        for team_id in (fake_slack.team_id, "T0OTHER"):  # auth.test names the first
+            ensure_workspace(team_id, session=session)
+            pause_workspaces(session=session, reason="invalid_auth", actor="renewals-bot", team_id=team_id)
+
+    with _serving(tmp_path, fake_slack), Session(engine) as session:
+        paused = dict(session.exec(select(Workspace.team_id, Workspace.paused_reason)).all())
+    engine.dispose()
+
+    assert paused == {fake_slack.team_id: None, "T0OTHER": "invalid_auth"}
 
 
 # --- the Slack app manifest -------------------------------------------------------------------
@@ -197,7 +226,8 @@ def test_manifest_declares_the_commands_scopes_and_urls_the_app_serves() -> None
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     events = manifest["settings"]["event_subscriptions"]
     assert events["request_url"].endswith("/slack/events")
-    assert events["bot_events"] == ["app_home_opened"]
+    # The app's own lifecycle (handlers.installation): no scope either.
+    assert events["bot_events"] == ["app_home_opened", "app_uninstalled", "tokens_revoked"]
     info = manifest["display_information"]
     assert len(info["name"]) <= 35 and len(info["description"]) <= 140
     assert 175 <= len(info["long_description"]) <= 4000

@@ -17,8 +17,22 @@ from rich.text import Text
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from blocks.client_actions import CHANGE_OWNER_LABEL, END_ASSOCIATION_LABEL, REASSIGN_CONTACT_LABEL
-from blocks.digest import all_clear_line, day_heading, digest_messages, pause_reason_text, summary_line
+from blocks.client_actions import (
+    CHANGE_OWNER_LABEL,
+    END_ASSOCIATION_LABEL,
+    HANDLED_LABEL,
+    REASSIGN_CONTACT_LABEL,
+    SNOOZE_LABEL,
+)
+from blocks.digest import (
+    all_clear_line,
+    day_heading,
+    digest_messages,
+    left_out_line,
+    pause_reason_text,
+    summary_line,
+    workspace_pause_text,
+)
 from blocks.format import cell_text, money, plural, relative_days
 from bot.cli.terminal import make_console, print_table
 from bot.errors import UserError
@@ -76,6 +90,9 @@ def render_digest(view: DigestView, console: Console, *, title: str, note: str |
         return
     console.print(Text(f"Renewals digest · {day_heading(view.day)}", style="bold"))
     console.print(Text(summary_line(view)))
+    left_out = left_out_line(view)
+    if left_out:
+        console.print(Text(left_out.replace("`", ""), style="dim"))
     for group, items in view.groups():
         print_table(
             console,
@@ -89,7 +106,8 @@ def render_digest(view: DigestView, console: Console, *, title: str, note: str |
     console.print(
         Text(
             f"Each row has the buttons {REASSIGN_CONTACT_LABEL} · {CHANGE_OWNER_LABEL} · "
-            f"{END_ASSOCIATION_LABEL}. In Slack: {plural(messages, 'message')}{thread}.",
+            f"{END_ASSOCIATION_LABEL} · {SNOOZE_LABEL} · {HANDLED_LABEL}. "
+            f"In Slack: {plural(messages, 'message')}{thread}.",
             style="dim",
         )
     )
@@ -211,8 +229,12 @@ def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry
 def _post_one(
     services: Services, subscription: DigestSubscription, workspace: Workspace, day: date
 ) -> Outcome:
-    if subscription.paused_reason:
+    reason = None
+    if workspace.paused_reason:  # the whole workspace (uninstalled, token refused)
+        reason = workspace_pause_text(workspace.paused_reason)
+    elif subscription.paused_reason:
         reason = pause_reason_text(subscription.paused_reason)
+    if reason is not None:
         return Outcome(
             workspace.team_id, subscription.channel_id, day, Result.SKIPPED, detail=f"paused: {reason}"
         )

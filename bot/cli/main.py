@@ -1,4 +1,4 @@
-"""`renewals-bot`: serve, import, digest, demo.
+"""`renewals-bot`: serve, import, digest, reminders, demo.
 
 A bad argument, a missing setting or an unusable database ends in one line on
 stderr and a non-zero exit, never a traceback.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -29,6 +29,15 @@ def _iso_date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date as YYYY-MM-DD") from None
+
+
+def _utc_moment(value: str) -> datetime:
+    from bot.cli.reminders_command import parse_now
+
+    try:
+        return parse_now(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _port(value: str) -> int:
@@ -66,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     digest.add_argument("--dry-run", action="store_true", help="print instead of posting; records nothing")
 
+    reminders = commands.add_parser("reminders", help="send (or print) the owner reminders due now")
+    reminders.add_argument(
+        "--now",
+        type=_utc_moment,
+        metavar="YYYY-MM-DDTHH:MMZ",
+        help="act as if it were this moment, in UTC (default: now)",
+    )
+    reminders.add_argument("--dry-run", action="store_true", help="print instead of sending; records nothing")
+
     commands.add_parser("demo", help="fill the database with a sample and show what Slack would show")
     return parser
 
@@ -95,6 +113,10 @@ def run(argv: list[str] | None = None) -> int:
             from bot.cli.digest_command import run_digest
 
             return run_digest(settings, channel=args.channel, day=args.day, dry_run=args.dry_run)
+        case "reminders":
+            from bot.cli.reminders_command import run_reminders
+
+            return run_reminders(settings, now=args.now, dry_run=args.dry_run)
         case "demo":
             from bot.cli.demo import run_demo
 

@@ -9,7 +9,8 @@ come through here, so both obey the same once-per-channel-per-local-day claim:
    after each message so a retry resumes the thread instead of posting again;
 4. mark it posted (or empty: nothing posted), or failed with the error, to be tried again
    on a later run the same local day. A channel the bot can no longer post in pauses its
-   subscription and the person who subscribed is told by DM.
+   subscription and the person who subscribed is told by DM; a token Slack refuses pauses the
+   whole workspace (bot.slack.installations) until the app is installed there again.
 
 Slack faults: the WebClient (bot.slack.web_client) already waits out 429s (Retry-After) and
 retries 5xx and lost connections with back-off; what still fails lands in step 4.
@@ -30,8 +31,7 @@ from blocks.digest import digest_messages, paused_notice
 from blocks.format import plural
 from blocks.message import Message
 from bot.services import Services
-from bot.settings import Settings
-from bot.slack.web_client import make_web_client
+from bot.slack.installations import TOKEN_REFUSED_ERRORS, token_refused, web_client_for
 from store.db import session_scope
 from store.digest_claims import (
     DONE,
@@ -49,6 +49,7 @@ from store.digest_content import subscription_digest
 from store.digest_subscriptions import pause_subscription, subscription_due_day, subscriptions
 from store.models import DigestSubscription, Workspace
 from store.types import utcnow
+from store.workspaces import is_paused
 
 logger = logging.getLogger(__name__)
 
@@ -100,46 +101,6 @@ class Outcome:
                 return f"{where}: failed earlier, retried after {self.detail}"
             case _:
                 return f"{where}: {self.result.value}" + (f" ({self.detail})" if self.detail else "")
-
-
-# --- tokens ------------------------------------------------------------------------------------
-
-
-def bot_token(settings: Settings, engine: Engine, workspace: Workspace) -> str | None:
-    """The bot token to post in `workspace`: SLACK_BOT_TOKEN, or its OAuth installation's.
-
-    The one place a job looks a token up. OAuth installs may rotate their tokens; a token
-    close to expiry is refreshed and saved, as Bolt does for requests.
-    """
-    if not settings.oauth_enabled:
-        return settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    # Imported here: only OAuth mode needs the installation store.
-    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-    from slack_sdk.oauth.token_rotation import TokenRotator
-
-    assert settings.slack_client_id and settings.slack_client_secret
-    store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
-    bot = store.find_bot(enterprise_id=workspace.enterprise_id, team_id=workspace.team_id)
-    if bot is None and workspace.enterprise_id:  # an org-wide install serves every team of the org
-        bot = store.find_bot(enterprise_id=workspace.enterprise_id, team_id=None, is_enterprise_install=True)
-    if bot is None:
-        return None
-    if bot.bot_refresh_token:
-        rotator = TokenRotator(
-            client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret.get_secret_value(),
-            client=make_web_client(settings, token=None),
-        )
-        rotated = rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=10)
-        if rotated is not None:
-            store.save_bot(rotated)
-            bot = rotated
-    return bot.bot_token
-
-
-def web_client_for(settings: Settings, engine: Engine, workspace: Workspace) -> WebClient | None:
-    token = bot_token(settings, engine, workspace)
-    return None if token is None else make_web_client(settings, token=token)
 
 
 # --- one digest ----------------------------------------------------------------------------------
@@ -249,6 +210,9 @@ def run_subscription(
             thread_ts, held = _post(client, engine, claim, messages)
         except (SlackApiError, SlackClientError, OSError) as exc:
             error = _slack_error(exc)
+            if error in TOKEN_REFUSED_ERRORS:  # the workspace pauses (logged once), not retried
+                token_refused(engine, workspace, error)
+                return fail(error, Result.PAUSED, rows=rows)
             if error in PAUSE_ERRORS:
                 logger.warning("digest %s %s: %s; subscription paused", channel, day, error)
                 with session_scope(engine) as session:
@@ -277,6 +241,8 @@ def run_subscription(
 def _worth_claiming(subscription: DigestSubscription, day: date, now: datetime, *, engine: Engine) -> bool:
     """A read-only look first, so a tick writes nothing for digests that are done or waiting."""
     with session_scope(engine) as session:
+        if is_paused(subscription.workspace_id, session=session):  # paused since the due query
+            return False
         run = get_run(subscription.workspace_id, subscription.channel_id, day, session=session)
     if run is None:
         return True

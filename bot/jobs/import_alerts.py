@@ -17,15 +17,16 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 
 from blocks.what_changed import what_changed_message
-from bot.jobs.digest_runner import web_client_for
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack.installations import TOKEN_REFUSED_ERRORS, token_refused, web_client_for
 from store.db import session_scope
 from store.digest_claims import RunStatus
 from store.digest_subscriptions import subscriptions
 from store.import_alert_claims import alert_done, claim_alert, finish_alert, get_alert
 from store.import_runs import announcement, get_import, imports_to_announce, mark_announced
 from store.types import utcnow
+from store.workspaces import is_paused
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,9 @@ def announce_import(
         if found is None:
             return []
         run, workspace = found
-        if run.alerts_done_at is not None:
+        # A paused workspace (uninstalled, token refused) is left alone; it is told once resumed,
+        # if that is within ANNOUNCE_WITHIN.
+        if run.alerts_done_at is not None or is_paused(run.workspace_id, session=session):
             return []
         view = announcement(run, workspace, session=session, today=now.date())
         channels = [
@@ -92,6 +95,12 @@ def announce_import(
             )
         except (SlackApiError, SlackClientError, OSError) as exc:
             error = _error(exc)
+            if error in TOKEN_REFUSED_ERRORS:  # the workspace pauses; its claims wait for it
+                with session_scope(engine) as session:
+                    finish_alert(claim, RunStatus.FAILED, session=session, error=error)
+                token_refused(engine, workspace, error)
+                outcomes.append(AlertOutcome(import_id, channel, False, error))
+                break
             logger.error(
                 "what changed %s in %s failed (attempt %d): %s", import_id, channel, claim.attempts, error
             )

@@ -1,11 +1,12 @@
-"""The digest ticker inside `renewals-bot serve`.
+"""The ticker inside `renewals-bot serve`: digests and owner reminders.
 
 APScheduler (3.x) only ticks: once a minute, on the minute, and once at start-up (to
-catch up on a digest missed while the app was down). Each tick asks the database which
-digests are due and not yet done (bot.jobs.digest_runner.run_due), and which imports' "What
-changed" has not reached every digest channel yet (bot.jobs.import_alerts.run_pending). Nothing about a digest
-lives in the scheduler, so restarts, several copies of the app and `renewals-bot digest`
-all agree through the database's once-per-day claim.
+catch up on a digest or reminder missed while the app was down). Each tick asks the database
+which digests (bot.jobs.digest_runner.run_due) and reminders (bot.jobs.reminders.run_due) are
+due and not yet done. Nothing about either lives in the scheduler, so restarts, several copies
+of the app, `renewals-bot digest` and `renewals-bot reminders` all agree through the
+database's once-per-day claims. Each tick also posts the "What changed" of imports whose
+digest channels were not all told yet (bot.jobs.import_alerts.run_pending).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.jobs import reminders
 from bot.jobs.digest_runner import run_due
 from bot.jobs.import_alerts import run_pending
 from bot.services import Services
@@ -25,6 +27,10 @@ logger = logging.getLogger(__name__)
 JOB_ID = "digest-ticker"
 
 
+# Reminder outcomes worth a log line (not the people who are done or have nothing due, each minute).
+_REMINDER_NEWS = frozenset({reminders.Result.SENT, reminders.Result.FAILED, reminders.Result.UNREACHABLE})
+
+
 def tick(services: Services) -> None:
     """One tick: post what is due. Never raises (a failed tick must not stop the next one)."""
     try:
@@ -32,6 +38,12 @@ def tick(services: Services) -> None:
             logger.info("%s", outcome.describe())
     except Exception:
         logger.exception("digest tick failed; trying again next minute")
+    try:
+        for reminder in reminders.run_due(services):
+            if reminder.result in _REMINDER_NEWS:
+                logger.info("%s", reminder.describe())
+    except Exception:
+        logger.exception("reminder tick failed; trying again next minute")
     try:
         # "What changed" of imports whose channels were not all told (the CLI had no bot token).
         run_pending(services)
@@ -56,7 +68,7 @@ def start_scheduler(services: Services) -> BackgroundScheduler:
         CronTrigger(second=0, timezone=UTC),
         args=[services],
         id=JOB_ID,
-        name="post due digests",
+        name="post due digests and reminders",
         next_run_time=datetime.now(UTC),  # catch up at start, then every minute on the minute
     )
     scheduler.start()

@@ -17,6 +17,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy import Engine
 
@@ -25,6 +26,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack.acks import ack_in_modal, ack_without_answer
 from bot.slack.context import workspace_middleware
+from bot.slack.installations import installation_store, installed
 from bot.slack.replies import from_home, tell_on_home
 from bot.slack.web_client import make_web_client
 
@@ -37,14 +39,18 @@ HANDLER_MODULES: tuple[str, ...] = (
     "handlers.columns",
     "handlers.digest",
     "handlers.imports",
+    "handlers.reminders",
     "handlers.renewals",
+    "handlers.export",
     "handlers.client_detail",
     "handlers.reassign_contact",
     "handlers.contact_typeahead",
     "handlers.change_owner",
+    "handlers.follow_up",
     "handlers.association",
     "handlers.owners",
     "handlers.home",
+    "handlers.installation",
 )
 
 # The bot scopes the app asks for on install (keep in step with manifest.yml).
@@ -54,6 +60,7 @@ BOT_SCOPES: tuple[str, ...] = (
     "users:read",
     "users:read.email",
     "im:write",
+    "files:write",
     "channels:read",
     "groups:read",
 )
@@ -72,19 +79,27 @@ SOMETHING_WENT_WRONG = (
 def _oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
     # Imported here: slack_sdk's SQLAlchemy stores pull in sqlalchemy.ext.asyncio (and greenlet),
     # which single-workspace mode has no use for.
-    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
     from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
+    def on_installed(args: SuccessArgs) -> BoltResponse:
+        # Saved by now: a reinstall resumes the workspace's jobs, then Bolt's own success page.
+        installed(engine, args.installation)
+        return args.default.success(args)
+
+    def on_failure(args: FailureArgs) -> BoltResponse:
+        return args.default.failure(args)
+
     assert settings.slack_client_id and settings.slack_client_secret
-    # The stores' tables are created by the Alembic migration 0002, never create_tables().
+    # The state store's table is created by the Alembic migration 0002, never create_tables().
     return OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
         scopes=list(BOT_SCOPES),
-        installation_store=SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine),
+        installation_store=installation_store(settings, engine),
         state_store=SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine),
         install_path="/slack/install",
         redirect_uri_path="/slack/oauth_redirect",
+        callback_options=CallbackOptions(success=on_installed, failure=on_failure),
     )
 
 

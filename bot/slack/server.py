@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from bot.errors import UserError
 from bot.services import Services, build_services
 from bot.settings import Settings
+from bot.slack.installations import token_works
 from bot.slack.request_shape import check_request
 from bot.slack.signature import is_signed_by_slack
 from bot.slack.web_client import make_web_client
@@ -137,13 +138,16 @@ def _scheduler(services: Services, enabled: bool) -> Iterator[None]:
         sched.shutdown()
 
 
-def check_bot_token(settings: Settings) -> None:
-    """Ask Slack whether the bot token works, so a bad one stops `serve` with one clear line."""
+def check_bot_token(settings: Settings) -> str | None:
+    """Ask Slack whether the bot token works, so a bad one stops `serve` with one clear line.
+
+    Returns the token's team (None in OAuth mode, where each installation brings its own token).
+    """
     if settings.oauth_enabled or settings.slack_bot_token is None:
-        return  # OAuth: each installation brings its own token
+        return None
     client = make_web_client(settings, quiet=True)
     try:
-        client.auth_test()
+        return str(client.auth_test()["team_id"])
     except SlackApiError as exc:
         raise UserError(f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')})") from None
     except OSError as exc:
@@ -214,7 +218,9 @@ def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -
         check_address(host, port)
     engine = make_engine(settings.database_url)
     migrate(engine)
-    check_bot_token(settings)
+    team_id = check_bot_token(settings)
+    if team_id is not None:  # a working SLACK_BOT_TOKEN resumes its workspace if a job paused it
+        token_works(engine, team_id)
     services = build_services(settings, engine)
     app = _build(services)
     stop = threading.Event()

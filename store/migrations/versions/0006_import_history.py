@@ -15,7 +15,7 @@ Downgrading drops them; a change an import had removed is then shown again (the 
 has no way to hide it), and the import history is lost.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0008
 """
 
 from collections.abc import Sequence
@@ -27,7 +27,7 @@ from alembic import op
 import store.types
 
 revision: str = "0006"
-down_revision: str | None = "0005"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
