@@ -7,8 +7,7 @@ and a client with 300 contacts or 40 contract changes still makes a valid messag
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from blocks import commands
 from blocks import format as fmt
 from blocks.client_actions import add_end_reason_button, client_action_buttons, follow_up_buttons, item_name
 from blocks.ids import ActionId, BlockId
+from blocks.imports import import_name
 from blocks.limits import (
     ACCESSIBILITY_LABEL_CHARS,
     FIELD_CHARS,
@@ -35,11 +35,11 @@ from blocks.limits import (
     SECTION_CHARS,
 )
 from blocks.message import Message, context, notice, section
-from blocks.text import escape, mrkdwn, slack_date, truncate
+from blocks.text import escape, mrkdwn, slack_date, truncate, who
 from blocks.values import ClientRef, encode
 from store.clients import ClientDetail
 from store.follow_up import HANDLED, NOT_HANDLED, SNOOZE, UNSNOOZE, FollowUpState
-from store.models import AuditEvent, Client, Contact
+from store.models import AuditEvent, Client, Contact, ImportRun
 from store.rules import Owner, OwnerKind
 from store.upcoming import RenewalRow
 
@@ -51,17 +51,6 @@ HISTORY_LINE_CHARS = 400
 
 NO_REASON = "no reason recorded"
 STALE_TEXT = "This message is out of date. Run `/renewal` again."
-
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
-
-
-def who(actor: str | None) -> str:
-    """A Slack user as a mention; anything else (`cli:import`) as escaped text."""
-    if not actor:
-        return "someone"
-    if _USER_ID.match(actor):
-        return f"<@{actor}>"
-    return escape(actor)
 
 
 def owner_text(owner: Owner) -> str:
@@ -266,9 +255,16 @@ def _follow_up_history(action: str, after: dict[str, Any]) -> str:
     return f"marked {change} not handled"
 
 
-def history_line(event: AuditEvent) -> str:
-    """'• <date> <@U1> changed the communication owner: HubSpot → <@U2>'."""
+def history_line(event: AuditEvent, imports: Mapping[int, ImportRun] | None = None) -> str:
+    """'• <date> <@U1> changed the communication owner: HubSpot → <@U2>'; an import's change as
+    '• <date> import of *export.csv* by command line: Renewal 2027-03-01: in the export → no longer
+    in the export'."""
     before, after = event.before or {}, event.after or {}
+    run = (imports or {}).get(event.import_id) if event.import_id is not None else None
+    if run is not None:
+        change = _generic_change(event.before, event.after)
+        line = f"• {slack_date(event.at)} {import_name(run)}" + (f": {change}" if change else "")
+        return truncate(line, HISTORY_LINE_CHARS)
     match event.action:
         case "reassign_contact":
             what = (
@@ -303,10 +299,10 @@ def history_line(event: AuditEvent) -> str:
     return truncate(line, HISTORY_LINE_CHARS)
 
 
-def _history_block(events: Sequence[AuditEvent]) -> SectionBlock:
+def _history_block(events: Sequence[AuditEvent], imports: Mapping[int, ImportRun]) -> SectionBlock:
     if not events:
         return section("*Recent changes*\nNo changes made through the app yet.")
-    lines = [history_line(e) for e in events]
+    lines = [history_line(e, imports) for e in events]
     return section("*Recent changes*\n" + _lines_within(lines, SECTION_CHARS - 20, "…and {n} more"))
 
 
@@ -371,7 +367,7 @@ def client_detail_message(detail: ClientDetail, *, team_id: str) -> Message:
     else:
         blocks.append(section("*Upcoming contract changes*\nNone."))
     blocks.append(DividerBlock())
-    blocks.append(_history_block(detail.history))
+    blocks.append(_history_block(detail.history, detail.imports))
     blocks.append(
         client_action_buttons(
             client.id,

@@ -14,4 +14,5 @@ OWNER_SET = escape("`/renewal-owner <client> <@user|me|hubspot>`")
 OWNER_TAKE = escape("`/renewal-owner <client> me`")
 OWNER_DEFAULT = escape("`/renewal-owner default <partner|hubspot>`")
 DIGEST_ON = "`/renewals digest on [HH:MM] [days:N] [weekends] [all-clear]`"
+IMPORTS = "`/renewals imports`"
 REMINDERS = "`/renewals reminders on|off|status`"

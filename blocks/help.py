@@ -6,6 +6,7 @@ from blocks import commands
 from blocks.message import Message, notice
 from store.digest_subscriptions import MAX_DIGEST_DAYS
 from store.filters import OWNER_WORDS, STATUS_VALUES, TYPE_VALUES
+from store.import_runs import RECENT_IMPORTS
 from store.rules import DEFAULT_DIGEST_DAYS, UPCOMING_WINDOW_DAYS
 from store.schedule import DEFAULT_LOCAL_TIME
 
@@ -38,6 +39,9 @@ def help_message() -> Message:
         "of, while the contract change still needs action, on working days between 09:00 and 17:00 in "
         "your Slack time zone (one due on a weekend comes on the Friday before). `status` shows yours; "
         "admins also see the owners who could not be messaged.",
+        f"*{commands.IMPORTS}*: the last {RECENT_IMPORTS} imports of the partner dashboard's export: "
+        "when, who, which file, and what each created, updated, left unchanged, found invalid, removed "
+        "or skipped.",
         f"*{commands.RENEWAL}*: one client's detail.",
         f"*`/renewal-owner`*: the renewals you own; {commands.OWNER_SET} sets a client's communication "
         f"owner; {commands.OWNER_DEFAULT} the workspace default (admins only).",

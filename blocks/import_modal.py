@@ -49,6 +49,7 @@ def import_counts(result: ImportResult) -> list[tuple[str, int]]:
         ("updated", result.updated),
         ("unchanged", result.unchanged),
         ("invalid", result.invalid),
+        ("removed", result.removed),
     ]
 
 

@@ -22,11 +22,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from blocks.client import owner_text, who
+from blocks.client import owner_text
 from blocks.ids import ActionId, BlockId, ViewId
 from blocks.limits import MAX_SELECT_OPTIONS, OPTION_TEXT_CHARS
 from blocks.message import section
-from blocks.text import mrkdwn, slack_date, truncate
+from blocks.text import mrkdwn, slack_date, truncate, who
 from blocks.views import modal
 from store.clients import MAX_END_REASON_CHARS
 from store.models import Client, Contact

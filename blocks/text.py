@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, tzinfo
 
 ELLIPSIS = "…"
@@ -51,3 +52,15 @@ def slack_day(day: date, zone: tzinfo) -> str:
     return slack_date(
         datetime.combine(day, time(12, 0), tzinfo=zone), fallback=day.isoformat(), day_only=True
     )
+
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+
+
+def who(actor: str | None) -> str:
+    """A Slack user as a mention; anything else (`cli:import`) as escaped text."""
+    if not actor:
+        return "someone"
+    if _USER_ID.match(actor):
+        return f"<@{actor}>"
+    return escape(actor)

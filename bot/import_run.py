@@ -1,10 +1,15 @@
 """An import from start to end, the same for `renewals-bot import` and the Slack import modal.
 
 - `import_rows`: the one call to the importer (both surfaces go through it, for the preview
-  and for the write), so the parser's rows meet the same upsert and transaction rules;
+  and for the write), so the parser's rows meet the same upsert and transaction rules, and every
+  import that writes is recorded in the history (store.import_runs.record_import);
 - `preview_import`: a dry run in a transaction that is always rolled back, and the workspace's
   data version it was made against;
-- `import_if_unchanged`: the write, only while the data version is still the previewed one;
+- `write_import`: the command line's write, one transaction;
+- `import_if_unchanged`: the Slack modal's write, only while the data version is still the
+  previewed one;
+- `announce`: after a write has committed, "What changed" to the workspace's digest channels
+  when a bot token is at hand (otherwise the running app's ticker posts it within a minute);
 - `link_partner_members`: after the write, partner members named by email linked to Slack users.
 
 Slack is called only after a transaction has ended, never inside one.
@@ -12,6 +17,7 @@ Slack is called only after a transaction has ended, never inside one.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -20,13 +26,19 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from bot.errors import UserError
+from bot.jobs.import_alerts import announce_import
+from bot.settings import Settings
 from store.bulk_io import ImportProgress
 from store.csv_format import ParsedFile
 from store.data_version import data_version
 from store.db import session_scope
-from store.importer import ImportResult, import_parsed
+from store.import_runs import ImportVia, record_import
+from store.importer import ImportResult
 from store.members import link_member, unlinked_members
 from store.workspaces import ensure_workspace, get_workspace, lock_workspace
+
+logger = logging.getLogger(__name__)
 
 
 def import_rows(
@@ -36,21 +48,24 @@ def import_rows(
     session: Session,
     actor: str,
     source: str,
+    via: ImportVia,
     skip_invalid: bool,
     progress: ImportProgress | None = None,
 ) -> ImportResult:
-    """Import parsed rows into `team_id`'s workspace in the caller's transaction (never commits).
+    """Import parsed rows into `team_id`'s workspace in the caller's transaction (never commits),
+    recorded in the import history (`result.import_id`; None when refused for invalid rows).
 
     The workspace row is locked first, so imports of one workspace (CLI or Slack, preview or
     write) run one after the other on PostgreSQL and each sees what the one before wrote.
     """
     lock_workspace(team_id, session=session)
-    return import_parsed(
+    return record_import(
         parsed,
         team_id,
         session=session,
         actor=actor,
-        source=source,
+        file_name=source,
+        via=via,
         skip_invalid=skip_invalid,
         progress=progress,
     )
@@ -76,14 +91,66 @@ def preview_import(engine: Engine, parsed: ParsedFile, team_id: str, *, actor: s
             assert workspace.id is not None
             version = data_version(workspace.id, session=session)
             result = import_rows(
-                parsed, team_id, session=session, actor=actor, source=source, skip_invalid=True
+                parsed,
+                team_id,
+                session=session,
+                actor=actor,
+                source=source,
+                via=ImportVia.SLACK,
+                skip_invalid=True,
             )
         finally:
             session.rollback()
+    result.import_id = None  # rolled back: no such import
     return Preview(result=result, data_version=version)
 
 
+def write_import(
+    settings: Settings,
+    engine: Engine,
+    parsed: ParsedFile,
+    team_id: str,
+    *,
+    actor: str,
+    source: str,
+    via: ImportVia,
+    skip_invalid: bool,
+    progress: ImportProgress | None = None,
+) -> ImportResult:
+    """Import in one transaction, then announce what changed. A database that refuses is a
+    `UserError` (one line): nothing was written."""
+    try:
+        with session_scope(engine) as session:
+            result = import_rows(
+                parsed,
+                team_id,
+                session=session,
+                actor=actor,
+                source=source,
+                via=via,
+                skip_invalid=skip_invalid,
+                progress=progress,
+            )
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise UserError(f"the database refused the import, nothing was written: {reason}") from None
+    announce(settings, engine, result)
+    return result
+
+
+def announce(settings: Settings, engine: Engine, result: ImportResult) -> None:
+    """After the import committed: "What changed" to the digest channels, when it matters. The
+    import is saved whatever happens here; what is not posted now the running app's ticker posts."""
+    if result.import_id is None or not result.what_changed.matters:
+        return
+    try:
+        announce_import(settings, engine, result.import_id)
+    except Exception:
+        logger.exception("what changed of import %s: not posted now, left to the app", result.import_id)
+
+
 def import_if_unchanged(
+    settings: Settings,
     engine: Engine,
     parsed: ParsedFile,
     team_id: str,
@@ -101,9 +168,17 @@ def import_if_unchanged(
         assert workspace.id is not None
         if data_version(workspace.id, session=session) != expected_version:
             return None
-        return import_rows(
-            parsed, team_id, session=session, actor=actor, source=source, skip_invalid=skip_invalid
+        result = import_rows(
+            parsed,
+            team_id,
+            session=session,
+            actor=actor,
+            source=source,
+            via=ImportVia.SLACK,
+            skip_invalid=skip_invalid,
         )
+    announce(settings, engine, result)
+    return result
 
 
 @dataclass

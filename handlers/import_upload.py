@@ -215,6 +215,7 @@ def preview_submitted(
         result = None
         if upload.sha256 == ref.sha256:
             result = import_if_unchanged(
+                services.settings,
                 services.engine,
                 upload.parsed,
                 team_id,

@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 
 from store.audit import client_history, record_change
 from store.follow_up import FollowUpState, follow_up_states
-from store.models import AuditEvent, Client, Contact, PartnerMember, Workspace
+from store.import_runs import imports_by_id
+from store.models import AuditEvent, Client, Contact, ImportRun, PartnerMember, Workspace
 from store.rules import Owner, OwnerKind, effective_owner, fold
 from store.search import client_scope, rank_clients
 from store.types import utcnow
@@ -371,6 +372,7 @@ class ClientDetail:
     today: date
     # Snoozes and handled marks in force today, by contract change ID.
     follow_ups: dict[int, FollowUpState] = field(default_factory=dict)
+    imports: dict[int, ImportRun] = field(default_factory=dict)  # the imports that made `history`'s changes
 
     @property
     def max_contacts(self) -> int | None:
@@ -407,15 +409,17 @@ def client_detail(
     changes = load_rows(
         workspace, session=session, today=today, start_from=today, client_ids=[client.id], include_ended=True
     )
+    events = client_history(client.id, session=session, workspace_id=workspace.id, limit=history)
     return ClientDetail(
         client=client,
         owner=owner,
         primary_contact=primary,
         contacts=contacts,
         changes=changes,
-        history=client_history(client.id, session=session, workspace_id=workspace.id, limit=history),
+        history=events,
         today=today,
         follow_ups=follow_up_states(
             workspace, [row.change_id for row in changes], session=session, today=today
         ),
+        imports=imports_by_id((e.import_id for e in events), session=session, workspace_id=workspace.id),
     )

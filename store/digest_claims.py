@@ -123,15 +123,21 @@ def _insert_claim(
         "parts_posted": 0,
         "claimed_at": now,
     }
+    return insert_if_absent(table, values, constraint="uq_digest_run_day", session=session)
+
+
+def insert_if_absent(table: Any, values: dict[str, Any], *, constraint: str, session: Session) -> bool:
+    """INSERT a claim row unless its unique `constraint` already holds one; True when inserted.
+
+    The unique key decides between racers: exactly one INSERT wins, the others do nothing.
+    """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        statement = (
-            postgresql.insert(table).values(values).on_conflict_do_nothing(constraint="uq_digest_run_day")
-        )
+        statement = postgresql.insert(table).values(values).on_conflict_do_nothing(constraint=constraint)
     elif dialect == "sqlite":
         statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
     else:  # pragma: no cover - the app supports SQLite and PostgreSQL
-        raise NotImplementedError(f"digest claims need SQLite or PostgreSQL, not {dialect}")
+        raise NotImplementedError(f"claims need SQLite or PostgreSQL, not {dialect}")
     # RETURNING, not rowcount: psycopg reports -1 rows for INSERT ... ON CONFLICT.
     return session.execute(statement.returning(table.c.id)).scalar_one_or_none() is not None
 

@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from store.audit import record_change
+from store.listed import still_listed
 from store.models import Client, ContractChange, FollowUp, Workspace
 from store.rules import OwnerKind
 from store.types import utcnow
@@ -112,6 +113,7 @@ def left_out(
         .join(client, col(client.id) == col(ContractChange.client_id))
         .where(
             ContractChange.workspace_id == workspace.id,
+            still_listed(),
             FollowUp.workspace_id == workspace.id,
             col(client.association_ended_at).is_(None),
             *conditions,

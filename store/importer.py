@@ -15,15 +15,24 @@ Rules (contract.md "Import format"):
   Contacts are added or renamed, never removed.
 - A communication owner given as an email is a partner member (created on first sight).
 - By default an import is all or nothing: with any invalid row nothing is written.
+- For each client the file lists, the file is its whole list: a stored contract change of that
+  client the file no longer holds is marked removed (`removed_at`, the import's ID): it leaves
+  the view and the digests and stays in history as "no longer in the export". Clients the file
+  does not mention are left alone. A removed change that a later file holds again comes back,
+  counted as created (it is new again to whoever reads the view). When invalid rows were
+  skipped nothing is removed: a skipped row may be the very change, and its client cannot be
+  told from a row that could not be read.
+- The changes that matter are noted for "What changed" (store.what_changed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import select
@@ -32,8 +41,18 @@ from sqlmodel import Session, col
 from store.bulk_io import ImportProgress, insert_rows, refresh_statistics, streamed, update_rows
 from store.csv_format import Col, ImportRow, ParsedFile, Person, RowProblem, RowWarning
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember
-from store.rules import ContractType, OwnerKind, fold
+from store.rules import (
+    DEFAULT_CURRENCY,
+    ContractType,
+    Money,
+    OwnerKind,
+    Status,
+    fold,
+    mrr_at_stake,
+    renewal_deadline,
+)
 from store.types import utcnow
+from store.what_changed import DUE_SOON_DAYS, ChangeKind, Noted, WhatChanged, summarize_noted
 from store.workspaces import ensure_workspace
 
 IMPORT_ACTION = "import"  # the audit action of the import itself and of each client it changed
@@ -66,18 +85,27 @@ class ImportResult:
     contacts_added: int = 0
     members_added: int = 0
     members_named: int = 0
+    removed: int = 0  # stored contract changes of listed clients that the file no longer holds
     rejected: bool = False  # invalid rows and no --skip-invalid: nothing was written
     member_emails: list[str] = field(default_factory=list)  # partner members the file names
+    what_changed: WhatChanged = field(default_factory=WhatChanged)
+    import_id: int | None = None  # its row in the import history (store.import_runs), once recorded
 
     @property
     def invalid(self) -> int:
         return len(self.problems)
 
     @property
+    def skipped(self) -> int:
+        """Invalid rows left out of a written import (--skip-invalid)."""
+        return 0 if self.rejected else self.invalid
+
+    @property
     def written(self) -> bool:
         return not self.rejected and bool(
             self.created
             or self.updated
+            or self.removed
             or self.clients_created
             or self.clients_updated
             or self.contacts_added
@@ -93,6 +121,7 @@ class ImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "invalid": self.invalid,
+            "removed": self.removed,
             "warnings": len(self.warnings),
             "clients_created": self.clients_created,
             "clients_updated": self.clients_updated,
@@ -219,7 +248,7 @@ def _load_contacts(
     return contacts
 
 
-_STORED_CHANGE = ("id", *_CHANGE_FIELDS)
+_STORED_CHANGE = ("id", *_CHANGE_FIELDS, "removed_at")
 
 
 def _load_changes(
@@ -232,6 +261,7 @@ def _load_changes(
         col(ContractChange.renewal_start_date),
         col(ContractChange.id),
         *(getattr(ContractChange, f) for f in _CHANGE_FIELDS),
+        col(ContractChange.removed_at),
     ).where(ContractChange.workspace_id == workspace_id)
     if len(client_ids) <= SMALL_FILE_CLIENTS:
         query = query.where(col(ContractChange.client_id).in_(client_ids))
@@ -288,11 +318,13 @@ def import_parsed(
     source: str,
     skip_invalid: bool = False,
     progress: ImportProgress | None = None,
+    import_id: int | None = None,
 ) -> ImportResult:
     """Import validated rows into the workspace of `team_id`. Does not commit.
 
     With invalid rows and no `skip_invalid`, nothing at all is written (not even the
-    workspace) and the result says `rejected`.
+    workspace) and the result says `rejected`. `import_id` (store.import_runs) is stamped on
+    the history it writes and on the changes it removes.
     """
     progress = progress or _NoProgress()
     result = ImportResult(
@@ -417,9 +449,14 @@ def import_parsed(
     changes = _load_changes(session, ws, ids)
     fresh_changes: list[tuple[ImportRow, int, tuple[Any, ...]]] = []  # values in _CHANGE_FIELDS order
     change_updates: list[dict[str, Any]] = []
+    revived: list[tuple[_Key, dict[str, Any]]] = []  # removed by an earlier import, in the export again
+    listed: set[_Key] = set()
+    noted: list[Noted] = []  # what matters, for "What changed"
     for row in parsed.rows:
         client_id = client_ids[row.hub_id]
-        stored_change = changes.get((client_id, row.contract_type, row.renewal_start_date))
+        key = (client_id, row.contract_type, row.renewal_start_date)
+        listed.add(key)
+        stored_change = changes.get(key)
         old_change = None
         if stored_change is not None:
             old_change = dict(zip(_STORED_CHANGE, stored_change, strict=True))
@@ -429,18 +466,47 @@ def import_parsed(
             if row.hub_id in stored:
                 audits.setdefault(client_id, _Audit()).note(_change_label(row), None, "added")
             continue
+        if old_change["removed_at"] is not None:
+            revived.append((key, {"id": old_change["id"], **values, **_NOT_REMOVED, "updated_at": now}))
+            audits.setdefault(client_id, _Audit()).note(
+                _change_label(row), REMOVED_NOTE, "back in the export"
+            )
+            continue
         changed = [f for f in _CHANGE_FIELDS if values[f] != old_change[f]]
         if not changed:
             result.unchanged += 1
             continue
         change_updates.append({"id": old_change["id"], **values, "updated_at": now})
+        if "status" in changed and values["status"] is Status.CANCELLATION_REQUESTED:
+            noted.append(
+                Noted(ChangeKind.CANCELLATION, row.renewal_deadline, old_change["id"], _at_stake(key, values))
+            )
         audit = audits.setdefault(client_id, _Audit())
         for name in changed:
             audit.note(f"{_change_label(row)} {name.replace('_', ' ')}", old_change[name], values[name])
+    # The file is each listed client's whole list; with skipped rows it may not be (docstring).
+    gone: list[tuple[_Key, int]] = []
+    if not parsed.problems:
+        listed_clients = set(ids)
+        gone = [
+            (key, stored_change[0])
+            for key, stored_change in changes.items()
+            if key[0] in listed_clients and key not in listed and stored_change[-1] is None
+        ]
+        gone.sort(key=lambda item: (item[0][0], item[0][1].value, item[0][2]))
     del changes
-    result.created, result.updated = len(fresh_changes), len(change_updates)
-    if fresh_changes or change_updates:
-        progress.phase("Saving contract changes", len(fresh_changes) + len(change_updates))
+    removals = [
+        {"id": change_id, "removed_at": now, "removed_by_import_id": import_id, "updated_at": now}
+        for _key, change_id in gone
+    ]
+    for (client_id, contract_type, start), _change_id in gone:
+        label = f"{contract_type.label} {start.isoformat()}"
+        audits.setdefault(client_id, _Audit()).note(label, "in the export", REMOVED_NOTE)
+    result.created = len(fresh_changes) + len(revived)
+    result.updated, result.removed = len(change_updates), len(removals)
+    if fresh_changes or change_updates or revived or removals:
+        total = len(fresh_changes) + len(change_updates) + len(revived) + len(removals)
+        progress.phase("Saving contract changes", total)
         insert_rows(
             session,
             ContractChange,
@@ -459,6 +525,16 @@ def import_parsed(
             progress,
         )
         update_rows(session, ContractChange, change_updates, progress)
+        update_rows(session, ContractChange, [update for _key, update in revived], progress)
+        update_rows(session, ContractChange, removals, progress)
+    # New to the view: the changes created, and those back in the export (with their IDs).
+    added = chain(
+        (((c, row.contract_type, row.renewal_start_date), None, v) for row, c, v in fresh_changes),
+        ((key, update["id"], update) for key, update in revived),
+    )
+    noted += _moved_or_due_soon(added, gone, today=now.date())
+    if noted:
+        result.what_changed = summarize_noted(noted, lambda refs: _change_ids(session, ws, refs))
     result.clients_updated = len(audits)  # only existing clients get an audit entry
 
     # History: one event per existing client the import changed, and one for the import itself.
@@ -472,6 +548,7 @@ def import_parsed(
                 "before": audit.before,
                 "after": audit.after,
                 "at": now,
+                "import_id": import_id,
             }
             for client_id, audit in audits.items()
         ]
@@ -484,6 +561,7 @@ def import_parsed(
                 "before": None,
                 "after": result.counts(),
                 "at": now,
+                "import_id": import_id,
             }
         )
         progress.phase("Recording history", len(events))
@@ -491,6 +569,92 @@ def import_parsed(
         refresh_statistics(session.connection())
     result.warnings.sort(key=lambda w: w.line)
     return result
+
+
+_Key = tuple[int, ContractType, date]  # (client, contract type, renewal start date)
+REMOVED_NOTE = "no longer in the export"
+_NOT_REMOVED = {"removed_at": None, "removed_by_import_id": None}
+
+
+def _at_stake(key: _Key, values: dict[str, Any] | tuple[Any, ...]) -> Money | None:
+    """store.rules.mrr_at_stake of a change's stored values (by name, or in _CHANGE_FIELDS order)."""
+    if isinstance(values, tuple):
+        values = dict(zip(_CHANGE_FIELDS, values, strict=True))
+
+    def money(amount: Decimal | None, currency: str | None) -> Money | None:
+        return None if amount is None else Money(amount, currency or DEFAULT_CURRENCY)
+
+    return mrr_at_stake(
+        key[1],
+        money(values["current_mrr"], values["current_mrr_currency"]),
+        money(values["estimated_new_mrr"], values["estimated_new_mrr_currency"]),
+    )
+
+
+def _moved_or_due_soon(
+    added: Iterable[tuple[_Key, int | None, dict[str, Any] | tuple[Any, ...]]],
+    gone: list[tuple[_Key, int]],
+    *,
+    today: date,
+) -> list[Noted]:
+    """Moved start dates (a client and type lost one start date and gained another here) and new
+    changes due soon; the ref of each is its ID, or its key while the change has none yet.
+
+    Only those are kept (an import of 100,000 new rows holds no second copy of them here)."""
+    old_dates: dict[tuple[int, ContractType], list[date]] = {}
+    for (client_id, contract_type, start), _change_id in gone:
+        old_dates.setdefault((client_id, contract_type), []).append(start)
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    gained: dict[tuple[int, ContractType], list[tuple[_Key, int | None, Any]]] = {}
+    candidates: list[tuple[_Key, int | None, Any, date | None]] = []  # and the old start date
+    for key, change_id, values in added:
+        if (key[0], key[1]) in old_dates:
+            gained.setdefault((key[0], key[1]), []).append((key, change_id, values))
+        elif today <= renewal_deadline(key[2]) <= soon:
+            candidates.append((key, change_id, values, None))
+    for pair, new in gained.items():
+        # Each old start date moved to the nearest new one (closest pairs first); a new date left
+        # over is a new contract change. A client has a few changes of a type: the pairs are few.
+        lost = old_dates[pair]
+        pairs = sorted(
+            ((abs((n[0][2] - old).days), i, j) for i, n in enumerate(new) for j, old in enumerate(lost)),
+        )
+        matched: dict[int, date] = {}
+        used: set[int] = set()
+        for _distance, i, j in pairs:
+            if i not in matched and j not in used:
+                matched[i] = lost[j]
+                used.add(j)
+        candidates += [
+            (key, change_id, values, matched.get(i)) for i, (key, change_id, values) in enumerate(new)
+        ]
+    noted = []
+    for key, change_id, values, old in candidates:
+        deadline = renewal_deadline(key[2])
+        if old is None and not today <= deadline <= soon:
+            continue
+        kind = ChangeKind.DUE_SOON if old is None else ChangeKind.MOVED
+        noted.append(Noted(kind, deadline, change_id or key, _at_stake(key, values), moved_from=old))
+    return noted
+
+
+def _change_ids(session: Session, workspace_id: int, refs: set[Any]) -> dict[Any, int]:
+    """The IDs of `refs` (an ID is its own; a key is looked up). Few: only the changes a message shows."""
+    ids = {ref: ref for ref in refs if isinstance(ref, int)}
+    keys = {ref for ref in refs if not isinstance(ref, int)}
+    if keys:
+        query = select(
+            col(ContractChange.client_id),
+            col(ContractChange.contract_type),
+            col(ContractChange.renewal_start_date),
+            col(ContractChange.id),
+        ).where(
+            ContractChange.workspace_id == workspace_id,
+            col(ContractChange.client_id).in_(sorted({key[0] for key in keys})),
+            col(ContractChange.renewal_start_date).in_(sorted({key[2] for key in keys})),
+        )
+        ids |= {(c, t, d): i for c, t, d, i in session.execute(query) if (c, t, d) in keys}
+    return ids
 
 
 def _change_label(row: ImportRow) -> str:

@@ -178,6 +178,7 @@ class ContractChange(SQLModel, table=True):
             "ix_change_window",
             *("workspace_id", "renewal_deadline", "contract_type", "status", "client_id"),
             *("current_mrr", "current_mrr_currency", "estimated_new_mrr", "estimated_new_mrr_currency"),
+            "removed_at",
         ),
     )
 
@@ -199,6 +200,15 @@ class ContractChange(SQLModel, table=True):
     current_mrr_currency: str | None = Field(default=None, max_length=3)
     estimated_new_mrr: Decimal | None = Field(default=None, sa_type=ExactDecimal(), ge=0)
     estimated_new_mrr_currency: str | None = Field(default=None, max_length=3)
+    # An import that lists the client but no longer holds this change takes it out of the view
+    # and the digests (contract.md "Import format"); the row stays, for history, and comes back
+    # when a later export holds it again.
+    removed_at: datetime | None = _utc_field(nullable=True)
+    # The import_run that removed it. No foreign key, here and on AuditEvent.import_id: SQLite adds
+    # and drops a plain column in place, where a foreign key needs a table rebuild, and rebuilding
+    # a table that others reference deletes their rows (foreign keys are on). Import runs go only
+    # with their workspace, and these rows with it.
+    removed_by_import_id: int | None = None
     created_at: datetime = _utc_field()
     updated_at: datetime = _utc_field()
 
@@ -368,6 +378,58 @@ class ReminderSent(SQLModel, table=True):
     sent_at: datetime = _utc_field()
 
 
+class ImportRun(SQLModel, table=True):
+    """One import of the partner dashboard's export (command line or Slack): who, when, what file,
+    what it did, and what of it the digest channels were told ("What changed")."""
+
+    __tablename__ = "import_run"
+    __table_args__ = (
+        Index("ix_import_run_workspace_at", "workspace_id", "at"),
+        Index("ix_import_run_alerts", "alerts_done_at", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    at: datetime = _utc_field()
+    actor: str = Field(max_length=64)  # a Slack user ID, or the command line's "cli:import:<user>"
+    via: str = Field(max_length=16)  # "command_line" | "slack"
+    file_name: str = Field(max_length=255)
+    rows: int = Field(default=0, ge=0)
+    created: int = Field(default=0, ge=0)
+    updated: int = Field(default=0, ge=0)
+    unchanged: int = Field(default=0, ge=0)
+    invalid: int = Field(default=0, ge=0)
+    removed: int = Field(default=0, ge=0)
+    skipped: int = Field(default=0, ge=0)
+    # The changes that matter, by kind (store.import_runs.WhatChanged as JSON); None: nothing to tell.
+    what_changed: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Set once every digest channel has been told (or there was nothing to tell): the ticker's filter.
+    alerts_done_at: datetime | None = _utc_field(nullable=True)
+
+
+class ImportAlert(SQLModel, table=True):
+    """The claim that makes an import's "What changed" go out once per channel.
+
+    As `DigestRun`: the unique row is inserted before posting; a failed or stale one is taken
+    over by a conditional update.
+    """
+
+    __tablename__ = "import_alert"
+    __table_args__ = (UniqueConstraint("import_run_id", "channel_id", name="uq_import_alert_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    import_run_id: int = Field(foreign_key="import_run.id", ondelete="CASCADE", index=True)
+    channel_id: str = Field(max_length=32)
+    status: str = Field(default="claimed", max_length=16)  # claimed | posted | failed
+    claim_token: str | None = Field(default=None, max_length=64)
+    attempts: int = 1
+    claimed_at: datetime = _utc_field()
+    finished_at: datetime | None = _utc_field(nullable=True)
+    message_ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=500)
+
+
 class AuditEvent(SQLModel, table=True):
     """Who changed what, when, from what to what. Written for every change a person makes."""
 
@@ -382,3 +444,4 @@ class AuditEvent(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     at: datetime = _utc_field()
+    import_id: int | None = None  # the import that made this change; no foreign key: see ContractChange

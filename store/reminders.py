@@ -22,6 +22,7 @@ from sqlmodel import Session, col
 
 from store.audit import record_change
 from store.follow_up import active_follow_up_condition
+from store.listed import still_listed
 from store.models import Client, ContractChange, PartnerMember, ReminderRecipient, ReminderSent, Workspace
 from store.reminder_claims import insert_unless_taken
 from store.reminder_schedule import DAYS_BEFORE, reached_until
@@ -106,6 +107,7 @@ def due_conditions(workspace: Workspace, user_id: str, day: date) -> list[Column
     assert workspace.id is not None
     return [
         col(ContractChange.client_id).in_(_owned_clients(workspace.id, user_id)),
+        still_listed(),
         needs_action_sql(day),
         _reminder_due(day),
         active_follow_up_condition(workspace, day),

@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from store.follow_up import active_follow_up_condition
+from store.listed import still_listed
 from store.models import Client, Contact, ContractChange, PartnerMember, Workspace
 from store.rules import (
     DEFAULT_CURRENCY,
@@ -245,9 +246,15 @@ def _of_clients(workspace_id: int, *conditions: ColumnElement[bool]) -> ColumnEl
     return col(ContractChange.client_id).in_(active)
 
 
+def _live(workspace_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The workspace's contract changes still in the export: every query of the view starts here,
+    so a change an import removed is nowhere in it."""
+    return (ContractChange.workspace_id == workspace_id, still_listed())
+
+
 def _joined(query: Any, workspace_id: int) -> Any:
     return query.join(Client, col(Client.id) == col(ContractChange.client_id)).where(
-        ContractChange.workspace_id == workspace_id, Client.workspace_id == workspace_id
+        *_live(workspace_id), Client.workspace_id == workspace_id
     )
 
 
@@ -261,7 +268,7 @@ def _rows_query(workspace_id: int):  # type: ignore[no-untyped-def]
 
 
 def _changes(query: Any, workspace_id: int) -> Any:
-    return query.select_from(ContractChange).where(ContractChange.workspace_id == workspace_id)
+    return query.select_from(ContractChange).where(*_live(workspace_id))
 
 
 def _to_row(
@@ -313,6 +320,7 @@ def load_rows(
     deadline_from: date | None = None,
     deadline_until: date | None = None,
     client_ids: Iterable[int] | None = None,
+    change_ids: Iterable[int] | None = None,
     include_ended: bool = False,
     where: Iterable[ColumnElement[bool]] = (),
     limit: int | None = None,
@@ -335,6 +343,8 @@ def load_rows(
         conditions.append(col(ContractChange.renewal_deadline) <= deadline_until)
     if client_ids is not None:
         conditions.append(col(ContractChange.client_id).in_(list(client_ids)))
+    if change_ids is not None:
+        conditions.append(col(ContractChange.id).in_(list(change_ids)))
     if not include_ended:
         conditions.append(_of_clients(workspace.id))
     conditions.extend(where)
@@ -405,7 +415,10 @@ def view_conditions(
 ) -> list[ColumnElement[bool]]:
     """The SQL conditions (on contract_change) of the rows `upcoming_view` pages through, every
     page of them (for the CSV export: store.csv_export)."""
-    return _matching(workspace, query, session=session, today=today, viewer=viewer or Viewer())
+    return [
+        *_matching(workspace, query, session=session, today=today, viewer=viewer or Viewer()),
+        still_listed(),
+    ]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from store.importer import ImportResult, import_parsed
 from store.members import link_member, unlinked_members
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember, Workspace
 from store.rules import BillingFrequency, ContractType, OwnerKind, Status
+from store.types import utcnow
 from tests.factories import add_member
 
 HEADER = [
@@ -825,3 +826,49 @@ def test_linking_merges_a_member_already_known_by_slack_user(session: Session, w
     (member,) = session.exec(select(PartnerMember)).all()
     assert (member.id, member.email, member.slack_user_id) == (known.id, "sam@agency.example", "U0SAM")
     assert client_of(session, "1001").owner_member_id == known.id
+
+
+def test_what_changed_pairs_moved_start_dates_in_order_and_counts_every_kind(
+    session: Session, workspace: Workspace
+) -> None:
+    today = utcnow().date()
+
+    def start(days_ahead: int) -> str:
+        return (today + timedelta(days=days_ahead)).isoformat()
+
+    run(
+        csv_text(
+            row(Renewal_start_date=start(100), Current_MRR="$10"),
+            row(Renewal_start_date=start(200), Current_MRR="$20"),
+            row(Hub_ID="2002", Client_name="Beta", Renewal_start_date=start(150), Current_MRR="€5"),
+        ),
+        session,
+    )
+    result = run(
+        csv_text(
+            row(Renewal_start_date=start(110), Current_MRR="$10"),
+            row(Renewal_start_date=start(210), Current_MRR="$20"),
+            row(Renewal_start_date=start(50), Current_MRR="$1"),  # a third date: new, due in 5 days
+            row(
+                Hub_ID="2002",
+                Client_name="Beta",
+                Status="Cancellation requested",
+                Renewal_start_date=start(150),
+                Current_MRR="€5",
+            ),
+        ),
+        session,
+    )
+
+    what = result.what_changed
+    moved = {change.id: change.renewal_start_date for change in changes_of(session, "1001")}
+    assert sorted((moved[i], old) for i, old in what.moved_from.items()) == [
+        (today + timedelta(days=110), today + timedelta(days=100)),
+        (today + timedelta(days=210), today + timedelta(days=200)),
+    ]
+    assert {kind.value: (part.count, part.mrr_at_stake) for kind, part in what.kinds.items()} == {
+        "cancellation": (1, {"EUR": Decimal("5.00")}),
+        "due_soon": (1, {"USD": Decimal("1.00")}),
+        "moved": (2, {"USD": Decimal("30.00")}),
+    }
+    assert (result.created, result.removed, result.updated) == (3, 2, 1)

@@ -87,7 +87,7 @@ def test_a_good_file_exits_0_with_a_summary(folder: Path, capsys: pytest.Capture
     assert cli("import", write(folder, GOOD), "--team", "T0TEAM1") == 0
     out = capsys.readouterr().out
     assert "Imported export.csv into workspace T0TEAM1: 2 rows" in out
-    assert "2 created, 0 updated, 0 unchanged, 0 invalid, 0 warnings" in out
+    assert "2 created, 0 updated, 0 unchanged, 0 invalid, 0 removed, 0 warnings" in out
     assert "unknown columns (ignored): Notes" in out
 
 
@@ -302,9 +302,9 @@ def test_a_row_in_two_currencies_imports_and_again_is_unchanged(
 ) -> None:
     path = write(folder, MIXED)
     assert cli("import", path, "--team", "T0TEAM1") == 0
-    assert "2 created, 0 updated, 0 unchanged, 0 invalid, 0 warnings" in capsys.readouterr().out
+    assert "2 created, 0 updated, 0 unchanged, 0 invalid, 0 removed, 0 warnings" in capsys.readouterr().out
     assert cli("import", path, "--team", "T0TEAM1") == 0
-    assert "0 created, 0 updated, 2 unchanged, 0 invalid, 0 warnings" in capsys.readouterr().out
+    assert "0 created, 0 updated, 2 unchanged, 0 invalid, 0 removed, 0 warnings" in capsys.readouterr().out
 
 
 def test_the_renewals_table_shows_each_amount_in_its_currency_and_totals_per_currency(

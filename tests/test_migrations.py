@@ -186,6 +186,29 @@ def test_a_downgrade_keeps_one_currency_and_drops_an_amount_it_cannot_hold(datab
     assert amounts == [(Decimal("9311.75"), None, "EUR"), (None, Decimal(5), "CAD")]
 
 
+def test_contract_changes_stay_in_the_view_through_the_import_history_upgrade(database_url: str) -> None:
+    engine = make_engine(database_url)
+    _at_revision(engine, "0005")
+    try:
+        with engine.begin() as connection:
+            _add_changes(connection, [{"current_mrr": "10.50", "current_mrr_currency": "EUR"}])
+    finally:
+        migrate(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT renewal_start_date, current_mrr, removed_at, removed_by_import_id "
+                "FROM contract_change"
+            )
+        ).all()
+        imports = connection.execute(text("SELECT COUNT(*) FROM import_run")).scalar_one()
+    engine.dispose()
+    assert [(str(start), _exact(mrr), removed, by) for start, mrr, removed, by in rows] == [
+        ("2027-01-01", Decimal("10.50"), None, None)
+    ]
+    assert imports == 0
+
+
 def test_existing_workspaces_keep_their_data_and_start_unpaused_when_pausing_arrives(
     database_url: str,
 ) -> None:
@@ -220,3 +243,32 @@ def test_a_downgrade_past_pausing_keeps_every_workspace_and_its_rows(database_ur
         migrate(engine)
         engine.dispose()
     assert counts == [1, 1, 1]
+
+
+def test_snoozes_of_contract_changes_survive_the_import_history_upgrade_and_downgrade(
+    database_url: str,
+) -> None:
+    # On SQLite, rebuilding contract_change (batch mode) would delete the follow-ups that reference it.
+    engine = make_engine(database_url)
+    _at_revision(engine, "0008")
+    try:
+        with engine.begin() as connection:
+            _add_changes(connection, [{"current_mrr": "10", "current_mrr_currency": "USD"}])
+            connection.execute(
+                text(
+                    "INSERT INTO follow_up (workspace_id, change_id, snoozed_until, updated_at) "
+                    "SELECT workspace_id, id, '2027-01-05', CURRENT_TIMESTAMP FROM contract_change"
+                )
+            )
+    finally:
+        migrate(engine)
+    with engine.connect() as connection:
+        after_upgrade = connection.execute(text("SELECT count(*) FROM follow_up")).scalar_one()
+    _at_revision(engine, "0008")
+    try:
+        with engine.connect() as connection:
+            after_downgrade = connection.execute(text("SELECT count(*) FROM follow_up")).scalar_one()
+    finally:
+        migrate(engine)
+        engine.dispose()
+    assert (after_upgrade, after_downgrade) == (1, 1)

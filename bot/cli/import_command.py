@@ -13,16 +13,16 @@ from pathlib import Path
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy.exc import DBAPIError
 
 from blocks.format import plural
 from bot.cli.terminal import import_progress
 from bot.errors import UserError
-from bot.import_run import import_rows, link_partner_members
+from bot.import_run import link_partner_members, write_import
 from bot.settings import Settings
 from bot.slack.web_client import make_web_client
 from store.csv_format import CsvFormatError, parse_bytes
-from store.db import make_engine, migrate, session_scope
+from store.db import make_engine, migrate
+from store.import_runs import ImportVia
 from store.importer import ImportResult
 
 TEAM_ID = re.compile(r"T[A-Z0-9]{1,31}")
@@ -94,7 +94,7 @@ def report_lines(result: ImportResult) -> list[str]:
     lines.append(f"{verb} {result.source} into workspace {result.team_id}: {result.rows} rows")
     lines.append(
         f"  {result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
-        f"{result.invalid} invalid, {len(result.warnings)} warnings"
+        f"{result.invalid} invalid, {result.removed} removed, {len(result.warnings)} warnings"
     )
     if not result.rejected:
         lines.append(
@@ -129,19 +129,19 @@ def run_import(settings: Settings, path: Path, *, team: str | None, skip_invalid
         engine = make_engine(settings.database_url)
         try:
             migrate(engine)
-            with session_scope(engine) as session:
-                result = import_rows(
-                    parsed,
-                    team,
-                    session=session,
-                    actor=import_actor(),
-                    source=path.name,
-                    skip_invalid=skip_invalid,
-                    progress=progress,
-                )
-        except DBAPIError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            raise UserError(f"the database refused the import, nothing was written: {reason}") from None
+            # The one import path (bot/import_run.py): written and recorded in the history in one
+            # transaction, then "What changed" posted when there is a bot token.
+            result = write_import(
+                settings,
+                engine,
+                parsed,
+                team,
+                actor=import_actor(),
+                source=path.name,
+                via=ImportVia.COMMAND_LINE,
+                skip_invalid=skip_invalid,
+                progress=progress,
+            )
         finally:
             engine.dispose()
 

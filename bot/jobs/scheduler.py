@@ -5,7 +5,8 @@ catch up on a digest or reminder missed while the app was down). Each tick asks 
 which digests (bot.jobs.digest_runner.run_due) and reminders (bot.jobs.reminders.run_due) are
 due and not yet done. Nothing about either lives in the scheduler, so restarts, several copies
 of the app, `renewals-bot digest` and `renewals-bot reminders` all agree through the
-database's once-per-day claims.
+database's once-per-day claims. Each tick also posts the "What changed" of imports whose
+digest channels were not all told yet (bot.jobs.import_alerts.run_pending).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.jobs import reminders
 from bot.jobs.digest_runner import run_due
+from bot.jobs.import_alerts import run_pending
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,11 @@ def tick(services: Services) -> None:
                 logger.info("%s", reminder.describe())
     except Exception:
         logger.exception("reminder tick failed; trying again next minute")
+    try:
+        # "What changed" of imports whose channels were not all told (the CLI had no bot token).
+        run_pending(services)
+    except Exception:
+        logger.exception("what-changed tick failed; trying again next minute")
 
 
 def start_scheduler(services: Services) -> BackgroundScheduler:

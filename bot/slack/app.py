@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 HANDLER_MODULES: tuple[str, ...] = (
     "handlers.columns",
     "handlers.digest",
+    "handlers.imports",
     "handlers.reminders",
     "handlers.digest_list",
     "handlers.import_upload",
