@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     slack_api_url: str | None = None
     database_url: str = "sqlite:///renewals.db"
     renewals_admins: Annotated[frozenset[str], NoDecode] = Field(default_factory=frozenset)
+    # A job's claim (a digest run) whose holder has been silent this long is taken over: its
+    # heartbeat renews it every third of this, so one missed beat is not a takeover.
+    claim_takeover_seconds: float = Field(default=60.0, gt=0)
+    # How often `serve`'s scheduler asks what is due: once a minute, on the minute, by default.
+    digest_tick_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("renewals_admins", mode="before")
     @classmethod

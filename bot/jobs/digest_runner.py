@@ -4,23 +4,31 @@ The scheduler's ticker (`run_due`) and `renewals-bot digest` (`run_subscription`
 come through here, so both obey the same once-per-channel-per-local-day claim:
 
 1. claim the day's run and commit (store.digest_claims.claim_run): whoever does not get it stops;
+   a claim whose holder's heartbeat has been silent for CLAIM_TAKEOVER_SECONDS is taken over;
 2. build the digest from the database as it is now;
-3. post it: the first message to the channel, the rest in its thread, recording progress
-   after each message so a retry resumes the thread instead of posting again;
+3. post it, with a heartbeat renewing the claim meanwhile (bot.jobs.heartbeat): the first
+   message to the channel, the rest in its thread, each through bot.jobs.posting.post_once
+   (tagged with message metadata; after a lost answer, or when resuming or taking over, what
+   is already in the channel is adopted, not posted again), recording progress after each
+   message so a retry resumes the thread instead of posting again;
 4. mark it posted (or empty: nothing posted), or failed with the error, to be tried again
    on a later run the same local day. A channel the bot can no longer post in pauses its
    subscription and the person who subscribed is told by DM; a token Slack refuses pauses the
    whole workspace (bot.slack.installations) until the app is installed there again.
 
-Slack faults: the WebClient (bot.slack.web_client) already waits out 429s (Retry-After) and
-retries 5xx and lost connections with back-off; what still fails lands in step 4.
+Slack faults: the WebClient (bot.slack.web_client) waits out 429s (Retry-After); a 5xx or a
+lost connection is retried by post_once after looking in the channel; what still fails lands
+in step 4.
 """
 
 from __future__ import annotations
 
+import http.client
 import logging
+import os
+import socket
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from slack_sdk import WebClient
@@ -30,18 +38,22 @@ from sqlalchemy import Engine
 from blocks.digest import digest_messages, paused_notice
 from blocks.format import plural
 from blocks.message import Message
+from bot.jobs.heartbeat import Heartbeat
+from bot.jobs.posting import DIGEST_EVENT, PartKey, post_once
 from bot.services import Services
+from bot.settings import Settings
 from bot.slack.installations import TOKEN_REFUSED_ERRORS, token_refused, web_client_for
 from store.db import session_scope
 from store.digest_claims import (
     DONE,
-    STALE_CLAIM_AFTER,
     Claim,
     Refusal,
     RunStatus,
     claim_run,
     finish_run,
     get_run,
+    heartbeat,
+    is_stale,
     record_progress,
     retry_delay,
 )
@@ -55,6 +67,32 @@ logger = logging.getLogger(__name__)
 
 # Slack errors that mean the bot cannot post in the channel until a person fixes it.
 PAUSE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+# What a Slack call may raise once the client's own retries are spent.
+SLACK_FAILURES = (SlackApiError, SlackClientError, OSError, http.client.HTTPException)
+
+
+def takeover_after(settings: Settings) -> timedelta:
+    """How long a claim's holder may be silent before another copy takes it over."""
+    return timedelta(seconds=settings.claim_takeover_seconds)
+
+
+def holder_name() -> str:
+    """Who holds a claim: this host and process (shown to whoever finds the claim taken)."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+def claim_taken_over(claim: Claim) -> None:
+    """A claim whose holder had fallen silent was taken over (counted by the metrics)."""
+    logger.warning(
+        "digest %s %s: took over the claim of a silent run (attempt %d)",
+        claim.channel_id,
+        claim.local_date,
+        claim.attempts,
+    )
+
+
+def _utc_time(moment: datetime) -> str:
+    return moment.strftime("%H:%M:%S UTC")
 
 
 class Result(StrEnum):
@@ -96,7 +134,8 @@ class Outcome:
             case Result.ALREADY_DONE:
                 return f"{where}: already done for this day ({self.detail}), nothing posted"
             case Result.IN_PROGRESS:
-                return f"{where}: another copy of the app is posting it right now, nothing posted"
+                seen = f" ({self.detail})" if self.detail else ""
+                return f"{where}: another copy of the app is posting it right now{seen}, nothing posted"
             case Result.RETRY_LATER:
                 return f"{where}: failed earlier, retried after {self.detail}"
             case _:
@@ -121,7 +160,13 @@ def _refused(subscription: DigestSubscription, team_id: str, day: date, refusal:
         assert refusal.retry_at is not None
         detail = refusal.retry_at.isoformat(timespec="minutes")
         return Outcome(team_id, subscription.channel_id, day, Result.RETRY_LATER, detail=detail)
-    return Outcome(team_id, subscription.channel_id, day, Result.IN_PROGRESS)
+    detail = ""
+    if refusal.last_seen is not None:
+        who = f"{refusal.holder}, " if refusal.holder else ""
+        detail = f"{who}last seen {_utc_time(refusal.last_seen)}"
+        if refusal.takeover_at is not None:
+            detail += f"; if it stays silent it can be taken over from {_utc_time(refusal.takeover_at)}"
+    return Outcome(team_id, subscription.channel_id, day, Result.IN_PROGRESS, detail=detail)
 
 
 def _tell_subscriber(client: WebClient, subscription: DigestSubscription, error: str) -> None:
@@ -134,7 +179,7 @@ def _tell_subscriber(client: WebClient, subscription: DigestSubscription, error:
             channel=opened["channel"]["id"],
             **notice.as_kwargs(),
         )
-    except (SlackApiError, SlackClientError, OSError) as exc:
+    except SLACK_FAILURES as exc:
         logger.warning(
             "digest for %s paused; could not tell %s: %s",
             subscription.channel_id,
@@ -144,21 +189,32 @@ def _tell_subscriber(client: WebClient, subscription: DigestSubscription, error:
 
 
 def _post(
-    client: WebClient, engine: Engine, claim: Claim, messages: list[Message]
+    client: WebClient, engine: Engine, claim: Claim, messages: list[Message], alive: Heartbeat
 ) -> tuple[str | None, bool]:
     """Post the messages not yet in Slack; (thread ts, still holding the claim)."""
     thread_ts = claim.message_ts
+    # A resumed or taken-over run looks in the channel first: the try before may have posted
+    # the next part and died (or lost Slack's answer) before recording it. Once a part is
+    # posted afresh, none after it can be in Slack.
+    look = claim.resumed
     for index in range(claim.parts_posted, len(messages)):
-        message = messages[index]
-        response = client.chat_postMessage(
-            channel=claim.channel_id,
-            **message.as_kwargs(),
+        if alive.lost.is_set():  # taken over while we were posting: they continue, we stop
+            logger.error("digest %s %s: lost the claim while posting", claim.channel_id, claim.local_date)
+            return thread_ts, False
+        posted = post_once(
+            client,
+            claim.channel_id,
+            PartKey(DIGEST_EVENT, claim.run_id, index + 1),
+            since=claim.started_at,
             thread_ts=thread_ts if index > 0 else None,
+            look_first=look,
+            **messages[index].as_kwargs(),
             unfurl_links=False,
             unfurl_media=False,
         )
+        look = posted.adopted
         if index == 0:
-            thread_ts = str(response["ts"])
+            thread_ts = posted.ts
         assert thread_ts is not None
         with session_scope(engine) as session:
             if not record_progress(claim, session=session, message_ts=thread_ts, parts_posted=index + 1):
@@ -167,6 +223,11 @@ def _post(
                 logger.error("digest %s %s: lost the claim while posting", claim.channel_id, claim.local_date)
                 return thread_ts, False
     return thread_ts, True
+
+
+def _beat(engine: Engine, claim: Claim) -> bool:
+    with session_scope(engine) as session:
+        return heartbeat(claim, session=session)
 
 
 def run_subscription(
@@ -182,10 +243,21 @@ def run_subscription(
     engine, settings = services.engine, services.settings
     team_id = workspace.team_id
     channel = subscription.channel_id
+    stale_after = takeover_after(settings)
     with session_scope(engine) as session:
-        claim = claim_run(subscription, day, session=session, now=now, retry_failed_now=retry_failed_now)
+        claim = claim_run(
+            subscription,
+            day,
+            session=session,
+            stale_after=stale_after,
+            now=now,
+            retry_failed_now=retry_failed_now,
+            holder=holder_name(),
+        )
     if isinstance(claim, Refusal):
         return _refused(subscription, team_id, day, claim)
+    if claim.taken_over:
+        claim_taken_over(claim)
 
     def fail(error: str, result: Result = Result.FAILED, *, rows: int = 0) -> Outcome:
         with session_scope(engine) as session:
@@ -207,8 +279,11 @@ def run_subscription(
             logger.error("digest %s %s: no bot token for team %s", channel, day, team_id)
             return fail(f"no bot token for team {team_id} (is the app installed there?)")
         try:
-            thread_ts, held = _post(client, engine, claim, messages)
-        except (SlackApiError, SlackClientError, OSError) as exc:
+            with Heartbeat(
+                lambda: _beat(engine, claim), every=stale_after.total_seconds() / 3, name=channel
+            ) as alive:
+                thread_ts, held = _post(client, engine, claim, messages, alive)
+        except SLACK_FAILURES as exc:
             error = _slack_error(exc)
             if error in TOKEN_REFUSED_ERRORS:  # the workspace pauses (logged once), not retried
                 token_refused(engine, workspace, error)
@@ -238,7 +313,9 @@ def run_subscription(
 # --- the ticker's work ---------------------------------------------------------------------------
 
 
-def _worth_claiming(subscription: DigestSubscription, day: date, now: datetime, *, engine: Engine) -> bool:
+def _worth_claiming(
+    subscription: DigestSubscription, day: date, now: datetime, *, engine: Engine, stale_after: timedelta
+) -> bool:
     """A read-only look first, so a tick writes nothing for digests that are done or waiting."""
     with session_scope(engine) as session:
         if is_paused(subscription.workspace_id, session=session):  # paused since the due query
@@ -250,7 +327,7 @@ def _worth_claiming(subscription: DigestSubscription, day: date, now: datetime, 
     if status in DONE:
         return False
     if status is RunStatus.CLAIMED:
-        return run.claimed_at <= now - STALE_CLAIM_AFTER
+        return is_stale(run, now, stale_after)
     return (run.finished_at or run.claimed_at) + retry_delay(run.attempts) <= now
 
 
@@ -273,7 +350,8 @@ def run_due(services: Services, *, now: datetime | None = None) -> list[Outcome]
                 due.append((subscription, workspace, day))
     outcomes = []
     for subscription, workspace, day in due:
-        if not _worth_claiming(subscription, day, now, engine=services.engine):
+        stale_after = takeover_after(services.settings)
+        if not _worth_claiming(subscription, day, now, engine=services.engine, stale_after=stale_after):
             continue
         outcomes.append(run_subscription(services, subscription, workspace, day, now=now))
     return outcomes
