@@ -258,7 +258,7 @@ class FakeSlack:
         self._grants: dict[str, dict[str, Any]] = {}  # OAuth code -> oauth.v2.access answer
         self._refused: dict[str, str] = {}  # token -> the error every call with it gets
         self._overrides: dict[str, dict[str, Any]] = {}
-        self._faults: dict[str, list[Fault]] = {}
+        self._faults: dict[str, list[Fault | None]] = {}  # None: that call goes through
         self._delays: dict[str, list[float]] = {}  # method -> seconds each next call waits to answer
         self.held: list[Held] = []  # every message posted, in order
         self._lock = threading.Lock()
@@ -332,13 +332,21 @@ class FakeSlack:
             self._faults.setdefault(method, []).extend(Fault(status, body, headers) for _ in range(times))
 
     def fail_after_posting(
-        self, method: str = "chat.postMessage", *, status: int = 500, close: bool = False, times: int = 1
+        self,
+        method: str = "chat.postMessage",
+        *,
+        status: int = 500,
+        close: bool = False,
+        times: int = 1,
+        skip: int = 0,
     ) -> None:
-        """The next `times` calls of `method` are carried out (the message posted), then answer
-        HTTP `status`, or with `close` nothing at all (the connection is closed): a lost answer."""
+        """After `skip` more calls of `method` answered as usual, the next `times` are carried out
+        (the message posted), then answer HTTP `status`, or with `close` nothing at all (the
+        connection is closed): a lost answer."""
         body = {"ok": False, "error": "fatal_error"}
         with self._lock:
             queue = self._faults.setdefault(method, [])
+            queue.extend([None] * skip)
             queue.extend(Fault(status, body, after=True, close=close) for _ in range(times))
 
     def delay_answer(self, method: str = "chat.postMessage", seconds: float = 30.0, *, skip: int = 0) -> None:

@@ -58,6 +58,9 @@ BOT_SCOPES: tuple[str, ...] = (
     "im:write",
     "channels:read",
     "groups:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
 )
 
 # See _let_bolt_send_the_ack: ten times Bolt's ack polling interval.
