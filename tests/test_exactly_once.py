@@ -36,6 +36,7 @@ MONDAY = date(2025, 3, 10)
 MONDAY_NINE = utc(2025, 3, 10, 9, 0)
 # The takeover interval the killed-poster tests run with (a minute in production).
 TAKEOVER_SECONDS = 4
+REMINDER = "renewals_reminder"  # another job's event type: post_once is not the digest's alone
 
 
 @pytest.fixture
@@ -151,10 +152,10 @@ def test_post_once_adopts_a_reply_whose_answer_was_lost(fake_slack: FakeSlack) -
     client = WebClient(token="xoxb-test", base_url=fake_slack.api_url)
     since = utc(2025, 3, 10, 9, 0)
     with time_machine.travel(since, tick=False):
-        parent = post_once(client, "D0DM", PartKey("renewals_reminder", "r-7", 1), since=since, text="Reminder")
+        parent = post_once(client, "D0DM", PartKey(REMINDER, "r-7", 1), since=since, text="Reminder")
         fake_slack.fail_after_posting(close=True)
         reply = post_once(
-            client, "D0DM", PartKey("renewals_reminder", "r-7", 2), since=since, thread_ts=parent.ts, text="More"
+            client, "D0DM", PartKey(REMINDER, "r-7", 2), since=since, thread_ts=parent.ts, text="More"
         )
 
     assert reply.adopted and not parent.adopted
@@ -168,7 +169,7 @@ def test_post_once_after_a_timeout_finds_the_message_slack_posted_late(fake_slac
     fake_slack.delay_answer("chat.postMessage", 2)
 
     with time_machine.travel(since, tick=False):
-        posted = post_once(client, "C0ALERTS", PartKey("renewals_alert", 3), since=since, text="Import failed")
+        posted = post_once(client, "C0ALERTS", PartKey("renewals_alert", 3), since=since, text="Failed")
 
     assert posted.adopted
     assert [m.ts for m in fake_slack.held_in("C0ALERTS")] == [posted.ts]
@@ -181,7 +182,7 @@ def test_post_once_looking_first_posts_nothing_when_an_earlier_try_posted_it(fak
     with time_machine.travel(since, tick=False):
         first = post_once(client, CHANNEL, key, since=since, text="Digest")
         again = post_once(client, CHANNEL, key, since=since, look_first=True, text="Digest")
-        other = post_once(client, CHANNEL, PartKey(DIGEST_EVENT, 42, 1), since=since, look_first=True, text="D")
+        other = post_once(client, CHANNEL, PartKey(DIGEST_EVENT, 42), since=since, look_first=True, text="D")
 
     assert (again.ts, again.adopted) == (first.ts, True)
     assert not other.adopted
