@@ -374,11 +374,12 @@ def test_two_processes_on_postgresql_post_exactly_once(postgres_url: str, fake_s
     engine.dispose()
 
 
-def test_a_poster_that_died_holding_the_claim_is_taken_over_once_stale(
-    services: Services, engine: Engine, fake_slack: FakeSlack
+def test_a_poster_whose_heartbeat_stopped_for_a_minute_is_taken_over_once(
+    services: Services, engine: Engine, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     _seed(engine)
     subscription = add_subscription(engine)
+    last_beat = MONDAY_NINE + timedelta(minutes=5)  # it was alive, posting, until then
     with session_scope(engine) as session:
         session.add(
             DigestRun(
@@ -389,16 +390,22 @@ def test_a_poster_that_died_holding_the_claim_is_taken_over_once_stale(
                 status="claimed",
                 claim_token="dead",
                 claimed_at=MONDAY_NINE,
+                started_at=MONDAY_NINE,
+                heartbeat_at=last_beat,
+                claimed_by="old-host:4242",
             )
         )
 
-    assert _tick(services, MONDAY_NINE + timedelta(seconds=59)) == []  # may still be posting
-    [outcome] = _tick(services, MONDAY_NINE + timedelta(seconds=61))
+    assert _tick(services, last_beat + timedelta(seconds=59)) == []  # may still be posting
+    with caplog.at_level(logging.WARNING, logger="bot.jobs.digest_runner"):
+        [outcome] = _tick(services, last_beat + timedelta(seconds=61))
 
     assert outcome.result is Result.POSTED
+    assert "took over the claim" in caplog.text
     assert len(posts(fake_slack)) == 1
     [run] = runs(engine)
-    assert (run.status, run.attempts) == ("posted", 2)
+    assert (run.status, run.attempts, run.started_at) == ("posted", 2, MONDAY_NINE)
+    assert run.claimed_by != "old-host:4242"
 
 
 # --- Slack faults ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,12 +22,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from blocks.digest import digest_messages
-from bot.jobs.digest_runner import Result, run_due
+from bot.jobs.digest_runner import Outcome, Result, run_due, run_subscription
 from bot.jobs.posting import DIGEST_EVENT, PartKey, post_once
-from bot.services import Services
+from bot.services import Services, build_services
 from store.db import make_engine, session_scope
 from store.digest_content import subscription_digest
 from store.digest_subscriptions import get_subscription
+from tests.app_client import app_settings
 from tests.cli_support import CLI, cli_env, run_piped
 from tests.digest_support import CHANNEL, add_subscription, parts_held, runs, services_for, utc
 from tests.factories import add_change_due, workspace_row
@@ -143,6 +145,38 @@ def test_every_digest_message_carries_its_run_and_part_as_metadata(
     assert [(m["event_payload"]["run"], m["event_payload"]["part"]) for m in sent] == [
         (run.id, n) for n in range(1, parts + 1)
     ]
+
+
+# --- the heartbeat ---------------------------------------------------------------------------------
+
+
+def test_a_live_poster_that_slack_answers_slowly_keeps_its_claim_past_the_takeover_interval(
+    fake_slack: FakeSlack, sqlite_url: str
+) -> None:
+    engine = make_engine(sqlite_url)
+    _seed(engine, count=1)
+    services = build_services(app_settings(fake_slack, sqlite_url, claim_takeover_seconds=1), engine)
+    with Session(engine) as session:
+        workspace = workspace_row(session)
+        subscription = get_subscription(workspace.id or 0, CHANNEL, session=session)
+    assert subscription is not None
+    fake_slack.delay_answer("chat.postMessage", 2.5)
+    first: list[Outcome] = []
+    slow = threading.Thread(
+        target=lambda: first.append(run_subscription(services, subscription, workspace, MONDAY))
+    )
+    slow.start()
+    _wait_until(lambda: len(fake_slack.held) == 1)
+
+    time.sleep(1.5)  # past the takeover interval, waiting for Slack: its heartbeat beats meanwhile
+    second = run_subscription(services, subscription, workspace, MONDAY, retry_failed_now=True)
+    slow.join(timeout=30)
+
+    assert second.result is Result.IN_PROGRESS
+    assert "last seen" in second.describe() and "can be taken over from" in second.describe()
+    assert [o.result for o in first] == [Result.POSTED]
+    assert len(fake_slack.held_in(CHANNEL)) == 1
+    engine.dispose()
 
 
 # --- post_once, the piece reminders and alerts share ---------------------------------------------
