@@ -27,6 +27,11 @@ from sqlmodel import Session, col, select
 from store.models import DigestRun, DigestSubscription
 from store.types import utcnow
 
+# A claim whose holder has been silent (no heartbeat) this long is taken to have died and is
+# taken over. Several beats fit in it (the holder beats every third of it), and no single Slack
+# call outlasts it unnoticed: the beat runs beside the call. CLAIM_TAKEOVER_SECONDS overrides it.
+STALE_CLAIM_AFTER = timedelta(minutes=1)
+
 
 class RunStatus(StrEnum):
     CLAIMED = "claimed"  # someone is posting (or died posting: its heartbeat stopped)
@@ -43,7 +48,7 @@ def last_seen(run: DigestRun) -> datetime:
     return run.heartbeat_at or run.claimed_at
 
 
-def is_stale(run: DigestRun, now: datetime, stale_after: timedelta) -> bool:
+def is_stale(run: DigestRun, now: datetime, stale_after: timedelta = STALE_CLAIM_AFTER) -> bool:
     """A claimed run whose holder has been silent for `stale_after`: taken to have died."""
     return RunStatus(run.status) is RunStatus.CLAIMED and last_seen(run) <= now - stale_after
 
@@ -184,7 +189,7 @@ def claim_run(
     day: date,
     *,
     session: Session,
-    stale_after: timedelta,
+    stale_after: timedelta = STALE_CLAIM_AFTER,
     now: datetime | None = None,
     retry_failed_now: bool = False,
     holder: str | None = None,

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from bot.jobs.digest_runner import Result, run_due, run_subscription
 from bot.services import Services, build_services
 from store.db import make_engine, session_scope
-from store.digest_claims import RunStatus
+from store.digest_claims import STALE_CLAIM_AFTER, RunStatus
 from store.digest_subscriptions import get_subscription, unsubscribe
 from store.models import DigestRun, DigestSubscription
 from tests.digest_support import (
@@ -396,9 +396,9 @@ def test_a_poster_whose_heartbeat_stopped_for_a_minute_is_taken_over_once(
             )
         )
 
-    assert _tick(services, last_beat + timedelta(seconds=59)) == []  # may still be posting
+    assert _tick(services, last_beat + STALE_CLAIM_AFTER - timedelta(seconds=1)) == []  # may still be posting
     with caplog.at_level(logging.WARNING, logger="bot.jobs.digest_runner"):
-        [outcome] = _tick(services, last_beat + timedelta(seconds=61))
+        [outcome] = _tick(services, last_beat + STALE_CLAIM_AFTER + timedelta(seconds=1))
 
     assert outcome.result is Result.POSTED
     assert "took over the claim" in caplog.text

@@ -46,6 +46,7 @@ from bot.slack.installations import TOKEN_REFUSED_ERRORS, token_refused, web_cli
 from store.db import session_scope
 from store.digest_claims import (
     DONE,
+    STALE_CLAIM_AFTER,
     Claim,
     Refusal,
     RunStatus,
@@ -73,6 +74,8 @@ SLACK_FAILURES = (SlackApiError, SlackClientError, OSError, http.client.HTTPExce
 
 def takeover_after(settings: Settings) -> timedelta:
     """How long a claim's holder may be silent before another copy takes it over."""
+    if settings.claim_takeover_seconds is None:
+        return STALE_CLAIM_AFTER
     return timedelta(seconds=settings.claim_takeover_seconds)
 
 
