@@ -119,6 +119,7 @@ class Outcome:
     messages: int = 0
     message_ts: str | None = None
     detail: str = ""
+    earlier: int = 0  # of `messages`, how many an earlier try had posted (recorded, or found in Slack)
 
     def describe(self) -> str:
         """One line for a person (the CLI) or a log."""
@@ -128,6 +129,8 @@ class Outcome:
                 if self.rows == 0:
                     return f"{where}: posted the all-clear"
                 thread = f", {self.messages - 1} of them in its thread" if self.messages > 1 else ""
+                if self.earlier:
+                    thread += f" ({self.earlier} already there from an earlier try, not posted again)"
                 return (
                     f"{where}: posted {plural(self.rows, 'contract change')} "
                     f"in {plural(self.messages, 'message')}{thread}"
@@ -193,8 +196,10 @@ def _tell_subscriber(client: WebClient, subscription: DigestSubscription, error:
 
 def _post(
     client: WebClient, engine: Engine, claim: Claim, messages: list[Message], alive: Heartbeat
-) -> tuple[str | None, bool]:
-    """Post the messages not yet in Slack; (thread ts, still holding the claim)."""
+) -> tuple[str | None, bool, int]:
+    """Post the messages not yet in Slack; (thread ts, still holding the claim, how many were
+    already there: recorded by an earlier try, or found in the channel)."""
+    earlier = claim.parts_posted
     thread_ts = claim.message_ts
     # A resumed or taken-over run looks in the channel first: the try before may have posted
     # the next part and died (or lost Slack's answer) before recording it. Once a part is
@@ -203,7 +208,7 @@ def _post(
     for index in range(claim.parts_posted, len(messages)):
         if alive.lost.is_set():  # taken over while we were posting: they continue, we stop
             logger.error("digest %s %s: lost the claim while posting", claim.channel_id, claim.local_date)
-            return thread_ts, False
+            return thread_ts, False, earlier
         posted = post_once(
             client,
             claim.channel_id,
@@ -216,6 +221,7 @@ def _post(
             unfurl_media=False,
         )
         look = posted.adopted
+        earlier += posted.adopted
         if index == 0:
             thread_ts = posted.ts
         assert thread_ts is not None
@@ -224,8 +230,8 @@ def _post(
                 # Our claim went stale and someone took it over: they resume from what we
                 # recorded; posting more here would double their messages.
                 logger.error("digest %s %s: lost the claim while posting", claim.channel_id, claim.local_date)
-                return thread_ts, False
-    return thread_ts, True
+                return thread_ts, False, earlier
+    return thread_ts, True, earlier
 
 
 def _beat(engine: Engine, claim: Claim) -> bool:
@@ -285,7 +291,7 @@ def run_subscription(
             with Heartbeat(
                 lambda: _beat(engine, claim), every=stale_after.total_seconds() / 3, name=channel
             ) as alive:
-                thread_ts, held = _post(client, engine, claim, messages, alive)
+                thread_ts, held, earlier = _post(client, engine, claim, messages, alive)
         except SLACK_FAILURES as exc:
             error = _slack_error(exc)
             if error in TOKEN_REFUSED_ERRORS:  # the workspace pauses (logged once), not retried
@@ -305,7 +311,7 @@ def run_subscription(
         with session_scope(engine) as session:
             finish_run(claim, RunStatus.POSTED, session=session)
         logger.info("digest %s %s: posted %d rows in %d messages", channel, day, rows, len(messages))
-        return Outcome(team_id, channel, day, Result.POSTED, rows, len(messages), thread_ts)
+        return Outcome(team_id, channel, day, Result.POSTED, rows, len(messages), thread_ts, earlier=earlier)
     except Exception as exc:
         # The job's boundary: whatever broke, the run is marked failed (and so retried)
         # rather than left claimed until it goes stale.
