@@ -80,12 +80,12 @@ def _assert_each_part_once(fake: FakeSlack, parts: int) -> None:
 # --- a lost answer, in process ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lost", ["500", "closed connection"])
+@pytest.mark.parametrize("lost", ["500", "closed connection", "200 fatal_error"])
 def test_a_first_message_whose_answer_was_lost_is_adopted_not_posted_again(
     lite: Services, fake_slack: FakeSlack, lost: str
 ) -> None:
     _seed(lite.engine, count=1)
-    fake_slack.fail_after_posting(status=500, close=lost == "closed connection")
+    fake_slack.fail_after_posting(status=200 if "200" in lost else 500, close=lost == "closed connection")
 
     [outcome] = _tick(lite)
 
@@ -117,11 +117,12 @@ def test_a_thread_part_whose_answer_was_lost_is_adopted_not_posted_again(
     assert looked and all(call.params["ts"] == outcome.message_ts for call in looked)
 
 
-def test_a_lost_answer_for_a_message_slack_did_not_post_is_posted_again(
-    lite: Services, fake_slack: FakeSlack
+@pytest.mark.parametrize(("status", "error"), [(500, None), (200, "internal_error")])
+def test_a_message_slack_did_not_post_after_all_is_posted_again(
+    lite: Services, fake_slack: FakeSlack, status: int, error: str | None
 ) -> None:
     _seed(lite.engine, count=1)
-    fake_slack.fail("chat.postMessage", status=500)  # refused before posting: nothing to find
+    fake_slack.fail("chat.postMessage", status=status, error=error)  # failed before posting
 
     [outcome] = _tick(lite)
 

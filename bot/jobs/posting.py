@@ -39,6 +39,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 # channel since the run began; the run's own message is among the first pages).
 HISTORY_PAGE = 200
 HISTORY_PAGES = 5
+# Slack's own errors that say part of the call may have been carried out (Slack's docs for
+# chat.postMessage: "It's possible some aspect of the operation succeeded before the error").
+MAYBE_DONE_ERRORS = frozenset({"fatal_error", "internal_error", "service_unavailable"})
 # Tries of one post whose answer was lost (the first and the retries), and the wait between.
 POST_TRIES = 1 + SERVER_ERROR_RETRIES
 RETRY_WAIT_SECONDS = 0.5
@@ -74,9 +77,10 @@ class Posted:
 
 
 def ambiguous(exc: Exception) -> bool:
-    """A failure after which Slack may or may not have posted: 5xx, timeout, lost connection."""
+    """A failure after which Slack may or may not have posted: 5xx, timeout, lost connection,
+    or an error Slack says may come after part of the work was done."""
     if isinstance(exc, SlackApiError):
-        return exc.response.status_code >= 500
+        return exc.response.status_code >= 500 or exc.response.get("error") in MAYBE_DONE_ERRORS
     return isinstance(exc, OSError | http.client.HTTPException)
 
 
