@@ -224,6 +224,20 @@ def test_post_once_looking_first_posts_nothing_when_an_earlier_try_posted_it(fak
     assert len(fake_slack.held_in(CHANNEL)) == 2
 
 
+def test_post_once_without_the_history_scope_posts_as_before_and_says_why(
+    fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = WebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    fake_slack.fail("conversations.history", error="missing_scope")  # installed before the scope
+
+    key = PartKey(DIGEST_EVENT, 7)
+    posted = post_once(client, CHANNEL, key, since=MONDAY_NINE, look_first=True, text="D")
+
+    assert not posted.adopted
+    assert len(fake_slack.held_in(CHANNEL)) == 1
+    assert "reinstall it to grant the history scopes" in caplog.text
+
+
 # --- a poster killed with SIGKILL, as a process ----------------------------------------------------
 
 

@@ -119,6 +119,27 @@ def find_posted(
     return None
 
 
+def _look(
+    client: WebClient, channel: str, key: PartKey, *, since: datetime, thread_ts: str | None
+) -> str | None:
+    """find_posted, except that an app installed before it had the history scopes cannot look:
+    it then posts as it did before (warned), rather than never posting at all."""
+    try:
+        return find_posted(client, channel, key, since=since, thread_ts=thread_ts)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "missing_scope":
+            raise
+        logger.warning(
+            "cannot look in %s for %s %s part %s: no %s (reinstall it to grant the history scopes)",
+            channel,
+            key.event_type,
+            key.run,
+            key.part,
+            exc.response.get("needed") or "a history scope",
+        )
+        return None
+
+
 def post_once(
     client: WebClient,
     channel: str,
@@ -140,7 +161,7 @@ def post_once(
     """
     careful = without_blind_retries(client)  # no blind re-post on a 5xx or a lost connection
     if look_first:
-        found = find_posted(careful, channel, key, since=since, thread_ts=thread_ts)
+        found = _look(careful, channel, key, since=since, thread_ts=thread_ts)
         if found is not None:
             logger.info("%s %s part %s: already in %s, adopted", key.event_type, key.run, key.part, channel)
             return Posted(found, adopted=True)
@@ -162,7 +183,7 @@ def post_once(
                 channel,
             )
             try:
-                found = find_posted(careful, channel, key, since=since, thread_ts=thread_ts)
+                found = _look(careful, channel, key, since=since, thread_ts=thread_ts)
             except Exception:
                 raise exc from None  # cannot tell whether it went out: fail, the next try looks first
             if found is not None:
