@@ -69,7 +69,10 @@ class BenchSlack(FakeSlack):
             reply = self._replies[f"/response/{key}"] = Reply()
         return self.response_url(key), reply
 
-    def _record(self, method: str, params: dict[str, Any], headers: dict[str, str], path: str) -> None:
+    def _record(
+        self, method: str, params: dict[str, Any], headers: dict[str, str], path: str
+    ) -> tuple[None, float]:
+        """(no fault, no delay): a benchmark's Slack answers at once."""
         arrived = time.perf_counter()
         with self._lock:
             self.counts[method] += 1
@@ -84,6 +87,10 @@ class BenchSlack(FakeSlack):
         if reply is not None:
             reply.arrived, reply.params = arrived, params
             reply.event.set()
+        return None, 0.0
+
+    def _hold(self, channel: str, params: dict[str, Any], ts: str) -> None:
+        """Messages are not kept for conversations.history: a benchmark loses no answer."""
 
 
 def app_env(fake: BenchSlack, database_url: str) -> dict[str, str]:

@@ -3,8 +3,10 @@
 However many copies of the app (or `renewals-bot digest`) run: a `DigestRun` row, unique on
 (workspace, channel, local date), is inserted and committed *before* anything is posted.
 Whoever inserts it posts; everyone else finds it and stops. A run that failed, or whose
-poster died (claimed long ago and never finished), is taken over by a conditional UPDATE
-on its (status, claim token): exactly one taker sees rowcount 1.
+poster died (its heartbeat silent for the takeover interval), is taken over by a conditional
+UPDATE on its (status, claim token, last sign of life): exactly one taker sees rowcount 1.
+The holder renews `heartbeat_at` while it posts (`heartbeat`, `record_progress`), so a live
+poster, however slow Slack is, keeps its claim, and a dead one loses it within the interval.
 
 Functions take `*, session` and never commit: the runner commits the claim before it
 calls Slack, and each step after (see bot/jobs/digest_runner.py).
@@ -18,26 +20,37 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from store.models import DigestRun, DigestSubscription
 from store.types import utcnow
 
-# A poster that has not finished (nor reported progress) for this long is taken to have died.
-# Longer than any single post can take with the client's retries (a few Retry-After waits).
-STALE_CLAIM_AFTER = timedelta(minutes=10)
+# A claim whose holder has been silent (no heartbeat) this long is taken to have died and is
+# taken over. Several beats fit in it (the holder beats every third of it), and no single Slack
+# call outlasts it unnoticed: the beat runs beside the call. CLAIM_TAKEOVER_SECONDS overrides it.
+STALE_CLAIM_AFTER = timedelta(minutes=1)
 
 
 class RunStatus(StrEnum):
-    CLAIMED = "claimed"  # someone is posting (or died posting: see STALE_CLAIM_AFTER)
+    CLAIMED = "claimed"  # someone is posting (or died posting: its heartbeat stopped)
     POSTED = "posted"  # done: the digest (or the all-clear) went out
     EMPTY = "empty"  # done: nothing to report and the channel wants no all-clear
     FAILED = "failed"  # not done: tried again on a later run the same local day
 
 
 DONE = frozenset({RunStatus.POSTED, RunStatus.EMPTY})
+
+
+def last_seen(run: DigestRun) -> datetime:
+    """The claim holder's last sign of life: its heartbeat, else when it claimed."""
+    return run.heartbeat_at or run.claimed_at
+
+
+def is_stale(run: DigestRun, now: datetime, stale_after: timedelta = STALE_CLAIM_AFTER) -> bool:
+    """A claimed run whose holder has been silent for `stale_after`: taken to have died."""
+    return RunStatus(run.status) is RunStatus.CLAIMED and last_seen(run) <= now - stale_after
 
 
 def get_run(workspace_id: int, channel_id: str, day: date, *, session: Session) -> DigestRun | None:
@@ -94,6 +107,13 @@ class Claim:
     attempts: int
     parts_posted: int  # messages of this digest already in Slack (from an earlier, failed try)
     message_ts: str | None  # the first message, when it is in Slack: the thread to continue
+    started_at: datetime  # first claimed: anything this run posted is in Slack after it
+    taken_over: bool = False  # taken from a holder whose heartbeat stopped
+
+    @property
+    def resumed(self) -> bool:
+        """An earlier try may have posted a message it did not live (or hear back) to record."""
+        return self.attempts > 1
 
 
 @dataclass(frozen=True)
@@ -105,10 +125,20 @@ class Refusal:
     finished_at: datetime | None
     message_ts: str | None
     retry_at: datetime | None = None
+    # in_progress: the holder's last sign of life, when it may be taken over, and who it is
+    last_seen: datetime | None = None
+    takeover_at: datetime | None = None
+    holder: str | None = None
 
 
 def _insert_claim(
-    subscription: DigestSubscription, day: date, token: str, now: datetime, *, session: Session
+    subscription: DigestSubscription,
+    day: date,
+    token: str,
+    now: datetime,
+    holder: str | None,
+    *,
+    session: Session,
 ) -> bool:
     """INSERT the day's run unless one exists; True when this call inserted it."""
     table = DigestRun.__table__  # type: ignore[attr-defined]
@@ -122,6 +152,9 @@ def _insert_claim(
         "attempts": 1,
         "parts_posted": 0,
         "claimed_at": now,
+        "started_at": now,
+        "heartbeat_at": now,
+        "claimed_by": holder,
     }
     return insert_if_absent(table, values, constraint="uq_digest_run_day", session=session)
 
@@ -142,7 +175,9 @@ def insert_if_absent(table: Any, values: dict[str, Any], *, constraint: str, ses
     return session.execute(statement.returning(table.c.id)).scalar_one_or_none() is not None
 
 
-def _claim(subscription: DigestSubscription, day: date, token: str, *, session: Session) -> Claim:
+def _claim(
+    subscription: DigestSubscription, day: date, token: str, *, session: Session, taken_over: bool = False
+) -> Claim:
     """The claim just taken with `token`, read back from the run (the database filled it in)."""
     run = get_run(subscription.workspace_id, subscription.channel_id, day, session=session)
     assert run is not None and run.id is not None and subscription.id is not None
@@ -156,6 +191,8 @@ def _claim(subscription: DigestSubscription, day: date, token: str, *, session: 
         attempts=run.attempts,
         parts_posted=run.parts_posted,
         message_ts=run.message_ts,
+        started_at=run.started_at or run.claimed_at,
+        taken_over=taken_over,
     )
 
 
@@ -164,20 +201,23 @@ def claim_run(
     day: date,
     *,
     session: Session,
+    stale_after: timedelta = STALE_CLAIM_AFTER,
     now: datetime | None = None,
     retry_failed_now: bool = False,
+    holder: str | None = None,
 ) -> Claim | Refusal:
     """Take the right to post `subscription`'s digest for local date `day`, or say why not.
 
     Insert-first (the unique key decides between racers); otherwise take over a failed run
-    (once its retry delay has passed, or at once with `retry_failed_now`) or a stale claim,
-    by a conditional UPDATE that only one racer can win. The caller commits right away.
+    (once its retry delay has passed, or at once with `retry_failed_now`) or a claim whose
+    heartbeat has been silent for `stale_after`, by a conditional UPDATE that only one racer
+    can win. `holder` names the taker (host and process). The caller commits right away.
     """
     now = now or utcnow()
     token = secrets.token_hex(16)
     # The INSERT is the transaction's first statement, so on SQLite it takes the write lock
     # before anything is read (no stale read snapshot to upgrade), and racers queue on it.
-    if _insert_claim(subscription, day, token, now, session=session):
+    if _insert_claim(subscription, day, token, now, holder, session=session):
         return _claim(subscription, day, token, session=session)
 
     run = get_run(subscription.workspace_id, subscription.channel_id, day, session=session)
@@ -185,34 +225,50 @@ def claim_run(
     status = RunStatus(run.status)
     if status in DONE:
         return Refusal("done", status, run.finished_at, run.message_ts)
-    if status is RunStatus.CLAIMED and run.claimed_at > now - STALE_CLAIM_AFTER:
-        return Refusal("in_progress", status, run.finished_at, run.message_ts)
+    if status is RunStatus.CLAIMED and not is_stale(run, now, stale_after):
+        seen = last_seen(run)
+        return Refusal(
+            "in_progress",
+            status,
+            run.finished_at,
+            run.message_ts,
+            last_seen=seen,
+            takeover_at=seen + stale_after,
+            holder=run.claimed_by,
+        )
     if status is RunStatus.FAILED and not retry_failed_now:
         retry_at = (run.finished_at or run.claimed_at) + retry_delay(run.attempts)
         if now < retry_at:
             return Refusal("retry_later", status, run.finished_at, run.message_ts, retry_at)
 
+    conditions = [
+        col(DigestRun.id) == run.id,
+        col(DigestRun.status) == run.status,
+        col(DigestRun.claim_token) == run.claim_token,
+    ]
+    if status is RunStatus.CLAIMED:  # still silent: a heartbeat since our read keeps it its holder's
+        seen = func.coalesce(DigestRun.heartbeat_at, DigestRun.claimed_at)
+        conditions.append(seen <= now - stale_after)
     taken = session.execute(
         update(DigestRun)
-        .where(
-            col(DigestRun.id) == run.id,
-            col(DigestRun.status) == run.status,
-            col(DigestRun.claim_token) == run.claim_token,
-        )
+        .where(*conditions)
         .values(
             status=RunStatus.CLAIMED.value,
             claim_token=token,
             attempts=DigestRun.attempts + 1,
             claimed_at=now,
+            heartbeat_at=now,
+            claimed_by=holder,
+            started_at=func.coalesce(DigestRun.started_at, DigestRun.claimed_at),
             # The subscription may have been re-made since the run was first claimed.
             subscription_id=subscription.id,
         )
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
-        # Someone else took it over between our read and our update.
-        return Refusal("in_progress", RunStatus.CLAIMED, None, run.message_ts)
-    return _claim(subscription, day, token, session=session)
+        # Someone else took it over (or its holder spoke up) between our read and our update.
+        return Refusal("in_progress", RunStatus.CLAIMED, None, run.message_ts, last_seen=now, holder=None)
+    return _claim(subscription, day, token, session=session, taken_over=status is RunStatus.CLAIMED)
 
 
 def _update_claimed(claim: Claim, *, session: Session, **values: Any) -> bool:
@@ -233,10 +289,15 @@ def _update_claimed(claim: Claim, *, session: Session, **values: Any) -> bool:
 def record_progress(
     claim: Claim, *, session: Session, message_ts: str, parts_posted: int, now: datetime | None = None
 ) -> bool:
-    """After each message: where the thread is and how far we got (also renews the claim)."""
+    """After each message: where the thread is and how far we got (also a heartbeat)."""
     return _update_claimed(
-        claim, session=session, message_ts=message_ts, parts_posted=parts_posted, claimed_at=now or utcnow()
+        claim, session=session, message_ts=message_ts, parts_posted=parts_posted, heartbeat_at=now or utcnow()
     )
+
+
+def heartbeat(claim: Claim, *, session: Session, now: datetime | None = None) -> bool:
+    """The holder is alive: renew the claim. False when it was lost (taken over or finished)."""
+    return _update_claimed(claim, session=session, heartbeat_at=now or utcnow())
 
 
 def finish_run(

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from store.digest_claims import STALE_CLAIM_AFTER, RunStatus, insert_if_absent, retry_delay
+from store.digest_claims import RunStatus, insert_if_absent, retry_delay
 from store.models import ImportAlert
 from store.types import utcnow
+
+# A claim whose poster stayed silent this long is taken over (no heartbeat here yet).
+STALE_CLAIM_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)

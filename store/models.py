@@ -307,6 +307,12 @@ class DigestRun(SQLModel, table=True):
     claim_token: str | None = Field(default=None, max_length=64)
     attempts: int = 1
     claimed_at: datetime = _utc_field()
+    # When the run was first claimed (kept across takeovers): what it posted is in Slack after it.
+    started_at: datetime | None = _utc_field(nullable=True)
+    # The holder's sign of life, renewed while it posts; a claim silent for the takeover
+    # interval is taken over (store.digest_claims). Who holds it: host and process id.
+    heartbeat_at: datetime | None = _utc_field(nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
     finished_at: datetime | None = _utc_field(nullable=True)
     message_ts: str | None = Field(default=None, max_length=32)
     # A digest too long for one message continues in a thread: how many of its messages

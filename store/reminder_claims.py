@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -20,9 +20,13 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from store.digest_claims import STALE_CLAIM_AFTER, retry_delay
+from store.digest_claims import retry_delay
 from store.models import ReminderRun
 from store.types import utcnow
+
+# A claim whose sender stayed silent this long is taken over (no heartbeat here yet: long enough
+# for a DM held up by Slack's 429 waits).
+STALE_CLAIM_AFTER = timedelta(minutes=10)
 
 
 class ReminderStatus(StrEnum):

@@ -7,6 +7,7 @@ the fake Slack over real HTTP with the app's own WebClient (retry handlers inclu
 from __future__ import annotations
 
 import time as time_module
+from collections import Counter
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -68,6 +69,15 @@ def runs(engine: Engine) -> list[DigestRun]:
 
 def posts(fake: Any, channel: str = CHANNEL) -> list[Any]:
     return [c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == channel]
+
+
+def parts_held(fake: Any, channel: str = CHANNEL) -> Counter[tuple[Any, Any]]:
+    """How many times each (run, part) of a digest is in `channel`, top level and threads alike."""
+    return Counter(
+        (m.metadata["event_payload"]["run"], m.metadata["event_payload"]["part"])
+        for m in fake.held
+        if m.channel == channel and m.metadata and m.metadata.get("event_type") == "renewals_digest"
+    )
 
 
 def slow_posts(fake: Any, seconds: float = 0.5) -> None:

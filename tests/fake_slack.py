@@ -6,6 +6,11 @@
   against slack_sdk's block models and Slack's published limits, and for a raw `<`, `>` or `&`
   in mrkdwn (the fallback `text` included) that is not a mention, channel, date or link.
   The `fake_slack` fixture (tests/app_client.py) fails a test at teardown if any payload broke them.
+  Messages posted with chat.postMessage are held per channel (`held`) and served back by
+  `conversations.history` and `conversations.replies` (the `oldest` filter, metadata only with
+  `include_all_metadata`), as Slack does. Lost answers: `fail_after_posting` holds the message,
+  then answers 500 or closes the connection without a word; `delay_answer` holds it and answers
+  late (a slow Slack, a window to kill the app in).
   OAuth: `grant` a code that `oauth.v2.access` exchanges (once) for a workspace's bot token
   (or an org-wide install's); `auth.test` answers for the token it is given; `refuse_token`
   makes Slack refuse a token from then on (`invalid_auth`, `account_inactive`, ...).
@@ -32,7 +37,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
@@ -101,6 +106,49 @@ class Fault:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    after: bool = False  # the call is carried out first (the message posted), then this answers
+    close: bool = False  # no answer at all: the connection is closed
+
+
+@dataclass
+class Held:
+    """A message Slack holds in a channel (top level, or a reply in `thread_ts`'s thread)."""
+
+    channel: str
+    ts: str
+    text: str
+    thread_ts: str | None = None
+    metadata: dict[str, Any] | None = None
+
+    def as_message(self, *, with_metadata: bool) -> dict[str, Any]:
+        message: dict[str, Any] = {"type": "message", "user": "U0BOT", "bot_id": "B0BOT"}
+        message.update(ts=self.ts, text=self.text)
+        if self.thread_ts is not None:
+            message["thread_ts"] = self.thread_ts
+        if with_metadata and self.metadata is not None:
+            message["metadata"] = self.metadata
+        return message
+
+
+# What Slack accepts as message metadata: an event type of letters, digits and underscores
+# (https://docs.slack.dev/messaging/message-metadata), a JSON object as payload.
+_EVENT_TYPE = re.compile(r"^[A-Za-z0-9_]{1,255}$")
+
+
+def metadata_problems(method: str, metadata: object) -> list[str]:
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return [f"{method}: metadata is not JSON"]
+    if not isinstance(metadata, dict):
+        return [f"{method}: metadata is not an object"]
+    problems = []
+    if not _EVENT_TYPE.match(str(metadata.get("event_type") or "")):
+        problems.append(f"{method}: metadata event_type {metadata.get('event_type')!r}")
+    if not isinstance(metadata.get("event_payload"), dict):
+        problems.append(f"{method}: metadata event_payload is not an object")
+    return problems
 
 
 def _table_problems(block: dict[str, Any]) -> list[str]:
@@ -197,6 +245,8 @@ def payload_problems(method: str, params: dict[str, Any]) -> list[str]:
         # The fallback `text` is mrkdwn too (notifications, and the message when blocks fail).
         for mrkdwn in ([str(text)] if text else []) + mrkdwn_texts(blocks or []):
             problems.extend(f"{method}: {p}" for p in escaping_problems(mrkdwn))
+        if "metadata" in params:
+            problems.extend(metadata_problems(method, params["metadata"]))
     if method in VIEW_METHODS:
         view = params.get("view")
         if isinstance(view, str):
@@ -240,7 +290,9 @@ class FakeSlack:
         self._file_bodies: dict[str, bytes] = {}
         self.download_delay = 0.0  # seconds a file download takes (a big file, a slow network)
         self._overrides: dict[str, dict[str, Any]] = {}
-        self._faults: dict[str, list[Fault]] = {}
+        self._faults: dict[str, list[Fault | None]] = {}  # None: that call goes through
+        self._delays: dict[str, list[float]] = {}  # method -> seconds each next call waits to answer
+        self.held: list[Held] = []  # every message posted, in order
         self.uploads: dict[str, Upload] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -359,6 +411,37 @@ class FakeSlack:
         with self._lock:
             self._faults.setdefault(method, []).extend(Fault(status, body, headers) for _ in range(times))
 
+    def fail_after_posting(
+        self,
+        method: str = "chat.postMessage",
+        *,
+        status: int = 500,
+        close: bool = False,
+        times: int = 1,
+        skip: int = 0,
+    ) -> None:
+        """After `skip` more calls of `method` answered as usual, the next `times` are carried out
+        (the message posted), then answer HTTP `status`, or with `close` nothing at all (the
+        connection is closed): a lost answer."""
+        body = {"ok": False, "error": "fatal_error"}
+        with self._lock:
+            queue = self._faults.setdefault(method, [])
+            queue.extend([None] * skip)
+            queue.extend(Fault(status, body, after=True, close=close) for _ in range(times))
+
+    def delay_answer(self, method: str = "chat.postMessage", seconds: float = 30.0, *, skip: int = 0) -> None:
+        """After `skip` more calls of `method`, the next one is carried out at once and answered
+        `seconds` later (Slack answering slowly)."""
+        with self._lock:
+            self._delays[method] = [0.0] * skip + [seconds]
+
+    def held_in(self, channel: str, *, thread_ts: str | None = None) -> list[Held]:
+        """The messages held in `channel`: top-level ones, or the replies in `thread_ts`'s thread."""
+        with self._lock:
+            if thread_ts is None:
+                return [m for m in self.held if m.channel == channel and m.thread_ts is None]
+            return [m for m in self.held if m.channel == channel and m.thread_ts == thread_ts]
+
     def grant(
         self,
         code: str,
@@ -431,13 +514,51 @@ class FakeSlack:
 
     def _record(
         self, method: str, params: dict[str, Any], headers: dict[str, str], path: str
-    ) -> Fault | None:
+    ) -> tuple[Fault | None, float]:
+        """Record the call; the fault it meets, and how long its answer waits."""
         problems = payload_problems(method, params)
         with self._lock:
             self.calls.append(Call(method, params, headers, path))
             self.problems.extend(problems)
             queue = self._faults.get(method)
-            return queue.pop(0) if queue else None
+            delays = self._delays.get(method)
+            return (queue.pop(0) if queue else None), (delays.pop(0) if delays else 0.0)
+
+    def _hold(self, channel: str, params: dict[str, Any], ts: str) -> None:
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        thread_ts = params.get("thread_ts") or None
+        held = Held(channel, ts, str(params.get("text") or ""), thread_ts, metadata)
+        with self._lock:
+            self.held.append(held)
+
+    def _history(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history (top level) or .replies (a thread), newest first for history."""
+        channel = str(params.get("channel") or "")
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        oldest = float(params.get("oldest") or 0)
+        inclusive = str(params.get("inclusive", "")).lower() in ("1", "true")
+        with self._lock:
+            in_channel = [m for m in self.held if m.channel == channel]
+        if method == "conversations.history":
+            found = [m for m in reversed(in_channel) if m.thread_ts is None]
+        else:
+            parent = str(params.get("ts") or "")
+            if not any(m.ts == parent for m in in_channel):
+                return {"ok": False, "error": "thread_not_found"}
+            found = [m for m in in_channel if m.ts == parent or m.thread_ts == parent]
+        found = [m for m in found if float(m.ts) > oldest or (inclusive and float(m.ts) == oldest)]
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 100)
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": [m.as_message(with_metadata=with_metadata) for m in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _authenticate(
         self, method: str, params: dict[str, Any], headers: dict[str, str]
@@ -475,8 +596,13 @@ class FakeSlack:
                     "bot_id": "B0BOT",
                     "team": "Team",
                 }
-            case "chat.postMessage" | "chat.update":
+            case "chat.postMessage":
+                self._hold(channel, params, ts)
+                return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
+            case "chat.update":
                 return {"ok": True, "channel": channel, "ts": params.get("ts") or ts, "message": {"ts": ts}}
+            case "conversations.history" | "conversations.replies":
+                return self._history(method, params)
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
             case "chat.delete":
@@ -570,22 +696,33 @@ class FakeSlack:
                     params = json.loads(raw or b"{}")
                 else:
                     params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                # GET methods (conversations.history) carry their arguments in the query string.
+                query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+                params = {**query, **params}
                 if self.path.startswith("/response/"):
                     method = "response_url"
                 else:
                     method = self.path.removeprefix("/api/").split("?")[0]
-                for key in ("blocks", "view", "attachments"):
+                for key in ("blocks", "view", "attachments", "metadata"):
                     if isinstance(params.get(key), str):
                         with contextlib.suppress(ValueError):
                             params[key] = json.loads(params[key])
-                fault = fake._record(method, params, headers, self.path)
-                if fault is not None:
+                fault, delay = fake._record(method, params, headers, self.path)
+                if fault is not None and not fault.after:
                     self._send(fault.status, fault.body, fault.headers)
                     return
                 if method == "response_url":
                     body = {"ok": True}
                 else:
                     body = fake._authenticate(method, params, headers) or fake._answer(method, params)
+                if delay:
+                    time.sleep(delay)
+                if fault is not None and fault.close:
+                    self.close_connection = True  # carried out, and not a byte of answer
+                    return
+                if fault is not None:
+                    self._send(fault.status, fault.body, fault.headers)
+                    return
                 self._send(200, body, {})
 
             def do_GET(self) -> None:
@@ -622,12 +759,15 @@ class FakeSlack:
 
             def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
                 data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the caller hung up (killed while Slack was slow): as Slack, shrug
+                    self.close_connection = True
 
         return Handler

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 from pydantic import SecretStr
+from slack_sdk import WebClient
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
@@ -268,6 +269,11 @@ def test_a_digest_whose_message_reached_slack_before_a_failure_is_not_posted_aga
 ) -> None:
     _seed(engine, count=60)
     subscription = add_subscription(engine)
+    with time_machine.travel(utc(2025, 3, 10, 9, 0), tick=False):  # the earlier try's first message
+        first = WebClient(token="xoxb-test", base_url=fake_slack.api_url).chat_postMessage(
+            channel=CHANNEL, text="Renewals digest"
+        )
+    fake_slack.clear()
     with session_scope(engine) as session:  # an earlier try posted the message, then failed
         session.add(
             DigestRun(
@@ -279,7 +285,7 @@ def test_a_digest_whose_message_reached_slack_before_a_failure_is_not_posted_aga
                 claim_token="old",
                 claimed_at=utc(2025, 3, 10, 9, 0),
                 finished_at=utc(2025, 3, 10, 9, 0),
-                message_ts="1741597200.000001",
+                message_ts=first["ts"],
                 parts_posted=1,
                 error="fatal_error",
             )
@@ -290,7 +296,7 @@ def test_a_digest_whose_message_reached_slack_before_a_failure_is_not_posted_aga
     assert outcome.result is Result.POSTED
     assert posts(fake_slack) == []
     [run] = runs(engine)
-    assert run.status == "posted" and run.message_ts == "1741597200.000001"
+    assert run.status == "posted" and run.message_ts == first["ts"]
 
 
 def test_channels_of_one_workspace_due_in_one_tick_share_one_content_query(
@@ -390,11 +396,12 @@ def test_two_processes_on_postgresql_post_exactly_once(postgres_url: str, fake_s
     engine.dispose()
 
 
-def test_a_poster_that_died_holding_the_claim_is_taken_over_once_stale(
-    services: Services, engine: Engine, fake_slack: FakeSlack
+def test_a_poster_whose_heartbeat_stopped_for_a_minute_is_taken_over_once(
+    services: Services, engine: Engine, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     _seed(engine)
     subscription = add_subscription(engine)
+    last_beat = MONDAY_NINE + timedelta(minutes=5)  # it was alive, posting, until then
     with session_scope(engine) as session:
         session.add(
             DigestRun(
@@ -405,16 +412,22 @@ def test_a_poster_that_died_holding_the_claim_is_taken_over_once_stale(
                 status="claimed",
                 claim_token="dead",
                 claimed_at=MONDAY_NINE,
+                started_at=MONDAY_NINE,
+                heartbeat_at=last_beat,
+                claimed_by="old-host:4242",
             )
         )
 
-    assert _tick(services, MONDAY_NINE + timedelta(minutes=2)) == []  # may still be posting
-    [outcome] = _tick(services, MONDAY_NINE + STALE_CLAIM_AFTER + timedelta(minutes=1))
+    assert _tick(services, last_beat + STALE_CLAIM_AFTER - timedelta(seconds=1)) == []  # may still be posting
+    with caplog.at_level(logging.WARNING, logger="bot.jobs.digest_runner"):
+        [outcome] = _tick(services, last_beat + STALE_CLAIM_AFTER + timedelta(seconds=1))
 
     assert outcome.result is Result.POSTED
+    assert "took over the claim" in caplog.text
     assert len(posts(fake_slack)) == 1
     [run] = runs(engine)
-    assert (run.status, run.attempts) == ("posted", 2)
+    assert (run.status, run.attempts, run.started_at) == ("posted", 2, MONDAY_NINE)
+    assert run.claimed_by != "old-host:4242"
 
 
 # --- Slack faults ------------------------------------------------------------------------------

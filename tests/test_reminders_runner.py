@@ -22,9 +22,9 @@ from sqlmodel import select
 from bot.jobs.reminders import Result, run_due
 from bot.services import Services
 from store.db import make_engine, session_scope
-from store.digest_claims import STALE_CLAIM_AFTER
 from store.follow_up import snooze
 from store.models import ContractChange, ReminderRun
+from store.reminder_claims import STALE_CLAIM_AFTER
 from store.rules import Status
 from store.workspaces import is_paused
 from tests.digest_support import services_for, slow_posts, utc

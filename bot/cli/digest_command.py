@@ -225,7 +225,7 @@ def _day_for(subscription: DigestSubscription, day: date | None) -> date:
 
 
 def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry_run: bool) -> int:
-    """The `digest` command. Exit status 1 when a digest failed, else 0."""
+    """The `digest` command. Exit status 1 when a digest failed or another copy holds it, else 0."""
     console = make_console()
     engine = make_engine(settings.database_url)
     try:
@@ -257,7 +257,8 @@ def run_digest(settings: Settings, *, channel: str | None, day: date | None, dry
         for subscription, workspace in found:
             outcome = _post_one(services, subscription, workspace, _day_for(subscription, day), shared)
             console.print(Text(outcome.describe()), soft_wrap=True)  # one line, whatever the width
-            failed |= outcome.result in (Result.FAILED, Result.PAUSED)
+            # Another copy holding the claim posted nothing here: not a success either.
+            failed |= outcome.result in (Result.FAILED, Result.PAUSED, Result.IN_PROGRESS)
         spent = time.perf_counter() - started
         console.print(
             Text(

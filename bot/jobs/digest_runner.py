@@ -4,25 +4,32 @@ The scheduler's ticker (`run_due`) and `renewals-bot digest` (`run_subscription`
 come through here, so both obey the same once-per-channel-per-local-day claim:
 
 1. claim the day's run and commit (store.digest_claims.claim_run): whoever does not get it stops;
+   a claim whose holder's heartbeat has been silent for CLAIM_TAKEOVER_SECONDS is taken over;
 2. build the digest from the database as it is now: one content query per workspace, day and
    window within a run (`SharedDigests`), shared by every channel of that workspace due in it;
-3. post it (one message), recording progress once it is in Slack so a retry never posts it again
-   (the last message's progress is recorded with step 4, in one commit: a commit costs an fsync);
+3. post it (one message), with a heartbeat renewing the claim meanwhile (bot.jobs.heartbeat),
+   through bot.jobs.posting.post_once: tagged with message metadata; after a lost answer, or when
+   resuming or taking over, what is already in the channel is adopted, not posted again. Progress
+   is recorded once a message is in Slack (the last one's with step 4, in one commit);
 4. mark it posted (or empty: nothing posted), or failed with the error, to be tried again
    on a later run the same local day. A channel the bot can no longer post in pauses its
    subscription and the person who subscribed is told by DM; a token Slack refuses pauses the
    whole workspace (bot.slack.installations) until the app is installed there again.
 
-Slack faults: the WebClient (bot.slack.web_client) already waits out 429s (Retry-After) and
-retries 5xx and lost connections with back-off; what still fails lands in step 4.
+Slack faults: the WebClient (bot.slack.web_client) waits out 429s (Retry-After); a 5xx or a
+lost connection is retried by post_once after looking in the channel; what still fails lands
+in step 4.
 """
 
 from __future__ import annotations
 
+import http.client
 import logging
+import os
+import socket
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -33,7 +40,10 @@ from sqlalchemy import Engine
 from blocks.digest import digest_messages, paused_notice
 from blocks.format import plural
 from bot import metrics
+from bot.jobs.heartbeat import Heartbeat
+from bot.jobs.posting import DIGEST_EVENT, PartKey, post_once
 from bot.services import Services
+from bot.settings import Settings
 from bot.slack.installations import TOKEN_REFUSED_ERRORS, token_refused, web_client_for
 from store.db import session_scope
 from store.digest_claims import (
@@ -45,6 +55,8 @@ from store.digest_claims import (
     claim_run,
     finish_run,
     get_run,
+    heartbeat,
+    is_stale,
     record_progress,
     retry_delay,
 )
@@ -58,6 +70,34 @@ logger = logging.getLogger(__name__)
 
 # Slack errors that mean the bot cannot post in the channel until a person fixes it.
 PAUSE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+# What a Slack call may raise once the client's own retries are spent.
+SLACK_FAILURES = (SlackApiError, SlackClientError, OSError, http.client.HTTPException)
+
+
+def takeover_after(settings: Settings) -> timedelta:
+    """How long a claim's holder may be silent before another copy takes it over."""
+    if settings.claim_takeover_seconds is None:
+        return STALE_CLAIM_AFTER
+    return timedelta(seconds=settings.claim_takeover_seconds)
+
+
+def holder_name() -> str:
+    """Who holds a claim: this host and process (shown to whoever finds the claim taken)."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+def claim_taken_over(claim: Claim) -> None:
+    """A claim whose holder had fallen silent was taken over (counted by the metrics)."""
+    logger.warning(
+        "digest %s %s: took over the claim of a silent run (attempt %d)",
+        claim.channel_id,
+        claim.local_date,
+        claim.attempts,
+    )
+
+
+def _utc_time(moment: datetime) -> str:
+    return moment.strftime("%H:%M:%S UTC")
 
 
 class Result(StrEnum):
@@ -82,6 +122,7 @@ class Outcome:
     message_ts: str | None = None
     detail: str = ""
     listed: int = 0  # of `rows`, those the message lists (the rest are behind "View all")
+    earlier: int = 0  # of `messages`, how many an earlier try had posted (recorded, or found in Slack)
 
     def describe(self) -> str:
         """One line for a person (the CLI) or a log."""
@@ -91,16 +132,22 @@ class Outcome:
                 if self.rows == 0:
                     return f"{where}: posted the all-clear"
                 listed = f"{self.listed:,} of " if self.listed < self.rows else ""
+                earlier = (
+                    f" ({self.earlier} already there from an earlier try, not posted again)"
+                    if self.earlier
+                    else ""
+                )
                 return (
                     f"{where}: posted {listed}{plural(self.rows, 'contract change')} "
-                    f"in {plural(self.messages, 'message')}"
+                    f"in {plural(self.messages, 'message')}{earlier}"
                 )
             case Result.EMPTY:
                 return f"{where}: nothing to report, nothing posted"
             case Result.ALREADY_DONE:
                 return f"{where}: already done for this day ({self.detail}), nothing posted"
             case Result.IN_PROGRESS:
-                return f"{where}: another copy of the app is posting it right now, nothing posted"
+                seen = f" ({self.detail})" if self.detail else ""
+                return f"{where}: another copy of the app is posting it right now{seen}, nothing posted"
             case Result.RETRY_LATER:
                 return f"{where}: failed earlier, retried after {self.detail}"
             case _:
@@ -168,7 +215,13 @@ def _refused(subscription: DigestSubscription, team_id: str, day: date, refusal:
         assert refusal.retry_at is not None
         detail = refusal.retry_at.isoformat(timespec="minutes")
         return Outcome(team_id, subscription.channel_id, day, Result.RETRY_LATER, detail=detail)
-    return Outcome(team_id, subscription.channel_id, day, Result.IN_PROGRESS)
+    detail = ""
+    if refusal.last_seen is not None:
+        who = f"{refusal.holder}, " if refusal.holder else ""
+        detail = f"{who}last seen {_utc_time(refusal.last_seen)}"
+        if refusal.takeover_at is not None:
+            detail += f"; if it stays silent it can be taken over from {_utc_time(refusal.takeover_at)}"
+    return Outcome(team_id, subscription.channel_id, day, Result.IN_PROGRESS, detail=detail)
 
 
 def _tell_subscriber(client: WebClient, subscription: DigestSubscription, error: str) -> None:
@@ -181,7 +234,7 @@ def _tell_subscriber(client: WebClient, subscription: DigestSubscription, error:
             channel=opened["channel"]["id"],
             **notice.as_kwargs(),
         )
-    except (SlackApiError, SlackClientError, OSError) as exc:
+    except SLACK_FAILURES as exc:
         logger.warning(
             "digest for %s paused; could not tell %s: %s",
             subscription.channel_id,
@@ -191,21 +244,36 @@ def _tell_subscriber(client: WebClient, subscription: DigestSubscription, error:
 
 
 def _post(
-    client: WebClient, engine: Engine, claim: Claim, messages: list[dict[str, Any]]
-) -> tuple[str | None, bool]:
-    """Post the messages (chat.postMessage arguments) not yet in Slack; (first ts, still holding
-    the claim). A digest is one message today; the loop keeps any later one in its thread."""
+    client: WebClient, engine: Engine, claim: Claim, messages: list[dict[str, Any]], alive: Heartbeat
+) -> tuple[str | None, bool, int]:
+    """Post the messages (chat.postMessage arguments) not yet in Slack; (thread ts, still holding
+    the claim, how many were already there: recorded by an earlier try, or found in the channel).
+    A digest is one message today; the loop keeps any later one in its thread."""
+    earlier = claim.parts_posted
     thread_ts = claim.message_ts
+    # A resumed or taken-over run looks in the channel first: the try before may have posted
+    # the next part and died (or lost Slack's answer) before recording it. Once a part is
+    # posted afresh, none after it can be in Slack.
+    look = claim.resumed
     for index in range(claim.parts_posted, len(messages)):
-        response = client.chat_postMessage(
-            channel=claim.channel_id,
-            **messages[index],
+        if alive.lost.is_set():  # taken over while we were posting: they continue, we stop
+            logger.error("digest %s %s: lost the claim while posting", claim.channel_id, claim.local_date)
+            return thread_ts, False, earlier
+        posted = post_once(
+            client,
+            claim.channel_id,
+            PartKey(DIGEST_EVENT, claim.run_id, index + 1),
+            since=claim.started_at,
             thread_ts=thread_ts if index > 0 else None,
+            look_first=look,
+            **messages[index],
             unfurl_links=False,
             unfurl_media=False,
         )
+        look = posted.adopted
+        earlier += posted.adopted
         if index == 0:
-            thread_ts = str(response["ts"])
+            thread_ts = posted.ts
         assert thread_ts is not None
         if index + 1 == len(messages):
             break  # the last one is recorded with the run's finish, in the same commit
@@ -214,8 +282,13 @@ def _post(
                 # Our claim went stale and someone took it over: they resume from what we
                 # recorded; posting more here would double their messages.
                 logger.error("digest %s %s: lost the claim while posting", claim.channel_id, claim.local_date)
-                return thread_ts, False
-    return thread_ts, True
+                return thread_ts, False, earlier
+    return thread_ts, True, earlier
+
+
+def _beat(engine: Engine, claim: Claim) -> bool:
+    with session_scope(engine) as session:
+        return heartbeat(claim, session=session)
 
 
 @metrics.counted(metrics.Job.DIGEST)
@@ -235,10 +308,21 @@ def run_subscription(
     shared = shared or SharedDigests(engine)
     team_id = workspace.team_id
     channel = subscription.channel_id
+    stale_after = takeover_after(settings)
     with session_scope(engine) as session:
-        claim = claim_run(subscription, day, session=session, now=now, retry_failed_now=retry_failed_now)
+        claim = claim_run(
+            subscription,
+            day,
+            session=session,
+            stale_after=stale_after,
+            now=now,
+            retry_failed_now=retry_failed_now,
+            holder=holder_name(),
+        )
     if isinstance(claim, Refusal):
         return _refused(subscription, team_id, day, claim)
+    if claim.taken_over:
+        claim_taken_over(claim)
 
     def fail(error: str, result: Result = Result.FAILED, *, rows: int = 0) -> Outcome:
         with session_scope(engine) as session:
@@ -259,8 +343,11 @@ def run_subscription(
             logger.error("digest %s %s: no bot token for team %s", channel, day, team_id)
             return fail(f"no bot token for team {team_id} (is the app installed there?)")
         try:
-            thread_ts, held = _post(client, engine, claim, messages)
-        except (SlackApiError, SlackClientError, OSError) as exc:
+            with Heartbeat(
+                lambda: _beat(engine, claim), every=stale_after.total_seconds() / 3, name=channel
+            ) as alive:
+                thread_ts, held, earlier = _post(client, engine, claim, messages, alive)
+        except SLACK_FAILURES as exc:
             error = _slack_error(exc)
             if error in TOKEN_REFUSED_ERRORS:  # the workspace pauses (logged once), not retried
                 token_refused(engine, workspace, error)
@@ -292,7 +379,15 @@ def run_subscription(
             len(messages),
         )
         return Outcome(
-            team_id, channel, day, Result.POSTED, rows, len(messages), thread_ts, listed=len(view.items)
+            team_id,
+            channel,
+            day,
+            Result.POSTED,
+            rows,
+            len(messages),
+            thread_ts,
+            listed=len(view.items),
+            earlier=earlier,
         )
     except Exception as exc:
         # The job's boundary: whatever broke, the run is marked failed (and so retried)
@@ -304,7 +399,9 @@ def run_subscription(
 # --- the ticker's work ---------------------------------------------------------------------------
 
 
-def _worth_claiming(subscription: DigestSubscription, day: date, now: datetime, *, engine: Engine) -> bool:
+def _worth_claiming(
+    subscription: DigestSubscription, day: date, now: datetime, *, engine: Engine, stale_after: timedelta
+) -> bool:
     """A read-only look first, so a tick writes nothing for digests that are done or waiting."""
     with session_scope(engine) as session:
         if is_paused(subscription.workspace_id, session=session):  # paused since the due query
@@ -316,7 +413,7 @@ def _worth_claiming(subscription: DigestSubscription, day: date, now: datetime, 
     if status in DONE:
         return False
     if status is RunStatus.CLAIMED:
-        return run.claimed_at <= now - STALE_CLAIM_AFTER
+        return is_stale(run, now, stale_after)
     return (run.finished_at or run.claimed_at) + retry_delay(run.attempts) <= now
 
 
@@ -340,7 +437,8 @@ def run_due(services: Services, *, now: datetime | None = None) -> list[Outcome]
     outcomes = []
     shared = SharedDigests(services.engine)
     for subscription, workspace, day in due:
-        if not _worth_claiming(subscription, day, now, engine=services.engine):
+        stale_after = takeover_after(services.settings)
+        if not _worth_claiming(subscription, day, now, engine=services.engine, stale_after=stale_after):
             continue
         outcomes.append(run_subscription(services, subscription, workspace, day, now=now, shared=shared))
     return outcomes

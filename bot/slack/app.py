@@ -67,6 +67,9 @@ BOT_SCOPES: tuple[str, ...] = (
     "channels:read",
     "groups:read",
     "files:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
 )
 
 # See _let_bolt_send_the_ack: ten times Bolt's ack polling interval.

@@ -78,3 +78,20 @@ def make_web_client(settings: Settings, token: str | None = None, *, quiet: bool
     kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
     logger = _SILENT if quiet else None  # None: slack_sdk's own logger
     return WebClient(token=token, retry_handlers=retry_handlers(), logger=logger, **kwargs)
+
+
+def without_blind_retries(client: WebClient) -> WebClient:
+    """The same client (token, URL, logger), retrying only 429s.
+
+    A 5xx or a lost connection after a post was sent does not say whether Slack posted it, so
+    a blind retry may post twice. Posts that must go out once (bot.jobs.posting) retry
+    themselves, after looking in the channel for the message.
+    """
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        headers=client.headers,
+        logger=client._logger,  # slack_sdk keeps the logger it was given here
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+    )
