@@ -21,7 +21,9 @@ Rules (contract.md "Import format"):
   does not mention are left alone. A removed change that a later file holds again comes back,
   counted as created (it is new again to whoever reads the view). When invalid rows were
   skipped nothing is removed: a skipped row may be the very change, and its client cannot be
-  told from a row that could not be read.
+  told from a row that could not be read. Nor does the app's own "Export CSV" remove anything
+  (`ParsedFile.exported_view`): it holds one /renewals view (120 days, the person's filters),
+  not the dashboard's whole list of each client it names.
 - The changes that matter are noted for "What changed" (store.what_changed).
 """
 
@@ -90,6 +92,7 @@ class ImportResult:
     member_emails: list[str] = field(default_factory=list)  # partner members the file names
     what_changed: WhatChanged = field(default_factory=WhatChanged)
     import_id: int | None = None  # its row in the import history (store.import_runs), once recorded
+    exported_view: str | None = None  # the file is the app's export of this view: nothing removed
 
     @property
     def invalid(self) -> int:
@@ -334,6 +337,7 @@ def import_parsed(
         problems=list(parsed.problems),
         warnings=list(parsed.warnings),
         unknown_columns=list(parsed.unknown_columns),
+        exported_view=parsed.exported_view,
     )
     if parsed.problems and not skip_invalid:
         result.rejected = True
@@ -484,9 +488,10 @@ def import_parsed(
         audit = audits.setdefault(client_id, _Audit())
         for name in changed:
             audit.note(f"{_change_label(row)} {name.replace('_', ' ')}", old_change[name], values[name])
-    # The file is each listed client's whole list; with skipped rows it may not be (docstring).
+    # The file is each listed client's whole list; with skipped rows, or as the app's export of a
+    # view, it is not (docstring).
     gone: list[tuple[_Key, int]] = []
-    if not parsed.problems:
+    if not parsed.problems and parsed.exported_view is None:
         listed_clients = set(ids)
         gone = [
             (key, stored_change[0])
