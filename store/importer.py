@@ -42,6 +42,7 @@ from sqlmodel import Session, col
 
 from store.bulk_io import ImportProgress, insert_rows, refresh_statistics, streamed, update_rows
 from store.csv_format import Col, ImportRow, ParsedFile, Person, RowProblem, RowWarning
+from store.import_changes import record_changes
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember
 from store.rules import (
     DEFAULT_CURRENCY,
@@ -539,7 +540,22 @@ def import_parsed(
     )
     noted += _moved_or_due_soon(added, gone, today=now.date())
     if noted:
-        result.what_changed = summarize_noted(noted, lambda refs: _change_ids(session, ws, refs))
+        ids: dict[Any, int] | None = None
+        if import_id is not None:  # recorded: every change that matters is kept, for "View all"
+            ids = _change_ids(session, ws, {item.ref for item in noted})
+            progress.phase("Recording what changed", len(noted))
+            record_changes(
+                ((ids[item.ref], item.kind, item.moved_from) for item in noted),
+                session=session,
+                workspace_id=ws,
+                import_id=import_id,
+                progress=progress,
+            )
+        known = ids
+        result.what_changed = summarize_noted(
+            noted,
+            (lambda refs: known) if known is not None else (lambda refs: _change_ids(session, ws, refs)),
+        )
     result.clients_updated = len(audits)  # only existing clients get an audit entry
 
     # History: one event per existing client the import changed, and one for the import itself.
@@ -643,23 +659,30 @@ def _moved_or_due_soon(
     return noted
 
 
+_KEYS_PER_QUERY = 1000
+
+
 def _change_ids(session: Session, workspace_id: int, refs: set[Any]) -> dict[Any, int]:
-    """The IDs of `refs` (an ID is its own; a key is looked up). Few: only the changes a message shows."""
+    """The IDs of `refs` (an ID is its own; a key is looked up, a chunk of keys per query)."""
     ids = {ref: ref for ref in refs if isinstance(ref, int)}
-    keys = {ref for ref in refs if not isinstance(ref, int)}
-    if keys:
-        query = select(
-            col(ContractChange.client_id),
-            col(ContractChange.contract_type),
-            col(ContractChange.renewal_start_date),
-            col(ContractChange.id),
-        ).where(
-            ContractChange.workspace_id == workspace_id,
-            col(ContractChange.client_id).in_(sorted({key[0] for key in keys})),
-            col(ContractChange.renewal_start_date).in_(sorted({key[2] for key in keys})),
-        )
-        ids |= {(c, t, d): i for c, t, d, i in session.execute(query) if (c, t, d) in keys}
+    keys = sorted((ref for ref in refs if not isinstance(ref, int)), key=lambda k: (k[0], k[1].value, k[2]))
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        ids |= _key_ids(session, workspace_id, set(keys[start : start + _KEYS_PER_QUERY]))
     return ids
+
+
+def _key_ids(session: Session, workspace_id: int, keys: set[_Key]) -> dict[Any, int]:
+    query = select(
+        col(ContractChange.client_id),
+        col(ContractChange.contract_type),
+        col(ContractChange.renewal_start_date),
+        col(ContractChange.id),
+    ).where(
+        ContractChange.workspace_id == workspace_id,
+        col(ContractChange.client_id).in_(sorted({key[0] for key in keys})),
+        col(ContractChange.renewal_start_date).in_(sorted({key[2] for key in keys})),
+    )
+    return {(c, t, d): i for c, t, d, i in session.execute(query) if (c, t, d) in keys}
 
 
 def _change_label(row: ImportRow) -> str:
