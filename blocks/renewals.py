@@ -298,7 +298,8 @@ def export_comment(view_text: str, count: int, today: date) -> str:
     what = f"`/renewals {mrkdwn(view_text, 500)}`" if view_text else "`/renewals`"
     return (
         f"{what} as of {fmt.day(today)}: {fmt.plural(count, 'contract change')}, every page, in the "
-        "import format. Importing this file again changes nothing."
+        "import format. Importing this file again changes nothing: its last column names the view, so "
+        "the import removes nothing outside it."
     )
 
 
