@@ -24,7 +24,8 @@ Rules (contract.md "Import format"):
   told from a row that could not be read. Nor does the app's own "Export CSV" remove anything
   (`ParsedFile.exported_view`): it holds one /renewals view (120 days, the person's filters),
   not the dashboard's whole list of each client it names.
-- The changes that matter are noted for "What changed" (store.what_changed).
+- The changes that matter are noted for "What changed" (store.what_changed), every one of them
+  kept with the import (store.import_changes) for its whole list.
 """
 
 from __future__ import annotations
@@ -540,8 +541,9 @@ def import_parsed(
     )
     noted += _moved_or_due_soon(added, gone, today=now.date())
     if noted:
-        ids: dict[Any, int] | None = None
-        if import_id is not None:  # recorded: every change that matters is kept, for "View all"
+        if import_id is None:  # a dry run: only the changes a message would show are looked up
+            result.what_changed = summarize_noted(noted, lambda refs: _change_ids(session, ws, refs))
+        else:  # recorded: every change that matters is kept, for "What changed"'s "View all"
             ids = _change_ids(session, ws, {item.ref for item in noted})
             progress.phase("Recording what changed", len(noted))
             record_changes(
@@ -551,11 +553,7 @@ def import_parsed(
                 import_id=import_id,
                 progress=progress,
             )
-        known = ids
-        result.what_changed = summarize_noted(
-            noted,
-            (lambda refs: known) if known is not None else (lambda refs: _change_ids(session, ws, refs)),
-        )
+            result.what_changed = summarize_noted(noted, lambda refs: ids)
     result.clients_updated = len(audits)  # only existing clients get an audit entry
 
     # History: one event per existing client the import changed, and one for the import itself.
