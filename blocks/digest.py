@@ -16,10 +16,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
     ButtonElement,
-    CardBlock,
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
@@ -27,13 +25,14 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import commands
+from blocks.cards import change_card
 from blocks.client_actions import item_action_buttons
-from blocks.format import money, money_totals, plural, relative_days
+from blocks.format import money_totals, plural
 from blocks.ids import ActionId, BlockId
-from blocks.limits import CARD_BODY_CHARS, CARD_TITLE_CHARS, MAX_MESSAGE_BLOCKS
+from blocks.limits import MAX_MESSAGE_BLOCKS
 from blocks.message import Message, context, notice, section
-from blocks.renewals import NEXT_LABEL, PREVIOUS_LABEL, renewals_table
-from blocks.text import escape, mrkdwn, slack_date, slack_day
+from blocks.renewals import list_paging, renewals_table
+from blocks.text import escape, slack_date
 from blocks.values import DigestListRef, encode
 from store.columns import Column
 from store.digest_content import DIGEST_LIMIT, DeadlineGroup, DigestItem, DigestView
@@ -44,10 +43,6 @@ from store.upcoming import UpcomingView
 APP_NAME = "Renewals"  # the bot's display name in manifest.yml, when its user ID is not known
 VIEW_ALL_LABEL = "View all"
 LIST_PAGE_SIZE = 20  # rows per page of a digest's whole list, as a /renewals table page
-# A card's body: "Owner: … · Primary contact: …", each cut so that both fit.
-OWNER_CHARS = 70
-CONTACT_CHARS = 90
-assert len("Owner:  · Primary contact: ") + OWNER_CHARS + CONTACT_CHARS <= CARD_BODY_CHARS
 # Header, summary, context, a heading per group, the "and N more" line, then one card per item.
 assert 3 + len(DeadlineGroup) + 1 + DIGEST_LIMIT <= MAX_MESSAGE_BLOCKS
 
@@ -63,28 +58,8 @@ PAUSE_REASONS = {
 def digest_item(item: DigestItem, view: DigestView) -> tuple[Block, str]:
     """One contract change of a digest: (its card, with its client's buttons, "Snooze 3 days" and
     "Handled"; its fallback line)."""
-    row = item.row
-    kind = f"{row.contract_type.label} · {row.status.label}"
-    name = mrkdwn(row.client_name, CARD_TITLE_CHARS - len(kind) - 5)  # the asterisks and " · "
-    owner = mrkdwn(row.owner.label, OWNER_CHARS)
-    contact = mrkdwn(row.primary_contact or "none", CONTACT_CHARS)
-    mrr = money(row.mrr_at_stake)
-    when = relative_days(row.renewal_deadline, view.day)
-    deadline = slack_day(row.renewal_deadline, zone(view.timezone))
-    buttons = item_action_buttons(row, view.team_id)
-    card = CardBlock(
-        block_id=buttons.block_id,
-        title=MarkdownTextObject(text=f"*{name}* · {kind}", verbatim=True),
-        subtitle=MarkdownTextObject(text=f"Renewal deadline {deadline} ({when}) · MRR {mrr}", verbatim=True),
-        body=MarkdownTextObject(text=f"Owner: {owner} · Primary contact: {contact}", verbatim=True),
-        actions=buttons.elements,
-    )
-    plain = (
-        f"• {mrkdwn(row.client_name, 200)}: {row.contract_type.label}, {row.status.label}, "
-        f"deadline {row.renewal_deadline.isoformat()} ({when}), "
-        f"owner {owner}, primary contact {contact}, MRR {mrr}"
-    )
-    return card, plain
+    buttons = item_action_buttons(item.row, view.team_id)
+    return change_card(item.row, buttons, today=view.day, tz=zone(view.timezone))
 
 
 def summary_line(view: DigestView) -> str:
@@ -220,29 +195,18 @@ def digest_list_message(view: UpcomingView, columns: Sequence[Column], ref: Dige
         ),
         renewals_table(view, columns),
     ]
-    buttons = []
-    if view.has_previous:
-        buttons.append(
-            _page_button(PREVIOUS_LABEL, ActionId.DIGEST_PREVIOUS_PAGE, ref, view.offset - view.page_size)
-        )
-    if view.has_next:
-        buttons.append(
-            _page_button(
-                NEXT_LABEL, ActionId.DIGEST_NEXT_PAGE, ref, view.offset + view.page_size, style="primary"
-            )
-        )
-    if buttons:
-        blocks.append(ActionsBlock(block_id=BlockId.DIGEST_LIST_PAGING.value, elements=buttons))
-    return Message(text=f"Renewals digest for {day_text}: {summary} ({shown}).", blocks=blocks)
-
-
-def _page_button(
-    label: str, action_id: ActionId, ref: DigestListRef, offset: int, style: str | None = None
-) -> ButtonElement:
-    value = encode(ref.model_copy(update={"offset": max(0, offset)}))
-    return ButtonElement(
-        text=PlainTextObject(text=label), action_id=action_id.value, value=value, style=style
+    paging = list_paging(
+        ref,
+        block_id=BlockId.DIGEST_LIST_PAGING,
+        previous=ActionId.DIGEST_PREVIOUS_PAGE,
+        next_=ActionId.DIGEST_NEXT_PAGE,
+        offset=view.offset,
+        page_size=view.page_size,
+        total=view.total,
     )
+    if paging is not None:
+        blocks.append(paging)
+    return Message(text=f"Renewals digest for {day_text}: {summary} ({shown}).", blocks=blocks)
 
 
 def stale_list_message() -> Message:

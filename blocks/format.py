@@ -91,3 +91,10 @@ assert set(_CELL_TEXT) == set(Column), "every column needs its cell text"
 def cell_text(column: Column, row: RenewalRow) -> str:
     """The text of one table cell, the same in Slack and in the terminal."""
     return _CELL_TEXT[column](row)
+
+
+def exported_view_note(view: str) -> str:
+    """Why an import of the app's own "Export CSV" removes nothing (plain text): the file is one
+    /renewals view, not the dashboard's whole list of each client it names."""
+    which = f" ({view})" if view else ""
+    return f"removes nothing: this file is an export of a /renewals view{which}"

@@ -22,7 +22,8 @@ def help_message() -> Message:
         f"• `days:` 1 to {UPCOMING_WINDOW_DAYS}",
         "Example: `/renewals acme type:renewal status:pending owner:me days:30`",
         "• *Export CSV* under the table sends you the whole filtered view (every page) as a CSV file in "
-        "a direct message, in the import format: importing it again changes nothing.",
+        "a direct message, in the import format: importing it again changes nothing (a view, it removes "
+        "nothing).",
         "*`/renewals columns`*: choose the columns of your table.",
         "*`/renewals import`*: upload the partner dashboard's CSV export, see what it would change, "
         "then import it (admins only).",

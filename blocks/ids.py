@@ -32,6 +32,10 @@ class ActionId(StrEnum):
     DIGEST_VIEW_ALL = "digest_view_all"
     DIGEST_NEXT_PAGE = "digest_list_next"
     DIGEST_PREVIOUS_PAGE = "digest_list_previous"
+    # an import's whole list of changes that matter: "View all" under "What changed", then its pages
+    WHAT_CHANGED_VIEW_ALL = "what_changed_view_all"
+    WHAT_CHANGED_NEXT_PAGE = "what_changed_next"
+    WHAT_CHANGED_PREVIOUS_PAGE = "what_changed_previous"
     # inputs inside modals
     CONTACT_SELECT = "contact_select"
     OWNER_SELECT = "owner_select"
@@ -56,6 +60,8 @@ class BlockId(StrEnum):
     FOLLOW_UP = "follow_up"  # suffixed with the change ID: a contract change's snooze/handled buttons
     DIGEST_MORE = "digest_more"  # the digest's "and N more needing action" line, with "View all"
     DIGEST_LIST_PAGING = "digest_list_paging"  # Previous / Next under a digest's whole list
+    WHAT_CHANGED_MORE = "what_changed_more"  # "What changed"'s "and N more changes", with "View all"
+    WHAT_CHANGED_PAGING = "what_changed_paging"  # Previous / Next under an import's whole list
     IMPORT_FILE_INPUT = "import_file_input"
     IMPORT_SKIP_INPUT = "import_skip_input"
 

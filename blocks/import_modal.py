@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
-from blocks.format import plural
+from blocks.format import exported_view_note, plural
 from blocks.ids import ActionId, BlockId, ViewId
 from blocks.limits import FILE_INPUT_MAX_BYTES, PRIVATE_METADATA_CHARS
 from blocks.message import context, section
@@ -55,6 +55,14 @@ def import_counts(result: ImportResult) -> list[tuple[str, int]]:
 
 def counts_text(result: ImportResult) -> str:
     return " · ".join(f"*{count:,}* {label}" for label, count in import_counts(result))
+
+
+def _export_note(result: ImportResult) -> list[Block]:
+    """The one line that says an import of the app's own export removes nothing, and why."""
+    if result.exported_view is None:
+        return []
+    note = exported_view_note(result.exported_view)
+    return [context(mrkdwn(note[0].upper() + note[1:], 500))]
 
 
 def _name(name: str) -> str:
@@ -129,6 +137,7 @@ def preview_modal(result: ImportResult, ref: ImportPreviewRef, *, changed: bool 
                 "Clients the file does not mention stay as they are."
             )
         )
+    blocks += _export_note(result)
     blocks += _details(result)
     if result.problems:
         blocks.append(
@@ -175,7 +184,7 @@ def done_modal(
         head = f"Imported {_name(result.source)}: {plural(result.rows, 'row')}.\n{counts_text(result)}"
     else:
         head = f"Imported {_name(result.source)}: nothing changed.\n{counts_text(result)}"
-    blocks: list[Block] = [section(head)]
+    blocks: list[Block] = [section(head), *_export_note(result)]
     if result.problems:
         blocks.append(_listed("Skipped invalid rows", result.problems))
     if linked:

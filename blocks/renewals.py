@@ -40,7 +40,7 @@ from blocks.limits import (
 )
 from blocks.message import Message, notice, section
 from blocks.text import escape, mrkdwn, truncate
-from blocks.values import ClientRef, PageRef, encode
+from blocks.values import ClientRef, DigestListRef, ImportChangesRef, PageRef, encode
 from store.columns import Column
 from store.filters import Filters
 from store.rules import UPCOMING_WINDOW_DAYS
@@ -127,6 +127,33 @@ def filters_text(filters: Filters, *, live_mentions: bool = True) -> str:
         parts.append(f"owner: {owner}")
     parts.append(f"next {fmt.plural(query.days, 'day')}")
     return " · ".join(parts)
+
+
+def list_paging(
+    ref: DigestListRef | ImportChangesRef,
+    *,
+    block_id: BlockId,
+    previous: ActionId,
+    next_: ActionId,
+    offset: int,
+    page_size: int,
+    total: int,
+) -> ActionsBlock | None:
+    """Previous / Next under a whole list opened from a message ("View all"), each carrying `ref` at
+    the page it opens; None on a list of one page."""
+
+    def button(label: str, action_id: ActionId, to: int, style: str | None = None) -> ButtonElement:
+        value = encode(ref.model_copy(update={"offset": max(0, to)}))
+        return ButtonElement(
+            text=PlainTextObject(text=label), action_id=action_id.value, value=value, style=style
+        )
+
+    buttons = []
+    if offset > 0:
+        buttons.append(button(PREVIOUS_LABEL, previous, offset - page_size))
+    if offset + page_size < total:
+        buttons.append(button(NEXT_LABEL, next_, offset + page_size, style="primary"))
+    return ActionsBlock(block_id=block_id.value, elements=buttons) if buttons else None
 
 
 def _actions(view: UpcomingView, *, text: str, team_id: str) -> ActionsBlock:
@@ -271,7 +298,8 @@ def export_comment(view_text: str, count: int, today: date) -> str:
     what = f"`/renewals {mrkdwn(view_text, 500)}`" if view_text else "`/renewals`"
     return (
         f"{what} as of {fmt.day(today)}: {fmt.plural(count, 'contract change')}, every page, in the "
-        "import format. Importing this file again changes nothing."
+        "import format. Importing this file again changes nothing: its last column names the view, so "
+        "the import removes nothing outside it."
     )
 
 

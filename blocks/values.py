@@ -66,6 +66,17 @@ class DigestListRef(_Value):
     offset: int = Field(default=0, ge=0, le=MAX_ROW_ID)
 
 
+class ImportChangesRef(_Value):
+    """An import's whole list of changes that matter ("View all" under "What changed", then Next /
+    Previous): the workspace, the import and the page's `offset`; never the list (read again,
+    within the request's own workspace)."""
+
+    v: Literal[1] = 1
+    team_id: str
+    import_id: RowId
+    offset: int = Field(default=0, ge=0, le=MAX_ROW_ID)
+
+
 class ClientModalRef(_Value):
     """A client modal's `private_metadata`: the client, and where to report back after submission.
 

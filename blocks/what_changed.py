@@ -1,32 +1,50 @@
 """The "What changed" message a digest channel gets after an import that changed something that
-matters: counts and MRR at stake per kind, then the changes themselves with their client's buttons.
+matters: counts and MRR at stake per kind, then the changes themselves, and the import's whole list
+("View all") for whoever clicks.
 
-One message (no thread): each change takes two blocks (its text and its client's buttons), so
-as many as fit Slack's 50 blocks are shown (23; the import keeps at most `MAX_ITEMS` of each
-kind). The summary counts and totals every change of the import; those not shown are counted
-after the list, never dropped silently.
+One message (no thread): each change is one card with its client's buttons (blocks/cards.py, as
+a digest's items), so the 25 the import keeps first (`KEPT_PER_KIND`) fit Slack's 50 blocks with
+the header, summary, context and last line. The summary counts and totals every change of the
+import; when there are more than are shown, the last line counts them next to "View all", which
+opens the import's whole list (store.import_changes), paged, in a reply only the clicker sees.
 """
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, HeaderBlock, PlainTextObject
+from datetime import UTC, date
 
-from blocks import commands
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from blocks.cards import change_card
 from blocks.client_actions import row_action_buttons
-from blocks.format import money, money_totals, plural, relative_days
+from blocks.format import money_totals, plural
+from blocks.ids import ActionId, BlockId
 from blocks.imports import import_name
 from blocks.limits import HEADER_CHARS, MAX_MESSAGE_BLOCKS, SECTION_CHARS
-from blocks.message import Message, context, section
-from blocks.text import escape, mrkdwn, slack_date, truncate
-from store.import_runs import Announcement, ChangedRow
-from store.what_changed import DUE_SOON_DAYS, KEPT_PER_KIND, ChangeKind
+from blocks.message import Message, context, notice, section
+from blocks.renewals import list_paging
+from blocks.text import slack_date, truncate
+from blocks.values import ImportChangesRef, encode
+from store.import_changes import ChangedRow, ChangesPage
+from store.import_runs import Announcement
+from store.models import ImportRun
+from store.what_changed import DUE_SOON_DAYS, KEPT_PER_KIND, ChangeKind, WhatChanged
 
 MAX_ITEMS = KEPT_PER_KIND
-# Header, summary, context and the "and N more" line; two blocks per change.
-ITEMS_THAT_FIT = (MAX_MESSAGE_BLOCKS - 4) // 2
+# Header, summary, context and the "and N more" line; one card per change.
+ITEMS_THAT_FIT = MAX_MESSAGE_BLOCKS - 4
 SHOWN = min(MAX_ITEMS, ITEMS_THAT_FIT)
-NAME_CHARS = 200
-PERSON_CHARS = 150
+VIEW_ALL_LABEL = "View all"
+LIST_PAGE_SIZE = 20  # changes per page of an import's whole list (cards, as in the message)
+# Header, summary, context, a page of cards and the paging buttons.
+assert 3 + LIST_PAGE_SIZE + 1 <= MAX_MESSAGE_BLOCKS
 
 _KIND_WORDS = {
     ChangeKind.CANCELLATION: ("cancellation requested", "cancellations requested"),
@@ -43,27 +61,33 @@ def kind_count(kind: ChangeKind, count: int) -> str:
     return f"{count:,} {one if count == 1 else many}"
 
 
-def _item(item: ChangedRow, today_text: str) -> tuple[str, str]:
-    """(mrkdwn, plain fallback line) of one change."""
-    row = item.row
-    name = mrkdwn(row.client_name, NAME_CHARS)
-    what = {
-        ChangeKind.CANCELLATION: "cancellation requested",
-        ChangeKind.DUE_SOON: "new",
-        ChangeKind.MOVED: (
-            f"start date moved from {item.moved_from.isoformat()} to {row.renewal_start_date.isoformat()}"
-            if item.moved_from
-            else "start date moved"
-        ),
-    }[item.kind]
-    owner = escape(truncate(row.owner.label, PERSON_CHARS))
-    rich = (
-        f"*{name}* · {row.contract_type.label} · {row.status.label} · {what}\n"
-        f"Renewal deadline {row.renewal_deadline.isoformat()} ({today_text}) · "
-        f"MRR {money(row.mrr_at_stake)} · Owner: {owner}"
+def _what(item: ChangedRow) -> str:
+    """What happened to the change (the app's own words, no user data)."""
+    if item.kind is ChangeKind.CANCELLATION:
+        return "Cancellation requested"
+    if item.kind is ChangeKind.DUE_SOON:
+        return "New"
+    if item.moved_from is None:
+        return "Start date moved"
+    return f"Start date moved from {item.moved_from.isoformat()} to {item.row.renewal_start_date.isoformat()}"
+
+
+def change_item(item: ChangedRow, team_id: str, today: date) -> tuple[Block, str]:
+    """One change as a card with its client's buttons, and its fallback line (dates in UTC: a
+    channel has no one time zone)."""
+    buttons = row_action_buttons(item.row, team_id)
+    return change_card(item.row, buttons, today=today, tz=UTC, note=_what(item))
+
+
+def _summary(what: WhatChanged) -> str:
+    return "\n".join(
+        f"• {kind_count(kind, part.count)}: {money_totals(part.mrr_at_stake)} MRR at stake"
+        for kind, part in what.kinds.items()
     )
-    plain = f"• {name}: {row.contract_type.label}, {what}, deadline {row.renewal_deadline.isoformat()}"
-    return rich, plain
+
+
+def _header(run: ImportRun) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=truncate(f"What changed · {run.file_name}", HEADER_CHARS)))
 
 
 def what_changed_message(view: Announcement) -> Message | None:
@@ -71,13 +95,9 @@ def what_changed_message(view: Announcement) -> Message | None:
     if not view.items:
         return None
     run = view.run
-    summary = "\n".join(
-        f"• {kind_count(kind, part.count)}: {money_totals(part.mrr_at_stake)} MRR at stake"
-        for kind, part in view.what.kinds.items()
-    )
-    header = truncate(f"What changed · {run.file_name}", HEADER_CHARS)
+    summary = _summary(view.what)
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=header)),
+        _header(run),
         section(f"{import_name(run, capital=True)}, {slack_date(run.at)}:\n{summary}"),
         context(
             "Cancellations requested, new contract changes due soon and moved start dates, "
@@ -87,15 +107,62 @@ def what_changed_message(view: Announcement) -> Message | None:
     lines = [f"What changed in the {import_name(run)}:", summary]
     shown = view.items[:SHOWN]
     for item in shown:
-        rich, plain = _item(item, relative_days(item.row.renewal_deadline, view.today))
-        blocks.append(section(rich, verbatim=True))
-        blocks.append(row_action_buttons(item.row, view.team_id))
+        card, plain = change_item(item, view.team_id, view.today)
+        blocks.append(card)
         lines.append(plain)
-    if view.total > len(shown):
-        more = (
-            f"…and {plural(view.total - len(shown), 'more change')}: "
-            f"`/renewals` and {commands.RENEWAL} show them."
+    if view.total > len(shown) and run.id is not None:
+        more = f"…and {plural(view.total - len(shown), 'more change')}"
+        ref = ImportChangesRef(team_id=view.team_id, import_id=run.id)
+        blocks.append(
+            SectionBlock(
+                block_id=BlockId.WHAT_CHANGED_MORE.value,
+                text=MarkdownTextObject(text=f"*{more}* — {VIEW_ALL_LABEL} lists every one."),
+                accessory=ButtonElement(
+                    text=PlainTextObject(text=VIEW_ALL_LABEL),
+                    action_id=ActionId.WHAT_CHANGED_VIEW_ALL.value,
+                    value=encode(ref),
+                ),
+            )
         )
-        blocks.append(section(more))
-        lines.append(more)
+        lines.append(f"{more}: {VIEW_ALL_LABEL} in Slack.")
     return Message(text=truncate("\n".join(lines), SECTION_CHARS), blocks=blocks)
+
+
+# --- an import's whole list ("View all"), for the person who clicked ---------------------------
+
+
+def changes_list_message(page: ChangesPage, ref: ImportChangesRef) -> Message:
+    """One page of an import's changes that matter, as cards, with Previous / Next."""
+    run = page.run
+    if not page.total:
+        return notice(f"What changed in the {import_name(run)}: none of its changes is in the view any more.")
+    shown = f"{page.offset + 1:,}–{page.offset + len(page.items):,} of {page.total:,}"
+    blocks: list[Block] = [
+        _header(run),
+        section(f"{import_name(run, capital=True)}, {slack_date(run.at)}:\n{_summary(page.what)}"),
+        context(
+            f"Every change of this import that matters, by kind, soonest renewal deadline first, "
+            f"as it is now: showing {shown}."
+        ),
+    ]
+    lines = [f"What changed in the {import_name(run)} ({shown}):"]
+    for item in page.items:
+        card, plain = change_item(item, page.team_id, page.today)
+        blocks.append(card)
+        lines.append(plain)
+    paging = list_paging(
+        ref,
+        block_id=BlockId.WHAT_CHANGED_PAGING,
+        previous=ActionId.WHAT_CHANGED_PREVIOUS_PAGE,
+        next_=ActionId.WHAT_CHANGED_NEXT_PAGE,
+        offset=page.offset,
+        page_size=page.page_size,
+        total=page.total,
+    )
+    if paging is not None:
+        blocks.append(paging)
+    return Message(text=truncate("\n".join(lines), SECTION_CHARS), blocks=blocks)
+
+
+def stale_changes_message() -> Message:
+    return notice("This “What changed” button is out of date. `/renewals imports` lists the imports.")

@@ -2,7 +2,8 @@
 
 - The request's workspace, and the client a button value names (`ClientRef`), refused when the
   value is stale, another team's, or names a client this workspace does not have.
-- A table button's page (`PageRef`), and a digest's whole-list page (`DigestListRef`), refused the same way.
+- A table button's page (`PageRef`), a digest's whole-list page (`DigestListRef`) and an import's
+  whole list of changes (`ImportChangesRef`), refused the same way.
 - The client's detail message, and whether a click came from one (to refresh it in place).
 - The person's Home tab, published again after a change made from it.
 - A client modal, start to end: its private_metadata (`ClientModalRef`: the client, and where the
@@ -36,11 +37,13 @@ from blocks.values import (
     ClientModalRef,
     ClientRef,
     DigestListRef,
+    ImportChangesRef,
     PageRef,
     StaleValueError,
     decode,
     encode,
 )
+from blocks.what_changed import stale_changes_message
 from bot.errors import UserError
 from bot.slack.context import person_of, services_of, workspace_of
 from bot.slack.directory import Person
@@ -59,7 +62,7 @@ logger = logging.getLogger(__name__)
 OTHER_WORKSPACE = "That button belongs to another Slack workspace: nothing was read or changed."
 CLIENT_GONE = "That client is no longer in this workspace. Run `/renewal` again."
 OTHER_WORKSPACE_PAGE = "This button belongs to another workspace's message, so it does nothing here."
-TeamValue = TypeVar("TeamValue", PageRef, DigestListRef)
+TeamValue = TypeVar("TeamValue", PageRef, DigestListRef, ImportChangesRef)
 
 
 # --- the request's workspace and the client a value names ---------------------------------------
@@ -118,6 +121,14 @@ def digest_list_ref(action: dict[str, Any], context: BoltContext, respond: Respo
     """A digest's "View all" / Next / Previous value, or None (the person is told why) when stale or
     from another workspace."""
     return _own_team_value(DigestListRef, action, context, respond, stale=stale_list_message())
+
+
+def import_changes_ref(
+    action: dict[str, Any], context: BoltContext, respond: Respond
+) -> ImportChangesRef | None:
+    """ "What changed"'s "View all" / Next / Previous value, or None (the person is told why) when
+    stale or from another workspace."""
+    return _own_team_value(ImportChangesRef, action, context, respond, stale=stale_changes_message())
 
 
 def _own_team_value(

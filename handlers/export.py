@@ -21,6 +21,7 @@ from blocks.message import Message
 from blocks.renewals import empty_message, export_comment, export_failed_message, export_sent_message
 from bot.slack.context import services_of
 from bot.slack.uploads import UploadError, send_file_to_person
+from handlers.command_text import plain_text
 from handlers.common import current_workspace, page_ref, view_request
 from store.csv_export import write_export
 from store.db import session_scope
@@ -53,7 +54,13 @@ def export_clicked(
         with session_scope(services_of(context).engine) as session:
             workspace = current_workspace(context, session=session)
             count = write_export(
-                file, workspace, request.query, session=session, today=request.today, viewer=request.viewer
+                file,
+                workspace,
+                request.query,
+                session=session,
+                today=request.today,
+                viewer=request.viewer,
+                view_text=plain_text(ref.text),
             )
         if count == 0:
             reply = empty_message(request.filters, today=request.today, any_upcoming=True)

@@ -9,6 +9,11 @@ import format (store.csv_format.Col, its canonical headers), values as stored, n
   email; empty for the workspace default (and for a member known only in Slack, without an email:
   an empty cell leaves the stored owner alone on import, where `Partner` would clear the member).
 
+One more last column, `Exported view` (store.csv_format.EXPORTED_VIEW), holds on every row the
+view the file came from (`/renewals status:pending · 2026-11-27`): the file is a view, not the
+dashboard's whole list of each client it names, and the importer, seeing the column, removes
+nothing (contract changes of those clients outside the view stay as they are).
+
 The rows are read from the database a chunk at a time (columns, not ORM objects) and written as
 they come, so a big view is never held in memory as rows.
 """
@@ -26,13 +31,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from store.csv_format import Col, Person
+from store.csv_format import EXPORTED_VIEW, Col, Person
 from store.models import Client, Contact, ContractChange, PartnerMember, Workspace
 from store.rules import DEFAULT_CURRENCY, BillingFrequency, OwnerKind
 from store.upcoming import VIEW_ORDER, RenewalQuery, Viewer, view_conditions
 
 CHUNK = 500  # rows read from the database at a time
-HEADERS = [column.value for column in Col]
+HEADERS = [*(column.value for column in Col), EXPORTED_VIEW]
 LIST_SEPARATOR = "; "  # how the import separates contacts and products
 
 _BILLING = {
@@ -103,6 +108,12 @@ def billing_cell(frequency: BillingFrequency | None, months: int | None) -> str:
     return _BILLING[frequency]
 
 
+def view_label(text: str, today: date) -> str:
+    """'/renewals status:pending · 2026-11-27': the view and day an export holds (plain text)."""
+    command = f"/renewals {text.strip()}" if text.strip() else "/renewals"
+    return f"{command} · {today.isoformat()}"
+
+
 def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
@@ -111,7 +122,7 @@ def _day(value: date | None) -> str:
     return "" if value is None else value.isoformat()
 
 
-def _row_cells(row: Any, contacts: Sequence[str]) -> list[str]:
+def _row_cells(row: Any, contacts: Sequence[str], view: str) -> list[str]:
     primary = Person(row.primary_email, row.primary_name).label if row.primary_email else ""
     cells = {
         Col.CLIENT_NAME: row.client_name,
@@ -134,7 +145,7 @@ def _row_cells(row: Any, contacts: Sequence[str]) -> list[str]:
         Col.CONTACTS_USED: _number(row.contacts_used),
         Col.EMAILS_SENT: _number(row.emails_sent),
     }
-    return [cells[column] for column in Col]
+    return [*(cells[column] for column in Col), view]
 
 
 def _contacts(session: Session, workspace_id: int, client_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -158,9 +169,11 @@ def write_export(
     session: Session,
     today: date,
     viewer: Viewer | None = None,
+    view_text: str = "",
 ) -> int:
     """Write the view `query` finds (every page, in the view's order) to `out` as UTF-8 CSV with a
-    byte-order mark (spreadsheets then read it as UTF-8). Returns the number of contract changes."""
+    byte-order mark (spreadsheets then read it as UTF-8). `view_text` is the view as the person
+    asked for it (`status:pending`), named on every row. Returns the number of contract changes."""
     assert workspace.id is not None
     conditions = view_conditions(workspace, query, session=session, today=today, viewer=viewer)
     rows = (
@@ -176,10 +189,11 @@ def write_export(
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
     writer.writerow(HEADERS)
+    view = view_label(view_text, today)
     count = 0
     for chunk in session.execute(rows).partitions():
         contacts = _contacts(session, workspace.id, (row.client_id for row in chunk))
-        writer.writerows(_row_cells(row, contacts.get(row.client_id, ())) for row in chunk)
+        writer.writerows(_row_cells(row, contacts.get(row.client_id, ()), view) for row in chunk)
         count += len(chunk)
     text.flush()
     text.detach()  # `out` stays open for the caller

@@ -83,6 +83,11 @@ HEADERS: dict[str, Col] = {
     _header_key(name): column for column in Col for name in (column.value, *_ALIASES.get(column, ()))
 }
 
+# The last column of the app's own "Export CSV" (store.csv_export): the /renewals view the rows
+# came from. A file with it is a view, not the dashboard's whole list of each client it names,
+# so importing it removes nothing (store.importer).
+EXPORTED_VIEW = "Exported view"
+
 # Widths of the database columns (store/models.py): longer values are not read, never cut.
 MAX_NAME = 500
 MAX_HUB_ID = 20
@@ -92,6 +97,7 @@ MAX_PERSON_NAME = 300
 MAX_INT = 2_147_483_647  # INTEGER on PostgreSQL
 MAX_MONEY_DECIMALS = 4  # NUMERIC(18, 4)
 MAX_MONEY_INTEGER_DIGITS = 14
+MAX_VIEW_TEXT = 300  # an EXPORTED_VIEW cell as kept for the summary
 
 
 # --- cell values ------------------------------------------------------------------------------
@@ -603,6 +609,8 @@ class ParsedFile:
     problems: list[RowProblem] = field(default_factory=list)
     warnings: list[RowWarning] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
+    # The view an "Export CSV" file came from (its EXPORTED_VIEW cell); None: not the app's export.
+    exported_view: str | None = None
 
     @property
     def data_rows(self) -> int:
@@ -641,13 +649,18 @@ def parse_bytes(
         raise _not_utf8(body, name) from None
 
 
-def _map_header(cells: list[str], name: str) -> tuple[dict[int, Col], list[str]]:
+def _map_header(cells: list[str], name: str) -> tuple[dict[int, Col], list[str], int | None]:
+    """(known columns by index, unknown headers, the index of the EXPORTED_VIEW column or None)."""
     by_index: dict[int, Col] = {}
     seen: dict[Col, str] = {}
     unknown: list[str] = []
+    exported_view: int | None = None
     for index, cell in enumerate(cells):
         label = cell.strip()
         if not label:
+            continue
+        if _header_key(label) == _header_key(EXPORTED_VIEW):
+            exported_view = index if exported_view is None else exported_view
             continue
         column = HEADERS.get(_header_key(label))
         if column is None:
@@ -673,7 +686,7 @@ def _map_header(cells: list[str], name: str) -> tuple[dict[int, Col], list[str]]
         raise CsvFormatError(
             f"{name} is missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
         )
-    return by_index, unknown
+    return by_index, unknown, exported_view
 
 
 def parse_client_name(text: str) -> str:
@@ -831,8 +844,10 @@ def parse_csv(
             break
     if header is None:
         raise CsvFormatError(f"{name} is empty: it needs a header row and one row per contract change")
-    by_index, unknown = _map_header(header, name)
+    by_index, unknown, view_index = _map_header(header, name)
     parsed = ParsedFile(columns=frozenset(by_index.values()), unknown_columns=unknown)
+    if view_index is not None:
+        parsed.exported_view = ""  # an export, whichever view (its first row says which)
     width = len(header)
     plan = _plan(by_index)
     # Checked cell by cell only when the file has one at all (unknown for a stream: every row).
@@ -848,6 +863,8 @@ def parse_csv(
             problem = f"{', '.join(nul)}: contains a NUL character"
             parsed.problems.append(RowProblem(line=line, reasons=(problem,), text_line=text_line))
             continue
+        if parsed.exported_view == "" and view_index is not None and view_index < len(cells):
+            parsed.exported_view = cells[view_index].strip()[:MAX_VIEW_TEXT]
         row, reasons, warnings = _parse_row(cells, plan, line)
         if len(cells) > width and "".join(cells[width:]).strip():
             reasons.append(f"has {len(cells)} cells but the header names {width} columns")

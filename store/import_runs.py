@@ -18,10 +18,11 @@ from sqlmodel import Session, col, select
 
 from store.bulk_io import ImportProgress
 from store.csv_format import ParsedFile
+from store.import_changes import ChangedRow
 from store.importer import ImportResult, import_parsed
 from store.models import ImportRun, Workspace
 from store.types import utcnow
-from store.upcoming import RenewalRow, load_rows
+from store.upcoming import load_rows
 from store.what_changed import ChangeKind, WhatChanged
 from store.workspaces import ensure_workspace
 
@@ -144,13 +145,6 @@ def mark_announced(import_id: int, *, session: Session, now: datetime | None = N
 
 
 # --- "What changed": what a digest channel is told about one import ----------------------------
-
-
-@dataclass(frozen=True)
-class ChangedRow:
-    row: RenewalRow
-    kind: ChangeKind
-    moved_from: date | None = None  # the old renewal start date of a moved one
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,11 @@ Rules (contract.md "Import format"):
   does not mention are left alone. A removed change that a later file holds again comes back,
   counted as created (it is new again to whoever reads the view). When invalid rows were
   skipped nothing is removed: a skipped row may be the very change, and its client cannot be
-  told from a row that could not be read.
-- The changes that matter are noted for "What changed" (store.what_changed).
+  told from a row that could not be read. Nor does the app's own "Export CSV" remove anything
+  (`ParsedFile.exported_view`): it holds one /renewals view (120 days, the person's filters),
+  not the dashboard's whole list of each client it names.
+- The changes that matter are noted for "What changed" (store.what_changed), every one of them
+  kept with the import (store.import_changes) for its whole list.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from sqlmodel import Session, col
 
 from store.bulk_io import ImportProgress, insert_rows, refresh_statistics, streamed, update_rows
 from store.csv_format import Col, ImportRow, ParsedFile, Person, RowProblem, RowWarning
+from store.import_changes import record_changes
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember
 from store.rules import (
     DEFAULT_CURRENCY,
@@ -90,6 +94,7 @@ class ImportResult:
     member_emails: list[str] = field(default_factory=list)  # partner members the file names
     what_changed: WhatChanged = field(default_factory=WhatChanged)
     import_id: int | None = None  # its row in the import history (store.import_runs), once recorded
+    exported_view: str | None = None  # the file is the app's export of this view: nothing removed
 
     @property
     def invalid(self) -> int:
@@ -334,6 +339,7 @@ def import_parsed(
         problems=list(parsed.problems),
         warnings=list(parsed.warnings),
         unknown_columns=list(parsed.unknown_columns),
+        exported_view=parsed.exported_view,
     )
     if parsed.problems and not skip_invalid:
         result.rejected = True
@@ -484,9 +490,10 @@ def import_parsed(
         audit = audits.setdefault(client_id, _Audit())
         for name in changed:
             audit.note(f"{_change_label(row)} {name.replace('_', ' ')}", old_change[name], values[name])
-    # The file is each listed client's whole list; with skipped rows it may not be (docstring).
+    # The file is each listed client's whole list; with skipped rows, or as the app's export of a
+    # view, it is not (docstring).
     gone: list[tuple[_Key, int]] = []
-    if not parsed.problems:
+    if not parsed.problems and parsed.exported_view is None:
         listed_clients = set(ids)
         gone = [
             (key, stored_change[0])
@@ -534,7 +541,19 @@ def import_parsed(
     )
     noted += _moved_or_due_soon(added, gone, today=now.date())
     if noted:
-        result.what_changed = summarize_noted(noted, lambda refs: _change_ids(session, ws, refs))
+        if import_id is None:  # a dry run: only the changes a message would show are looked up
+            result.what_changed = summarize_noted(noted, lambda refs: _change_ids(session, ws, refs))
+        else:  # recorded: every change that matters is kept, for "What changed"'s "View all"
+            ids = _change_ids(session, ws, {item.ref for item in noted})
+            progress.phase("Recording what changed", len(noted))
+            record_changes(
+                ((ids[item.ref], item.kind, item.moved_from) for item in noted),
+                session=session,
+                workspace_id=ws,
+                import_id=import_id,
+                progress=progress,
+            )
+            result.what_changed = summarize_noted(noted, lambda refs: ids)
     result.clients_updated = len(audits)  # only existing clients get an audit entry
 
     # History: one event per existing client the import changed, and one for the import itself.
@@ -638,23 +657,30 @@ def _moved_or_due_soon(
     return noted
 
 
+_KEYS_PER_QUERY = 1000
+
+
 def _change_ids(session: Session, workspace_id: int, refs: set[Any]) -> dict[Any, int]:
-    """The IDs of `refs` (an ID is its own; a key is looked up). Few: only the changes a message shows."""
+    """The IDs of `refs` (an ID is its own; a key is looked up, a chunk of keys per query)."""
     ids = {ref: ref for ref in refs if isinstance(ref, int)}
-    keys = {ref for ref in refs if not isinstance(ref, int)}
-    if keys:
-        query = select(
-            col(ContractChange.client_id),
-            col(ContractChange.contract_type),
-            col(ContractChange.renewal_start_date),
-            col(ContractChange.id),
-        ).where(
-            ContractChange.workspace_id == workspace_id,
-            col(ContractChange.client_id).in_(sorted({key[0] for key in keys})),
-            col(ContractChange.renewal_start_date).in_(sorted({key[2] for key in keys})),
-        )
-        ids |= {(c, t, d): i for c, t, d, i in session.execute(query) if (c, t, d) in keys}
+    keys = sorted((ref for ref in refs if not isinstance(ref, int)), key=lambda k: (k[0], k[1].value, k[2]))
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        ids |= _key_ids(session, workspace_id, set(keys[start : start + _KEYS_PER_QUERY]))
     return ids
+
+
+def _key_ids(session: Session, workspace_id: int, keys: set[_Key]) -> dict[Any, int]:
+    query = select(
+        col(ContractChange.client_id),
+        col(ContractChange.contract_type),
+        col(ContractChange.renewal_start_date),
+        col(ContractChange.id),
+    ).where(
+        ContractChange.workspace_id == workspace_id,
+        col(ContractChange.client_id).in_(sorted({key[0] for key in keys})),
+        col(ContractChange.renewal_start_date).in_(sorted({key[2] for key in keys})),
+    )
+    return {(c, t, d): i for c, t, d, i in session.execute(query) if (c, t, d) in keys}
 
 
 def _change_label(row: ImportRow) -> str:

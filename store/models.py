@@ -436,6 +436,21 @@ class ImportAlert(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
 
 
+class ImportChange(SQLModel, table=True):
+    """One change that matters of one import ("What changed": store.what_changed.ChangeKind), so
+    that import's whole list can be read a page at a time ("View all"). Written by the import
+    itself (store.import_changes); the contract change as it is now is joined when read."""
+
+    __tablename__ = "import_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    import_run_id: int = Field(foreign_key="import_run.id", ondelete="CASCADE", index=True)
+    change_id: int  # contract_change.id (no foreign key: changes are marked removed, never deleted)
+    kind: str = Field(max_length=16)  # cancellation | due_soon | moved
+    moved_from: date | None = None  # the old renewal start date of a moved one
+
+
 class AuditEvent(SQLModel, table=True):
     """Who changed what, when, from what to what. Written for every change a person makes."""
 

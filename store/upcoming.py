@@ -252,6 +252,12 @@ def _live(workspace_id: int) -> tuple[ColumnElement[bool], ...]:
     return (ContractChange.workspace_id == workspace_id, still_listed())
 
 
+def shown_conditions(workspace_id: int) -> list[ColumnElement[bool]]:
+    """A contract change a person may see: of the workspace, still listed, its client active (for
+    a query of contract change IDs of its own, such as an import's whole list of changes)."""
+    return [*_live(workspace_id), _of_clients(workspace_id)]
+
+
 def _joined(query: Any, workspace_id: int) -> Any:
     return query.join(Client, col(Client.id) == col(ContractChange.client_id)).where(
         *_live(workspace_id), Client.workspace_id == workspace_id

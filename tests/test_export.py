@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from contextlib import redirect_stdout
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,11 +15,13 @@ import time_machine
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.cli.main import main
 from store.csv_format import parse_bytes, parse_csv
 from store.db import session_scope
 from store.importer import ImportResult, import_parsed
 from store.models import AuditEvent, Client, Contact, ContractChange, PartnerMember
 from tests.app_client import SlackAppClient
+from tests.client_support import blocks_text
 from tests.factories import NOON, TEAM, add_member, days, set_partner
 from tests.fake_slack import FakeSlack, Upload
 from tests.slack_requests import block_actions_payload, button_value
@@ -238,7 +242,8 @@ def test_the_export_is_in_the_import_format_with_stored_values(imported: SlackAp
     upload, _ = export(imported)
 
     records = _records(upload)
-    assert list(records[0]) == HEADER.split(",")
+    assert list(records[0]) == [*HEADER.split(","), "Exported view"]
+    assert {r["Exported view"] for r in records} == {"/renewals · 2026-03-02"}
     by_key = {(r["Hub ID"], r["Contract type"]): r for r in records}
     acme = by_key[("1001", "Renewal")]
     assert acme["Communication owner"] == "ana.owner@agency.com"
@@ -265,6 +270,76 @@ def test_importing_the_export_again_changes_nothing(imported: SlackAppClient) ->
     assert (result.members_added, result.members_named) == (0, 0)
     assert not result.warnings and not result.unknown_columns
     assert _snapshot(imported.engine) == before
+
+
+# Contract changes the /renewals view leaves out: one past (its start 10 days ago) and one more than
+# 120 days ahead, of clients the export lists (Acme, Gamma).
+OUTSIDE_THE_VIEW = "".join(
+    [
+        _row("Acme Corp", "1001", *[""] * 3, "Renewal", "Renewed", str(days(-10)), *[""] * 11),
+        _row("Acme Corp", "1001", *[""] * 3, "Email overage", "Pending", str(days(200)), *[""] * 11),
+        _row("Gamma GmbH", "3003", *[""] * 3, "Renewal", "Pending", str(days(395)), *[""] * 11),
+    ]
+)
+
+
+@pytest.fixture
+def with_more(imported: SlackAppClient) -> SlackAppClient:
+    """`imported`, and its clients' contract changes outside the 120 days of /renewals too."""
+    _import(imported.engine, (DASHBOARD + OUTSIDE_THE_VIEW).encode())
+    return imported
+
+
+def _cli_import(app: SlackAppClient, data: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """`renewals-bot import` of `data` into the app's database: what it printed."""
+    monkeypatch.setenv("DATABASE_URL", app.settings.database_url)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    path = tmp_path / "renewals-export.csv"
+    path.write_bytes(data)
+    with pytest.raises(SystemExit) as exited, redirect_stdout(io.StringIO()) as out:
+        main(["import", str(path), "--team", TEAM])
+    assert exited.value.code == 0, out.getvalue()
+    return out.getvalue()
+
+
+def _detail(app: SlackAppClient, client: str) -> str:
+    before = len(app.fake.calls_to("response_url"))
+    app.command("/renewal", client, user_id="U0ALICE")
+    return blocks_text(app.wait_for("response_url", count=before + 1).params["blocks"])
+
+
+# A pending renewal starting within 45 days is past its deadline (effectively renewed), so the
+# filtered view reaches 60 days to hold one.
+@pytest.mark.parametrize("view", ["", "status:pending type:renewal days:60"])
+def test_importing_an_export_removes_nothing_outside_its_view(
+    with_more: SlackAppClient, view: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upload, _ = export(with_more, view)
+    details = {name: _detail(with_more, name) for name in ("Acme", "Gamma")}
+    before = _snapshot(with_more.engine)
+    shown = len(_records(upload))
+
+    printed = _cli_import(with_more, upload.data or b"", tmp_path, monkeypatch)
+
+    assert f"0 created, 0 updated, {shown} unchanged, 0 invalid, 0 removed" in printed
+    label = f"/renewals {view} · 2026-03-02".replace("  ", " ")
+    assert f"removes nothing: this file is an export of a /renewals view ({label})" in printed
+    assert _snapshot(with_more.engine)["changes"] == before["changes"]
+    assert {name: _detail(with_more, name) for name in details} == details
+
+
+def test_a_dashboard_file_of_the_same_rows_still_removes_what_it_no_longer_holds(
+    with_more: SlackAppClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upload, _ = export(with_more)
+    without_view = [row[:-1] for row in csv.reader(io.StringIO(upload.text.removeprefix("\ufeff")))]
+    dashboard = io.StringIO()
+    csv.writer(dashboard).writerows(without_view)
+
+    printed = _cli_import(with_more, dashboard.getvalue().encode(), tmp_path, monkeypatch)
+
+    assert "0 created, 0 updated, 5 unchanged, 0 invalid, 3 removed" in printed
+    assert "removes nothing" not in printed
 
 
 def test_the_export_of_a_filtered_view_holds_only_its_rows(imported: SlackAppClient) -> None:

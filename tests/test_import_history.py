@@ -3,16 +3,19 @@ hear once what changed: driven through `renewals-bot import`, signed Slack reque
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from blocks.values import ImportChangesRef, encode
 from bot.cli.main import main
 from bot.import_run import preview_import, write_import
 from bot.jobs.import_alerts import run_pending
@@ -27,10 +30,14 @@ from tests.client_support import blocks_text
 from tests.digest_support import add_subscription, services_for, slow_posts
 from tests.factories import NOON, TEAM, days
 from tests.fake_slack import Call, FakeSlack
-from tests.renewals_data import client_names, table_rows
+from tests.renewals_data import all_text, blocks_of, client_names, table_rows
+from tests.slack_requests import block_actions_payload, button_value, find_element
 
 HEADER = "Client name,Hub ID,Contract type,Status,Renewal start date,Current MRR\n"
 CHANNELS = ("C0DIGEST", "C0SALES")
+VIEW_ALL = "what_changed_view_all"
+NEXT = "what_changed_next"
+PREVIOUS = "what_changed_previous"
 
 
 def csv(*rows: str) -> str:
@@ -230,10 +237,12 @@ def test_an_import_with_a_bot_token_tells_each_digest_channel_once(
     assert "1 cancellation requested: $200.00 MRR at stake" in text
     assert "1 new contract change due within 14 days: €300.00 MRR at stake" in text
     assert "1 renewal start date moved: $100.00 MRR at stake" in text
-    assert f"start date moved from {days(80)} to {days(90)}" in text
+    assert f"Start date moved from {days(80)} to {days(90)}" in text
     assert "Import of *export2.csv* by command line" in text
-    buttons = [b for b in alerts(with_token)[0].params["blocks"] if b["type"] == "actions"]
-    assert len(buttons) == 3
+    cards = [b for b in alerts(with_token)[0].params["blocks"] if b["type"] == "card"]
+    assert len(cards) == 3
+    with pytest.raises(AssertionError):  # all of them shown: nothing more to view
+        find_element(alerts(with_token)[0].params["blocks"], VIEW_ALL)
 
     run_pending(services_for(with_token, engine, database_url))
     assert len(alerts(with_token)) == 2
@@ -313,19 +322,105 @@ def test_a_channel_whose_post_failed_is_told_on_a_later_tick(
     assert [c.params["channel"] for c in alerts(fake_slack)] == [CHANNELS[0]]
 
 
-def test_more_changes_than_fit_are_counted_not_dropped(
+def _many_due_soon(folder: Path, count: int) -> None:
+    """An import of `count` new contract changes due within 14 days (deadlines spread over days)."""
+    rows = [f"Client {n:02d},{2000 + n},Renewal,Pending,{days(46 + n // 5)},$10" for n in range(count)]
+    run_import(folder, csv(*rows))
+
+
+def card_names(blocks: list[dict[str, Any]]) -> list[str]:
+    return [b["title"]["text"].split("*")[1] for b in blocks if b["type"] == "card"]
+
+
+def _click(app: SlackAppClient, action_id: str, value: str) -> Call:
+    before = len(app.fake.calls_to("response_url"))
+    payload = block_actions_payload(action_id, value, fake=app.fake)
+    assert app.action(payload).status == 200
+    return app.wait_for("response_url", count=before + 1)
+
+
+def test_what_changed_lists_25_changes_as_cards_then_view_all(
     with_token: FakeSlack, folder: Path, engine: Engine
 ) -> None:
     subscribe_channels(engine)
-    rows = [f"Client {n},{2000 + n},Renewal,Pending,{days(50)},$10" for n in range(30)]
-    run_import(folder, csv(*rows))
+    _many_due_soon(folder, 30)
 
     (message, _other) = alerts(with_token)
     blocks = message.params["blocks"]
-    assert len(blocks) <= 50
-    shown = len([b for b in blocks if b["type"] == "actions"])
+    assert card_names(blocks) == [f"Client {n:02d}" for n in range(25)]
     assert "30 new contract changes due within 14 days: $300.00" in blocks_text(blocks)
-    assert f"…and {30 - shown} more changes" in blocks_text(blocks)
+    assert "…and 5 more changes" in blocks_text(blocks)
+    assert find_element(blocks, VIEW_ALL)["text"]["text"] == "View all"
+
+
+def test_what_changed_of_25_or_fewer_has_no_view_all(
+    with_token: FakeSlack, folder: Path, engine: Engine
+) -> None:
+    subscribe_channels(engine)
+    _many_due_soon(folder, 25)
+
+    (message, _other) = alerts(with_token)
+    assert len(card_names(message.params["blocks"])) == 25
+    with pytest.raises(AssertionError):
+        find_element(message.params["blocks"], VIEW_ALL)
+
+
+def test_view_all_shows_the_clicker_the_imports_whole_list_paged(
+    with_token: FakeSlack, folder: Path, slack_app: SlackAppClient
+) -> None:
+    subscribe_channels(slack_app.engine)
+    _many_due_soon(folder, 45)
+    (message, _other) = alerts(with_token)
+
+    first = _click(slack_app, VIEW_ALL, button_value(message, VIEW_ALL))
+
+    assert first.params["response_type"] == "ephemeral"
+    assert first.params["replace_original"] is False  # the channel's message stays as it is
+    assert card_names(blocks_of(first)) == [f"Client {n:02d}" for n in range(20)]
+    assert "showing 1–20 of 45" in all_text(first)
+    assert find_element(blocks_of(first), NEXT)["text"]["text"] == "Next"
+    second = _click(slack_app, NEXT, button_value(first, NEXT))
+    third = _click(slack_app, NEXT, button_value(second, NEXT))
+    assert second.params["replace_original"] is True
+    # Every change of the import, more than the 25 its message keeps of a kind.
+    assert card_names(blocks_of(third)) == [f"Client {n:02d}" for n in range(40, 45)]
+    with pytest.raises(AssertionError):
+        find_element(blocks_of(third), NEXT)
+    back = _click(slack_app, PREVIOUS, button_value(third, PREVIOUS))
+    assert card_names(blocks_of(back)) == card_names(blocks_of(second))
+
+
+def test_a_what_changed_list_value_from_another_workspace_is_refused(
+    with_token: FakeSlack, folder: Path, slack_app: SlackAppClient
+) -> None:
+    subscribe_channels(slack_app.engine)
+    _many_due_soon(folder, 30)
+    (message, _other) = alerts(with_token)
+    value = json.loads(button_value(message, VIEW_ALL))
+
+    reply = _click(slack_app, VIEW_ALL, json.dumps({**value, "team_id": "T0OTHER"}))
+
+    assert "another workspace" in all_text(reply)
+    assert card_names(blocks_of(reply)) == []
+
+
+def test_an_import_of_another_workspace_is_not_found_by_its_id(
+    with_token: FakeSlack, folder: Path, slack_app: SlackAppClient
+) -> None:
+    subscribe_channels(slack_app.engine)
+    rows = [f"Other {n:02d},{3000 + n},Renewal,Pending,{days(50)},$10" for n in range(30)]
+    (folder / "other.csv").write_text(csv(*rows), encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main(["import", str(folder / "other.csv"), "--team", "T0OTHER"])
+    with Session(slack_app.engine) as session:
+        other = session.exec(select(ImportRun.id).order_by(col(ImportRun.id).desc())).first()
+    assert other is not None
+    value = encode(ImportChangesRef(team_id=TEAM, import_id=other))
+
+    reply = _click(slack_app, VIEW_ALL, value)
+
+    assert "out of date" in all_text(reply)
+    assert card_names(blocks_of(reply)) == []
 
 
 def test_a_dry_run_reports_what_would_be_removed_and_writes_nothing(

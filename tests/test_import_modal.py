@@ -348,3 +348,23 @@ def test_the_bot_token_is_never_sent_to_a_host_that_is_not_slack(
 
     assert "Slack gave no download address for export.csv that the app can use" in text(shown_view)
     assert fake_slack.calls_to("files.download") == []
+
+
+def test_an_export_of_a_view_previews_that_it_removes_nothing(admin_app: SlackAppClient) -> None:
+    press_import(admin_app, upload(admin_app, GOOD.encode()))
+    view = (
+        "Client name,Hub ID,Contract type,Status,Renewal start date,Exported view\n"
+        "Acme,1001,Renewal,Pending,2027-03-01,/renewals type:renewal · 2027-01-05\n"
+    )
+
+    preview = upload(admin_app, view.encode(), file_id="F0VIEW", name="renewals-2027-01-05.csv")
+
+    assert "*0* created · *0* updated · *1* unchanged · *0* invalid · *0* removed" in text(preview)
+    assert (
+        "Removes nothing: this file is an export of a /renewals view (/renewals type:renewal · 2027-01-05)"
+        in text(preview)
+    )
+    assert "Unknown columns" not in text(preview)
+    done = press_import(admin_app, preview)
+    assert "Removes nothing: this file is an export" in text(done)
+    assert changes(admin_app) == [("2027-03-01", Decimal(100)), ("2027-04-01", Decimal(50))]

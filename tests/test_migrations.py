@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -272,3 +273,39 @@ def test_snoozes_of_contract_changes_survive_the_import_history_upgrade_and_down
         migrate(engine)
         engine.dispose()
     assert (after_upgrade, after_downgrade) == (1, 1)
+
+
+def test_an_import_recorded_before_the_whole_list_keeps_the_changes_its_message_showed(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    _at_revision(engine, "0006")  # before import_change
+    try:
+        with engine.begin() as connection:
+            _add_changes(connection, [{"current_mrr": "10"}, {"current_mrr": "20"}])
+            first, second = connection.execute(text("SELECT id FROM contract_change ORDER BY id")).scalars()
+            what = {
+                "due_soon": {"count": 3, "mrr_at_stake": {"USD": "30"}, "change_ids": [first]},
+                "moved": {"count": 1, "mrr_at_stake": {"USD": "20"}, "change_ids": [second]},
+                "moved_from": {str(second): "2026-12-01"},
+            }
+            connection.execute(
+                text(
+                    "INSERT INTO import_run (workspace_id, at, actor, via, file_name, rows, created, "
+                    "updated, unchanged, invalid, removed, skipped, what_changed) "
+                    "SELECT id, CURRENT_TIMESTAMP, 'cli:import', 'command_line', 'x.csv', 2, 2, 0, 0, 0, "
+                    "0, 0, :what FROM workspace"
+                ),
+                {"what": json.dumps(what)},
+            )
+    finally:
+        migrate(engine)
+    with engine.connect() as connection:
+        kept = connection.execute(
+            text("SELECT change_id, kind, moved_from FROM import_change ORDER BY change_id")
+        ).all()
+    engine.dispose()
+    assert [(c, k, None if m is None else str(m)) for c, k, m in kept] == [
+        (first, "due_soon", None),
+        (second, "moved", "2026-12-01"),
+    ]

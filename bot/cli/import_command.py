@@ -14,7 +14,7 @@ from pathlib import Path
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from blocks.format import plural
+from blocks.format import exported_view_note, plural
 from bot.cli.terminal import import_progress
 from bot.errors import UserError
 from bot.import_run import link_partner_members, write_import
@@ -96,6 +96,8 @@ def report_lines(result: ImportResult) -> list[str]:
         f"  {result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
         f"{result.invalid} invalid, {result.removed} removed, {len(result.warnings)} warnings"
     )
+    if result.exported_view is not None:
+        lines.append(f"  {exported_view_note(result.exported_view)}")
     if not result.rejected:
         lines.append(
             f"  clients: {result.clients_created} created, {result.clients_updated} updated; "

@@ -42,6 +42,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "handlers.imports",
     "handlers.reminders",
     "handlers.digest_list",
+    "handlers.what_changed",
     "handlers.import_upload",
     "handlers.renewals",
     "handlers.export",
