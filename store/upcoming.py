@@ -165,12 +165,14 @@ _TYPE_RANK = case(
     {t: rank for rank, t in enumerate(sorted(ContractType, key=lambda t: t.value))},
     value=col(ContractChange.contract_type),
 )
-# store.rules.sort_key, then the change's ID so that pages never overlap.
+# store.rules.sort_key, then the change's ID so that pages never overlap. Its last part, the start
+# date, is left out: the deadline is always the start date less the same days (rules.
+# renewal_deadline), so equal deadlines are equal start dates. The order is then read from the
+# window's index alone, whose entries hold the type and (as the row ID) the change's ID.
 _ORDER = (
     col(ContractChange.renewal_deadline),
     col(Client.name_folded),
     _TYPE_RANK,
-    col(ContractChange.renewal_start_date),
     col(ContractChange.id),
 )
 
@@ -241,6 +243,22 @@ def _of_clients(workspace_id: int, *conditions: ColumnElement[bool]) -> ColumnEl
         Client.workspace_id == workspace_id, col(Client.association_ended_at).is_(None), *conditions
     )
     return col(ContractChange.client_id).in_(active)
+
+
+@dataclass(frozen=True)
+class _Conditions:
+    """What a query finds: conditions on the contract change, and on its client (besides being
+    active). The page joins the client anyway and tests those on the joined row; counting and
+    totalling need no client column, so there they become a semi-join (`unjoined`)."""
+
+    changes: list[ColumnElement[bool]]
+    clients: list[ColumnElement[bool]]
+
+    def unjoined(self, workspace_id: int) -> list[ColumnElement[bool]]:
+        return [*self.changes, _of_clients(workspace_id, *self.clients)]
+
+    def joined(self) -> list[ColumnElement[bool]]:
+        return [*self.changes, col(Client.association_ended_at).is_(None), *self.clients]
 
 
 def _joined(query: Any, workspace_id: int) -> Any:
@@ -395,7 +413,7 @@ def load_rows(
     if client_ids is not None:
         conditions.append(col(ContractChange.client_id).in_(list(client_ids)))
     if not include_ended:
-        conditions.append(_of_clients(workspace.id))
+        conditions.append(col(Client.association_ended_at).is_(None))
     return _page(workspace, conditions, session=session, today=today)
 
 
@@ -408,8 +426,9 @@ def _page(
     offset: int = 0,
     limit: int | None = None,
 ) -> list[RenewalRow]:
-    """The rows meeting `conditions` (on contract_change), in the view's order; from `offset`, at
-    most `limit` of them: the order is found on narrow rows, and only the page's are read whole."""
+    """The rows meeting `conditions` (on contract_change and its client), in the view's order; from
+    `offset`, at most `limit` of them: the order is found on narrow rows, and only the page's are
+    read whole."""
     assert workspace.id is not None
     if limit is None and not offset:
         query = _rows_query(workspace.id).where(*conditions)
@@ -428,11 +447,12 @@ def _matching(
     session: Session,
     today: date,
     viewer: Viewer,
-) -> list[ColumnElement[bool]]:
-    """The SQL conditions (on contract_change) of what `query` finds: start dates in the next
-    `query.days` days, active clients only, then the filters."""
+) -> _Conditions:
+    """The SQL conditions of what `query` finds: start dates in the next `query.days` days,
+    active clients only, then the filters."""
     assert workspace.id is not None
     conditions = _starts_between(today, today + timedelta(days=query.days))
+    clients = []
     if query.contract_type is not None:
         conditions.append(col(ContractChange.contract_type) == query.contract_type)
     if query.status is not None:
@@ -440,19 +460,19 @@ def _matching(
     if query.needs_action_only:
         conditions.append(needs_action_sql(today))
     if query.owner is not None:
-        owner = _owner_condition(
-            query.owner, workspace, session=session, viewer=viewer, wanted_email=query.owner_email
+        clients.append(
+            _owner_condition(
+                query.owner, workspace, session=session, viewer=viewer, wanted_email=query.owner_email
+            )
         )
-        conditions.append(_of_clients(workspace.id, owner))
-    else:
-        conditions.append(_of_clients(workspace.id))
     if query.words:
         # Search only among the clients the other filters leave.
-        changes = _changes(select(ContractChange.client_id), workspace.id).where(*conditions)
+        so_far = _Conditions(conditions, clients).unjoined(workspace.id)
+        changes = _changes(select(ContractChange.client_id), workspace.id).where(*so_far)
         scope = client_scope(workspace.id, include_ended=False).where(col(Client.id).in_(changes))
         found = matching_client_ids(query.words, scope, session=session)
         conditions.append(id_in(col(ContractChange.client_id), found, dialect=dialect_of(session)))
-    return conditions
+    return _Conditions(conditions, clients)
 
 
 @dataclass(frozen=True)
@@ -548,19 +568,23 @@ def _counted(
     viewer: Viewer,
     deadlines: tuple[date, date] | None = None,
     at_stake: bool = True,
-) -> tuple[list[ColumnElement[bool]], Summary]:
+) -> tuple[_Conditions, Summary]:
     """The conditions of what `query` finds and their summary: kept per data version
     (store.view_cache), as both stay the same until the workspace's data changes."""
     assert workspace.id is not None
+    workspace_id = workspace.id
 
-    def count() -> tuple[list[ColumnElement[bool]], Summary]:
+    def count() -> tuple[_Conditions, Summary]:
         conditions = _matching(workspace, query, session=session, today=today, viewer=viewer)
         if deadlines is not None:
-            conditions += [
-                col(ContractChange.renewal_deadline) >= deadlines[0],
-                col(ContractChange.renewal_deadline) <= deadlines[1],
-            ]
-        return conditions, summarize(workspace, conditions, session=session, today=today, at_stake=at_stake)
+            conditions.changes.extend(
+                [
+                    col(ContractChange.renewal_deadline) >= deadlines[0],
+                    col(ContractChange.renewal_deadline) <= deadlines[1],
+                ]
+            )
+        unjoined = conditions.unjoined(workspace_id)
+        return conditions, summarize(workspace, unjoined, session=session, today=today, at_stake=at_stake)
 
     parts = ("upcoming", today, query, viewer, deadlines, at_stake)
     return kept(workspace.id, parts, count, session=session)
@@ -603,7 +627,7 @@ def upcoming_view(
     conditions, summary = _counted(workspace, query, session=session, today=today, viewer=viewer or Viewer())
     offset = max(0, min(offset, max(0, summary.total - 1)))
     rows = (
-        _page(workspace, conditions, session=session, today=today, offset=offset, limit=page_size)
+        _page(workspace, conditions.joined(), session=session, today=today, offset=offset, limit=page_size)
         if summary.total
         else []
     )
