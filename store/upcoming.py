@@ -433,9 +433,9 @@ def _page(
     if limit is None and not offset:
         query = _rows_query(workspace.id).where(*conditions)
     else:
+        # One statement (one round trip): the page's IDs in a subquery, then their rows.
         order = _joined(select(ContractChange.id), workspace.id).where(*conditions).order_by(*_ORDER)
-        ids = list(read(session, order.offset(offset).limit(limit)).scalars())
-        query = _rows_query(workspace.id).where(col(ContractChange.id).in_(ids))
+        query = _rows_query(workspace.id).where(col(ContractChange.id).in_(order.offset(offset).limit(limit)))
     rows = read(session, query.order_by(*_ORDER))
     return [_row_of(values, today=today, partner_owns_all=workspace.partner_owns_all) for values in rows]
 
