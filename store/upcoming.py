@@ -11,7 +11,7 @@ only the page's rows become Python objects. tests/test_view_sql.py checks the tw
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -602,7 +602,7 @@ def window_summary(
 ) -> Summary:
     """What `upcoming_view` counts and totals, without a page; `deadlines` keeps only the changes
     whose renewal deadline falls in that range (both days included)."""
-    return _counted(
+    _conditions, summary = _counted(
         workspace,
         query,
         session=session,
@@ -610,7 +610,8 @@ def window_summary(
         viewer=viewer or Viewer(),
         deadlines=deadlines,
         at_stake=at_stake,
-    )[1]
+    )
+    return replace(summary, mrr_at_stake=dict(summary.mrr_at_stake))  # the kept one stays as it was
 
 
 def upcoming_view(
