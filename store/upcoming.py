@@ -320,7 +320,8 @@ def _to_row(
     today: date,
     partner_owns_all: bool,
 ) -> RenewalRow:
-    """A row from the objects themselves, as _row_of makes it from the view's columns."""
+    """A row from the objects themselves, exactly as _row_of makes it from the view's columns
+    (tests/test_view_sql.py's oracle builds its rows so)."""
     objects = {ContractChange.__table__: change, Client.__table__: client}
     objects |= {Contact.__table__: contact, PartnerMember.__table__: member}
     values = [getattr(objects[column.table], column.key, None) for column in _ROW_COLUMNS]
