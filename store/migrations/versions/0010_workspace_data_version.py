@@ -11,7 +11,10 @@ were emptied (and its ID reused) never meets a version of the old one. 0 means "
 ever written", which is true of a new workspace.
 
 SQLite runs a trigger per row; PostgreSQL once per statement (a bulk COPY bumps once), with
-the statement's rows as a transition table.
+the statement's rows as a transition table. The bump holds the workspace row's lock until the
+writing transaction ends, so on PostgreSQL writes to one workspace wait for one another (a
+person's change waits for an import into the same workspace to commit); other workspaces and
+all reads go on.
 
 Beware: a later migration that rebuilds one of these tables on SQLite (`batch_alter_table`
 that cannot ALTER in place) drops its triggers; it must make them again (`_create_sqlite`).
