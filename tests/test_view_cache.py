@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
+from store.bulk_io import one_version_change
 from store.clients import end_association
 from store.models import Workspace
 from store.rules import OwnerKind, Status
@@ -117,3 +119,32 @@ def test_the_same_view_again_is_not_counted_again(
     assert _total(workspace, session, offset=0) == 1
     assert window_summary(workspace, RenewalQuery(), session=session, today=TODAY).total == 1
     assert not [s for s in statements if "count(" in s.lower()]
+
+
+def test_a_bulk_write_shows_in_the_next_view_and_later_writes_still_do(
+    session: Session, workspace: Workspace
+) -> None:
+    client = add_client(session, "Acme", "1")
+    add_change(session, client, SOON)
+    session.commit()
+    assert _total(workspace, session) == 1
+    with one_version_change(session, workspace.team_id):
+        add_change(session, client, SOON + timedelta(days=1))
+    session.commit()
+    assert _total(workspace, session) == 2
+    add_change(session, client, SOON + timedelta(days=2))  # the triggers are back
+    session.commit()
+    assert _total(workspace, session) == 3
+
+
+def test_a_failed_bulk_write_leaves_the_triggers_in_place(session: Session, workspace: Workspace) -> None:
+    client = add_client(session, "Acme", "1")
+    session.commit()
+    with pytest.raises(RuntimeError), one_version_change(session, workspace.team_id):
+        add_change(session, client, SOON)
+        raise RuntimeError("the import failed")
+    session.rollback()
+    assert _total(workspace, session) == 0
+    add_change(session, client, SOON)
+    session.commit()
+    assert _total(workspace, session) == 1

@@ -21,6 +21,7 @@ from bot.cli.terminal import import_progress
 from bot.errors import UserError
 from bot.settings import Settings
 from bot.slack.web_client import make_web_client
+from store.bulk_io import one_version_change
 from store.csv_format import CsvFormatError, parse_bytes
 from store.db import make_engine, migrate, session_scope
 from store.importer import ImportResult, import_parsed
@@ -177,7 +178,7 @@ def run_import(settings: Settings, path: Path, *, team: str | None, skip_invalid
         engine = make_engine(settings.database_url)
         try:
             migrate(engine)
-            with session_scope(engine) as session:
+            with session_scope(engine) as session, one_version_change(session, team):
                 result = import_parsed(
                     parsed,
                     team,
