@@ -11,7 +11,8 @@ were emptied (and its ID reused) never meets a version of the old one. 0 means "
 ever written", which is true of a new workspace.
 
 SQLite runs a trigger per row; PostgreSQL once per statement (a bulk COPY bumps once), with
-the statement's rows as a transition table. The bump holds the workspace row's lock until the
+the statement's rows as a transition table. The import pauses SQLite's inside its own
+transaction and changes the version once (store.bulk_io.one_version_change). The bump holds the workspace row's lock until the
 writing transaction ends, so on PostgreSQL writes to one workspace wait for one another (a
 person's change waits for an import into the same workspace to commit); other workspaces and
 all reads go on.
