@@ -87,17 +87,17 @@ def request_table(kinds: list[Kind], count: int) -> list[str]:
     floor_p50 = percentile(floor.latencies, 0.5) if floor.latencies else 0.0
     floor_p99 = percentile(floor.latencies, 0.99) if floor.latencies else 0.0
     lines = [
-        f"| request ({count} each, round-robin) | p50 | p99 | p50 / floor | p99 / floor |",
-        "|---|---:|---:|---:|---:|",
+        f"| request ({count} each, round-robin) | p50 | p99 | p50 / floor | p99 / floor | first (untimed) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for kind in kinds:
+        first = "-" if kind.first_ms is None else ms(kind.first_ms)
         if not kind.latencies:
-            lines.append(f"| {kind.label} | failed | failed | - | - |")
+            lines.append(f"| {kind.label} | failed | failed | - | - | {first} |")
             continue
         p50, p99 = percentile(kind.latencies, 0.5), percentile(kind.latencies, 0.99)
-        lines.append(
-            f"| {kind.label} | {ms(p50)} | {ms(p99)} | {ratio(p50, floor_p50)} | {ratio(p99, floor_p99)} |"
-        )
+        ratios = f"{ratio(p50, floor_p50)} | {ratio(p99, floor_p99)}"
+        lines.append(f"| {kind.label} | {ms(p50)} | {ms(p99)} | {ratios} | {first} |")
     return lines
 
 

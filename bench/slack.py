@@ -134,6 +134,7 @@ class Kind:
     latencies: list[float] = field(default_factory=list)  # ms
     errors: list[str] = field(default_factory=list)
     first_text: str = ""
+    first_ms: float | None = None  # the untimed first request: its counts are not kept yet
 
 
 def command_kind(label: str, name: str, words: str, workspace: Workspace) -> Kind:
@@ -212,6 +213,7 @@ def measure_requests(
     for kind in kinds:
         if kind is not kinds[1]:
             timed_request(client, fake, kind, timeout)
+        kind.first_ms = kind.latencies[0] if kind.latencies else None
         kind.latencies.clear()
     for round_number in range(count):
         for kind in kinds:

@@ -6,10 +6,19 @@ Every reply, table, detail and digest part is a `Message`; handlers and jobs sen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    MarkdownTextObject,
+    RawTextObject,
+    SectionBlock,
+    TableBlock,
+    TableBlockColumnSettings,
+)
 
 from blocks.limits import SECTION_CHARS
 from blocks.text import truncate
@@ -48,3 +57,19 @@ def context(text: str, *, verbatim: bool | None = None) -> ContextBlock:
 def notice(text: str, *, verbatim: bool | None = None) -> Message:
     """A one-section reply. `text` is mrkdwn the caller has already escaped."""
     return Message(text=truncate(text, SECTION_CHARS), blocks=[section(text, verbatim=verbatim)])
+
+
+def table(
+    rows: Sequence[Sequence[str]], column_settings: Sequence[TableBlockColumnSettings | None] | None = None
+) -> TableBlock:
+    """A table block of plain-text cells (the caller keeps within Slack's limits).
+
+    Each cell is the JSON of slack_sdk's `RawTextObject`, written directly: its `to_dict` checks
+    each cell by reflection, about 40 µs a cell, or 25 ms for a 100-row table of six columns.
+    """
+    cells: list[list[dict[str, Any]]] = []
+    for row in rows:
+        if not all(row):
+            raise ValueError("a table cell must have at least 1 character")  # as RawTextObject says
+        cells.append([{"type": RawTextObject.type, "text": text} for text in row])
+    return TableBlock(rows=cells, column_settings=column_settings)

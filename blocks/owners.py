@@ -9,18 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from slack_sdk.models.blocks import (
-    Block,
-    RawTextObject,
-    TableBlock,
-    TableBlockColumnSettings,
-)
+from slack_sdk.models.blocks import Block, TableBlockColumnSettings
 
 from blocks import commands
 from blocks import format as fmt
 from blocks.client import owner_text
 from blocks.limits import MAX_TABLE_ROWS, TABLE_TEXT_CHARS
-from blocks.message import Message, context, notice, section
+from blocks.message import Message, context, notice, section, table
 from blocks.text import escape, mrkdwn, truncate
 from store.models import Client
 from store.rules import Owner
@@ -65,7 +60,7 @@ def owned_renewals_message(view: UpcomingView, *, days: int) -> Message:
         f"*Renewals you own*: {fmt.plural(total, 'contract change')} in the next "
         f"{days} days, {view.needing_total} needing action ({at_stake} MRR at stake)."
     )
-    table_rows = [[RawTextObject(text=h) for h in HEADERS]]
+    table_rows = [list(HEADERS)]
     used = sum(len(h) for h in HEADERS)
     shown = 0
     for row in rows:
@@ -73,15 +68,12 @@ def owned_renewals_message(view: UpcomingView, *, days: int) -> Message:
         size = sum(len(c) for c in cells)
         if len(table_rows) >= MAX_TABLE_ROWS or used + size > TABLE_TEXT_CHARS:
             break
-        table_rows.append([RawTextObject(text=c) for c in cells])
+        table_rows.append(cells)
         used += size
         shown += 1
     blocks: list[Block] = [
         section(summary),
-        TableBlock(
-            rows=table_rows,
-            column_settings=[TableBlockColumnSettings(is_wrapped=True)] + [None] * (len(HEADERS) - 1),
-        ),
+        table(table_rows, [TableBlockColumnSettings(is_wrapped=True)] + [None] * (len(HEADERS) - 1)),
     ]
     if shown < total:
         blocks.append(

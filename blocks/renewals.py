@@ -22,7 +22,6 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     Option,
     PlainTextObject,
-    RawTextObject,
     StaticSelectElement,
     TableBlock,
 )
@@ -38,7 +37,7 @@ from blocks.limits import (
     OPTION_VALUE_CHARS,
     TABLE_TEXT_CHARS,
 )
-from blocks.message import Message, notice, section
+from blocks.message import Message, notice, section, table
 from blocks.text import escape, mrkdwn, truncate
 from blocks.values import ClientRef, DigestListRef, ImportChangesRef, PageRef, encode
 from store.columns import Column
@@ -94,10 +93,7 @@ def renewals_table(view: UpcomingView, columns: Sequence[Column]) -> TableBlock:
         else None
         for column in columns
     ]
-    return TableBlock(
-        rows=[[RawTextObject(text=cell) for cell in row] for row in text_rows],
-        column_settings=settings,
-    )
+    return table(text_rows, settings)
 
 
 def filters_text(filters: Filters, *, live_mentions: bool = True) -> str:

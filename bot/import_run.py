@@ -29,7 +29,7 @@ from sqlmodel import Session
 from bot.errors import UserError
 from bot.jobs.import_alerts import announce_import
 from bot.settings import Settings
-from store.bulk_io import ImportProgress
+from store.bulk_io import ImportProgress, one_version_change
 from store.csv_format import ParsedFile
 from store.data_version import data_version
 from store.db import session_scope
@@ -59,16 +59,18 @@ def import_rows(
     write) run one after the other on PostgreSQL and each sees what the one before wrote.
     """
     lock_workspace(team_id, session=session)
-    return record_import(
-        parsed,
-        team_id,
-        session=session,
-        actor=actor,
-        file_name=source,
-        via=via,
-        skip_invalid=skip_invalid,
-        progress=progress,
-    )
+    # SQLite's per-row data version triggers give way to one change for the whole import.
+    with one_version_change(session, team_id):
+        return record_import(
+            parsed,
+            team_id,
+            session=session,
+            actor=actor,
+            file_name=source,
+            via=via,
+            skip_invalid=skip_invalid,
+            progress=progress,
+        )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -62,6 +62,9 @@ class Workspace(SQLModel, table=True):
     # the workspace until a reinstall (or a working token) resumes it (store.workspaces).
     paused_at: datetime | None = _utc_field(nullable=True)
     paused_reason: str | None = Field(default=None, max_length=200)
+    # Changed by triggers whenever the workspace's contract changes, clients or partner members
+    # are written (migration 0010): what a view counted is kept per version (store/view_cache.py).
+    data_version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     created_at: datetime = _utc_field()
     updated_at: datetime = _utc_field()
 
@@ -155,7 +158,12 @@ class Contact(SQLModel, table=True):
 
     @property
     def label(self) -> str:
-        return f"{self.name} <{self.email}>" if self.name else self.email
+        return contact_label(self.name, self.email)
+
+
+def contact_label(name: str | None, email: str) -> str:
+    """How a contact is shown: "Name <email>", or the email alone."""
+    return f"{name} <{email}>" if name else email
 
 
 class ContractChange(SQLModel, table=True):

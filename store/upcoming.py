@@ -11,19 +11,18 @@ only the page's rows become Python objects. tests/test_view_sql.py checks the tw
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Float, Integer, String, and_, case, cast, func, or_, type_coerce
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from store.follow_up import active_follow_up_condition
 from store.listed import still_listed
-from store.models import Client, Contact, ContractChange, PartnerMember, Workspace
+from store.models import Client, Contact, ContractChange, PartnerMember, Workspace, contact_label
 from store.rules import (
     DEFAULT_CURRENCY,
     NEEDS_ACTION,
@@ -44,6 +43,7 @@ from store.rules import (
 )
 from store.search import client_scope, dialect_of, id_in, matching_client_ids, read
 from store.types import ExactDecimal
+from store.view_cache import kept
 
 
 @dataclass(frozen=True)
@@ -167,12 +167,14 @@ _TYPE_RANK = case(
     {t: rank for rank, t in enumerate(sorted(ContractType, key=lambda t: t.value))},
     value=col(ContractChange.contract_type),
 )
-# store.rules.sort_key, then the change's ID so that pages never overlap.
+# store.rules.sort_key, then the change's ID so that pages never overlap. Its last part, the start
+# date, is left out: the deadline is always the start date less the same days (rules.
+# renewal_deadline), so equal deadlines are equal start dates. The order is then read from the
+# window's index alone, whose entries hold the type and (as the row ID) the change's ID.
 _ORDER = (
     col(ContractChange.renewal_deadline),
     col(Client.name_folded),
     _TYPE_RANK,
-    col(ContractChange.renewal_start_date),
     col(ContractChange.id),
 )
 VIEW_ORDER = _ORDER  # the same order for a query that joins client (the CSV export)
@@ -258,19 +260,66 @@ def shown_conditions(workspace_id: int) -> list[ColumnElement[bool]]:
     return [*_live(workspace_id), _of_clients(workspace_id)]
 
 
+@dataclass(frozen=True)
+class _Conditions:
+    """What a query finds: conditions on the contract change, and on its client (besides being
+    active). The page joins the client anyway and tests those on the joined row; counting and
+    totalling need no client column, so there they become a semi-join (`unjoined`)."""
+
+    changes: list[ColumnElement[bool]]
+    clients: list[ColumnElement[bool]]
+
+    def unjoined(self, workspace_id: int) -> list[ColumnElement[bool]]:
+        return [*self.changes, _of_clients(workspace_id, *self.clients)]
+
+    def joined(self) -> list[ColumnElement[bool]]:
+        return [*self.changes, col(Client.association_ended_at).is_(None), *self.clients]
+
+
 def _joined(query: Any, workspace_id: int) -> Any:
     return query.join(Client, col(Client.id) == col(ContractChange.client_id)).where(
         *_live(workspace_id), Client.workspace_id == workspace_id
     )
 
 
+# What a row shows, read as plain columns (no ORM objects: a page is built per request).
+_ROW_COLUMNS = (
+    col(ContractChange.id),
+    col(ContractChange.client_id),
+    col(ContractChange.contract_type),
+    col(ContractChange.status),
+    col(ContractChange.renewal_start_date),
+    col(ContractChange.renewal_deadline),
+    col(ContractChange.max_contacts),
+    col(ContractChange.email_limit),
+    col(ContractChange.billing_frequency),
+    col(ContractChange.billing_months),
+    col(ContractChange.subscription_term_months),
+    col(ContractChange.current_mrr),
+    col(ContractChange.current_mrr_currency),
+    col(ContractChange.estimated_new_mrr),
+    col(ContractChange.estimated_new_mrr_currency),
+    col(Client.name),
+    col(Client.hub_id),
+    col(Client.domain),
+    col(Client.owner_kind),
+    col(Contact.name),
+    col(Contact.email),
+    col(PartnerMember.slack_user_id),
+    col(PartnerMember.email),
+    col(PartnerMember.name),
+)
+_ROWS = (
+    select(*_ROW_COLUMNS)
+    .select_from(ContractChange)
+    .join(Client, col(Client.id) == col(ContractChange.client_id))
+    .outerjoin(Contact, col(Contact.id) == col(Client.primary_contact_id))
+    .outerjoin(PartnerMember, col(PartnerMember.id) == col(Client.owner_member_id))
+)
+
+
 def _rows_query(workspace_id: int):  # type: ignore[no-untyped-def]
-    primary = aliased(Contact)
-    return (
-        _joined(select(ContractChange, Client, primary, PartnerMember), workspace_id)
-        .outerjoin(primary, col(primary.id) == col(Client.primary_contact_id))
-        .outerjoin(PartnerMember, col(PartnerMember.id) == col(Client.owner_member_id))
-    )
+    return _ROWS.where(*_live(workspace_id), Client.workspace_id == workspace_id)
 
 
 def _changes(query: Any, workspace_id: int) -> Any:
@@ -286,33 +335,68 @@ def _to_row(
     today: date,
     partner_owns_all: bool,
 ) -> RenewalRow:
+    """A row from the objects themselves, exactly as _row_of makes it from the view's columns
+    (tests/test_view_sql.py's oracle builds its rows so)."""
+    objects = {ContractChange.__table__: change, Client.__table__: client}
+    objects |= {Contact.__table__: contact, PartnerMember.__table__: member}
+    values = [getattr(objects[column.table], column.key, None) for column in _ROW_COLUMNS]
+    return _row_of(values, today=today, partner_owns_all=partner_owns_all)
+
+
+def _row_of(values: Any, *, today: date, partner_owns_all: bool) -> RenewalRow:
+    """A row from the view's columns (_ROW_COLUMNS)."""
+    (
+        change_id,
+        client_id,
+        contract_type,
+        status,
+        start,
+        deadline,
+        max_contacts,
+        email_limit,
+        billing_frequency,
+        billing_months,
+        term,
+        current,
+        current_currency,
+        new,
+        new_currency,
+        name,
+        hub_id,
+        domain,
+        owner_kind,
+        contact_name,
+        contact_email,
+        member_user_id,
+        member_email,
+        member_name,
+    ) = values
     owner = effective_owner(
-        client.owner_kind,
+        owner_kind,
         partner_owns_all=partner_owns_all,
-        slack_user_id=member.slack_user_id if member else None,
-        email=member.email if member else None,
-        name=member.name if member else None,
+        slack_user_id=member_user_id,
+        email=member_email,
+        name=member_name,
     )
-    assert change.id is not None and client.id is not None
     return RenewalRow(
-        change_id=change.id,
-        client_id=client.id,
-        client_name=client.name,
-        hub_id=client.hub_id,
-        domain=client.domain,
+        change_id=change_id,
+        client_id=client_id,
+        client_name=name,
+        hub_id=hub_id,
+        domain=domain,
         owner=owner,
-        primary_contact=contact.label if contact else None,
-        contract_type=change.contract_type,
-        status=effective_status(change.contract_type, change.status, change.renewal_start_date, today),
-        renewal_start_date=change.renewal_start_date,
-        renewal_deadline=change.renewal_deadline,
-        max_contacts=change.max_contacts,
-        email_limit=change.email_limit,
-        billing_frequency=change.billing_frequency,
-        billing_months=change.billing_months,
-        subscription_term_months=change.subscription_term_months,
-        current_mrr=change.current_money,
-        estimated_new_mrr=change.new_money,
+        primary_contact=None if contact_email is None else contact_label(contact_name, contact_email),
+        contract_type=contract_type,
+        status=effective_status(contract_type, status, start, today),
+        renewal_start_date=start,
+        renewal_deadline=deadline,
+        max_contacts=max_contacts,
+        email_limit=email_limit,
+        billing_frequency=billing_frequency,
+        billing_months=billing_months,
+        subscription_term_months=term,
+        current_mrr=None if current is None else Money(current, current_currency or DEFAULT_CURRENCY),
+        estimated_new_mrr=None if new is None else Money(new, new_currency or DEFAULT_CURRENCY),
     )
 
 
@@ -352,7 +436,7 @@ def load_rows(
     if change_ids is not None:
         conditions.append(col(ContractChange.id).in_(list(change_ids)))
     if not include_ended:
-        conditions.append(_of_clients(workspace.id))
+        conditions.append(col(Client.association_ended_at).is_(None))
     conditions.extend(where)
     return _page(workspace, conditions, session=session, today=today, limit=limit)
 
@@ -366,20 +450,18 @@ def _page(
     offset: int = 0,
     limit: int | None = None,
 ) -> list[RenewalRow]:
-    """The rows meeting `conditions` (on contract_change), in the view's order; from `offset`, at
-    most `limit` of them: the order is found on narrow rows, and only the page's are read whole."""
+    """The rows meeting `conditions` (on contract_change and its client), in the view's order; from
+    `offset`, at most `limit` of them: the order is found on narrow rows, and only the page's are
+    read whole."""
     assert workspace.id is not None
     if limit is None and not offset:
         query = _rows_query(workspace.id).where(*conditions)
     else:
+        # One statement (one round trip): the page's IDs in a subquery, then their rows.
         order = _joined(select(ContractChange.id), workspace.id).where(*conditions).order_by(*_ORDER)
-        ids = list(read(session, order.offset(offset).limit(limit)).scalars())
-        query = _rows_query(workspace.id).where(col(ContractChange.id).in_(ids))
-    query = query.order_by(*_ORDER)
-    return [
-        _to_row(change, client, contact, member, today=today, partner_owns_all=workspace.partner_owns_all)
-        for change, client, contact, member in session.exec(query)
-    ]
+        query = _rows_query(workspace.id).where(col(ContractChange.id).in_(order.offset(offset).limit(limit)))
+    rows = read(session, query.order_by(*_ORDER))
+    return [_row_of(values, today=today, partner_owns_all=workspace.partner_owns_all) for values in rows]
 
 
 def _matching(
@@ -389,11 +471,12 @@ def _matching(
     session: Session,
     today: date,
     viewer: Viewer,
-) -> list[ColumnElement[bool]]:
-    """The SQL conditions (on contract_change) of what `query` finds: start dates in the next
-    `query.days` days, active clients only, then the filters."""
+) -> _Conditions:
+    """The SQL conditions of what `query` finds: start dates in the next `query.days` days,
+    active clients only, then the filters."""
     assert workspace.id is not None
     conditions = _starts_between(today, today + timedelta(days=query.days))
+    clients = []
     if query.contract_type is not None:
         conditions.append(col(ContractChange.contract_type) == query.contract_type)
     if query.status is not None:
@@ -401,19 +484,19 @@ def _matching(
     if query.needs_action_only:
         conditions.append(needs_action_sql(today))
     if query.owner is not None:
-        owner = _owner_condition(
-            query.owner, workspace, session=session, viewer=viewer, wanted_email=query.owner_email
+        clients.append(
+            _owner_condition(
+                query.owner, workspace, session=session, viewer=viewer, wanted_email=query.owner_email
+            )
         )
-        conditions.append(_of_clients(workspace.id, owner))
-    else:
-        conditions.append(_of_clients(workspace.id))
     if query.words:
         # Search only among the clients the other filters leave.
-        changes = _changes(select(ContractChange.client_id), workspace.id).where(*conditions)
+        so_far = _Conditions(conditions, clients).unjoined(workspace.id)
+        changes = _changes(select(ContractChange.client_id), workspace.id).where(*so_far)
         scope = client_scope(workspace.id, include_ended=False).where(col(Client.id).in_(changes))
         found = matching_client_ids(query.words, scope, session=session)
         conditions.append(id_in(col(ContractChange.client_id), found, dialect=dialect_of(session)))
-    return conditions
+    return _Conditions(conditions, clients)
 
 
 def view_conditions(
@@ -511,6 +594,37 @@ def _sqlite_totals(
     )
 
 
+def _counted(
+    workspace: Workspace,
+    query: RenewalQuery,
+    *,
+    session: Session,
+    today: date,
+    viewer: Viewer,
+    deadlines: tuple[date, date] | None = None,
+    at_stake: bool = True,
+) -> tuple[_Conditions, Summary]:
+    """The conditions of what `query` finds and their summary: kept per data version
+    (store.view_cache), as both stay the same until the workspace's data changes."""
+    assert workspace.id is not None
+    workspace_id = workspace.id
+
+    def count() -> tuple[_Conditions, Summary]:
+        conditions = _matching(workspace, query, session=session, today=today, viewer=viewer)
+        if deadlines is not None:
+            conditions.changes.extend(
+                [
+                    col(ContractChange.renewal_deadline) >= deadlines[0],
+                    col(ContractChange.renewal_deadline) <= deadlines[1],
+                ]
+            )
+        unjoined = conditions.unjoined(workspace_id)
+        return conditions, summarize(workspace, unjoined, session=session, today=today, at_stake=at_stake)
+
+    parts = ("upcoming", today, query, viewer, deadlines, at_stake)
+    return kept(workspace.id, parts, count, session=session)
+
+
 def window_summary(
     workspace: Workspace,
     query: RenewalQuery,
@@ -523,13 +637,16 @@ def window_summary(
 ) -> Summary:
     """What `upcoming_view` counts and totals, without a page; `deadlines` keeps only the changes
     whose renewal deadline falls in that range (both days included)."""
-    conditions = _matching(workspace, query, session=session, today=today, viewer=viewer or Viewer())
-    if deadlines is not None:
-        conditions += [
-            col(ContractChange.renewal_deadline) >= deadlines[0],
-            col(ContractChange.renewal_deadline) <= deadlines[1],
-        ]
-    return summarize(workspace, conditions, session=session, today=today, at_stake=at_stake)
+    _conditions, summary = _counted(
+        workspace,
+        query,
+        session=session,
+        today=today,
+        viewer=viewer or Viewer(),
+        deadlines=deadlines,
+        at_stake=at_stake,
+    )
+    return replace(summary, mrr_at_stake=dict(summary.mrr_at_stake))  # the kept one stays as it was
 
 
 def upcoming_view(
@@ -543,11 +660,10 @@ def upcoming_view(
     page_size: int = 20,
 ) -> UpcomingView:
     """The upcoming-renewals table: start dates in the next `query.days` days, active clients only."""
-    conditions = _matching(workspace, query, session=session, today=today, viewer=viewer or Viewer())
-    summary = summarize(workspace, conditions, session=session, today=today)
+    conditions, summary = _counted(workspace, query, session=session, today=today, viewer=viewer or Viewer())
     offset = max(0, min(offset, max(0, summary.total - 1)))
     rows = (
-        _page(workspace, conditions, session=session, today=today, offset=offset, limit=page_size)
+        _page(workspace, conditions.joined(), session=session, today=today, offset=offset, limit=page_size)
         if summary.total
         else []
     )
@@ -558,7 +674,7 @@ def upcoming_view(
         total=summary.total,
         offset=offset,
         page_size=page_size,
-        mrr_at_stake=summary.mrr_at_stake,
+        mrr_at_stake=dict(summary.mrr_at_stake),
         needing_total=summary.needing_total,
     )
 
