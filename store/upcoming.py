@@ -505,7 +505,9 @@ def view_conditions(
     """The SQL conditions (on contract_change) of the rows `upcoming_view` pages through, every
     page of them (for the CSV export: store.csv_export)."""
     return [
-        *_matching(workspace, query, session=session, today=today, viewer=viewer or Viewer()),
+        *_matching(workspace, query, session=session, today=today, viewer=viewer or Viewer()).unjoined(
+            workspace.id
+        ),
         still_listed(),
     ]
 
