@@ -24,9 +24,10 @@ def money(value: Money | None) -> str:
 
 
 def money_totals(totals: dict[str, Decimal]) -> str:
-    """'$12,000.00 + €3,000.00' (currencies are never added together)."""
+    """'$12,000.00 + €3,000.00' (currencies are never added together); 'no' when nothing is at
+    stake ('no MRR at stake'), rather than a zero in a currency the rows may not even use."""
     if not totals:
-        return money(Money(Decimal(0), "USD"))
+        return "no"
     return " + ".join(money(Money(amount, currency)) for currency, amount in totals.items())
 
 

@@ -37,7 +37,9 @@ from tests.fake_slack import FakeSlack
 MONDAY = date(2025, 3, 10)
 MONDAY_NINE = utc(2025, 3, 10, 9, 0)
 # The takeover interval the killed-poster tests run with (a minute in production).
-TAKEOVER_SECONDS = 4
+# Long enough that a second `renewals-bot digest` started right after the kill still finds the
+# claim fresh on a busy machine (a CLI start can take seconds there), short enough for a test.
+TAKEOVER_SECONDS = 12
 REMINDER = "renewals_reminder"  # another job's event type: post_once is not the digest's alone
 
 

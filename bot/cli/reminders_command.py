@@ -15,7 +15,13 @@ from datetime import UTC, datetime
 from rich.console import Console
 from rich.text import Text
 
-from blocks.client_actions import CHANGE_OWNER_LABEL, END_ASSOCIATION_LABEL, REASSIGN_CONTACT_LABEL
+from blocks.client_actions import (
+    CHANGE_OWNER_LABEL,
+    END_ASSOCIATION_LABEL,
+    HANDLED_LABEL,
+    REASSIGN_CONTACT_LABEL,
+    SNOOZE_LABEL,
+)
 from blocks.format import cell_text, money, relative_days
 from blocks.reminders import opening_line
 from bot.cli.terminal import make_console, print_table
@@ -83,7 +89,7 @@ def render_reminder(due: DueReminders, planned: Planned, console: Console, *, no
     console.print(
         Text(
             f"Each row has the buttons {REASSIGN_CONTACT_LABEL} · {CHANGE_OWNER_LABEL} · "
-            f"{END_ASSOCIATION_LABEL}.",
+            f"{END_ASSOCIATION_LABEL} · {SNOOZE_LABEL} · {HANDLED_LABEL}.",
             style="dim",
         )
     )
