@@ -5,9 +5,8 @@
   import that writes is recorded in the history (store.import_runs.record_import);
 - `preview_import`: a dry run in a transaction that is always rolled back, and the workspace's
   data version it was made against;
-- `write_import`: the command line's write, one transaction;
-- `import_if_unchanged`: the Slack modal's write, only while the data version is still the
-  previewed one;
+- `write_import`: the write, one transaction (for the Slack modal, only while the data version
+  is still the previewed one);
 - `announce`: after a write has committed, "What changed" to the workspace's digest channels
   when a bot token is at hand (otherwise the running app's ticker posts it within a minute);
 - `link_partner_members`: after the write, partner members named by email linked to Slack users.
@@ -118,11 +117,24 @@ def write_import(
     via: ImportVia,
     skip_invalid: bool,
     progress: ImportProgress | None = None,
-) -> ImportResult:
+    expected_version: int | None = None,
+) -> ImportResult | None:
     """Import in one transaction, then announce what changed. A database that refuses is a
-    `UserError` (one line): nothing was written."""
+    `UserError` (one line): nothing was written.
+
+    With `expected_version` (the Slack modal's preview), nothing is written and None returned when
+    the workspace's data is no longer at that version (another import or change since the preview).
+    """
     try:
         with session_scope(engine) as session:
+            if expected_version is not None:
+                # Locked before the version is read: no other import can slip in between.
+                workspace = lock_workspace(team_id, session=session) or ensure_workspace(
+                    team_id, session=session
+                )
+                assert workspace.id is not None
+                if data_version(workspace.id, session=session) != expected_version:
+                    return None
             result = import_rows(
                 parsed,
                 team_id,
@@ -149,38 +161,6 @@ def announce(settings: Settings, engine: Engine, result: ImportResult) -> None:
         announce_import(settings, engine, result.import_id)
     except Exception:
         logger.exception("what changed of import %s: not posted now, left to the app", result.import_id)
-
-
-def import_if_unchanged(
-    settings: Settings,
-    engine: Engine,
-    parsed: ParsedFile,
-    team_id: str,
-    *,
-    expected_version: int,
-    actor: str,
-    source: str,
-    skip_invalid: bool,
-) -> ImportResult | None:
-    """Import in one transaction, or write nothing and return None when the workspace's data is no
-    longer at `expected_version` (another import or change since the preview)."""
-    with session_scope(engine) as session:
-        # Locked before the version is read: no other import can slip in between.
-        workspace = lock_workspace(team_id, session=session) or ensure_workspace(team_id, session=session)
-        assert workspace.id is not None
-        if data_version(workspace.id, session=session) != expected_version:
-            return None
-        result = import_rows(
-            parsed,
-            team_id,
-            session=session,
-            actor=actor,
-            source=source,
-            via=ImportVia.SLACK,
-            skip_invalid=skip_invalid,
-        )
-    announce(settings, engine, result)
-    return result
 
 
 @dataclass

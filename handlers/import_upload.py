@@ -42,12 +42,13 @@ from blocks.import_modal import (
 from blocks.limits import FILE_INPUT_MAX_BYTES, PRIVATE_METADATA_CHARS
 from blocks.values import ImportPreviewRef, ImportUploadRef, StaleValueError, V, decode
 from bot.errors import UserError
-from bot.import_run import import_if_unchanged, link_partner_members, preview_import
+from bot.import_run import link_partner_members, preview_import, write_import
 from bot.services import Services
 from bot.slack.context import is_admin, services_of, workspace_of
 from bot.slack.files import FileProblemError, download, file_info
 from bot.slack.replies import refusal
 from store.csv_format import CsvFormatError, ParsedFile, parse_bytes
+from store.import_runs import ImportVia
 
 logger = logging.getLogger(__name__)
 
@@ -214,15 +215,16 @@ def preview_submitted(
             return problem_modal(str(exc))
         result = None
         if upload.sha256 == ref.sha256:
-            result = import_if_unchanged(
+            result = write_import(
                 services.settings,
                 services.engine,
                 upload.parsed,
                 team_id,
-                expected_version=ref.data_version,
                 actor=user_id,
                 source=upload.name,
+                via=ImportVia.SLACK,
                 skip_invalid=skip_invalid,
+                expected_version=ref.data_version,
             )
         if result is None:  # not what the person saw: show what Import would do now
             return _preview(services, upload, team_id, user_id, changed=True)

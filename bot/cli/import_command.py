@@ -144,6 +144,7 @@ def run_import(settings: Settings, path: Path, *, team: str | None, skip_invalid
                 skip_invalid=skip_invalid,
                 progress=progress,
             )
+            assert result is not None  # no expected version: always written (or refused)
         finally:
             engine.dispose()
 
