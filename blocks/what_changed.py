@@ -64,7 +64,7 @@ def kind_count(kind: ChangeKind, count: int) -> str:
 def _what(item: ChangedRow) -> str:
     """What happened to the change (the app's own words, no user data)."""
     if item.kind is ChangeKind.CANCELLATION:
-        return "Cancellation requested"
+        return "Status became cancellation requested"
     if item.kind is ChangeKind.DUE_SOON:
         return "New"
     if item.moved_from is None:
