@@ -30,14 +30,11 @@ from store.claims import (
     last_seen,
     new_claim,
     retry_at,
-    retry_delay,
     take_over,
     update_claimed,
 )
 from store.models import DigestRun, DigestSubscription
 from store.types import utcnow
-
-__all__ = ["STALE_CLAIM_AFTER", "insert_if_absent", "is_stale", "last_seen", "retry_delay"]
 
 
 class RunStatus(StrEnum):

@@ -42,6 +42,7 @@ from bot.jobs.heartbeat import Heartbeat, claim_taken_over, holder_name, takeove
 from bot.jobs.posting import DIGEST_EVENT, PartKey, post_once
 from bot.services import Services
 from bot.slack.installations import TOKEN_REFUSED_ERRORS, token_refused, web_client_for
+from store.claims import is_stale, retry_delay
 from store.db import session_scope
 from store.digest_claims import (
     DONE,
@@ -52,9 +53,7 @@ from store.digest_claims import (
     finish_run,
     get_run,
     heartbeat,
-    is_stale,
     record_progress,
-    retry_delay,
 )
 from store.digest_content import DigestContent, DigestView, channel_view, digest_content
 from store.digest_subscriptions import pause_subscription, subscription_due_day, subscriptions
