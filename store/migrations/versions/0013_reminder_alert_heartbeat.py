@@ -34,7 +34,7 @@ def upgrade() -> None:
         op.add_column(table, sa.Column("started_at", store.types.UTCDateTime(timezone=True), nullable=True))
         op.add_column(table, sa.Column("heartbeat_at", store.types.UTCDateTime(timezone=True), nullable=True))
         op.add_column(table, sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
-        op.execute(f"UPDATE {table} SET started_at = claimed_at")  # noqa: S608 - a fixed table name
+        op.execute(f"UPDATE {table} SET started_at = claimed_at")  # one of TABLES, not input
 
 
 def downgrade() -> None:
