@@ -28,8 +28,8 @@ class Settings(BaseSettings):
     slack_api_url: str | None = None
     database_url: str = "sqlite:///renewals.db"
     renewals_admins: Annotated[frozenset[str], NoDecode] = Field(default_factory=frozenset)
-    # A job's claim (a digest run) whose holder has been silent this long is taken over: its
-    # heartbeat renews it every third of this. None: store.digest_claims.STALE_CLAIM_AFTER.
+    # A job's claim (a digest run, a reminder, a "What changed") whose holder has been silent this
+    # long is taken over: its heartbeat renews it every third of this. None: store.claims.STALE_CLAIM_AFTER.
     claim_takeover_seconds: float | None = Field(default=None, gt=0)
     # How often `serve`'s scheduler asks what is due: once a minute, on the minute, by default.
     digest_tick_seconds: float = Field(default=60.0, gt=0)

@@ -7,6 +7,7 @@ poster died (its heartbeat silent for the takeover interval), is taken over by a
 UPDATE on its (status, claim token, last sign of life): exactly one taker sees rowcount 1.
 The holder renews `heartbeat_at` while it posts (`heartbeat`, `record_progress`), so a live
 poster, however slow Slack is, keeps its claim, and a dead one loses it within the interval.
+Those rules are shared with reminders and alerts (store/claims.py).
 
 Functions take `*, session` and never commit: the runner commits the claim before it
 calls Slack, and each step after (see bot/jobs/digest_runner.py).
@@ -20,17 +21,20 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from store.claims import (
+    STALE_CLAIM_AFTER,
+    insert_if_absent,
+    is_stale,
+    last_seen,
+    new_claim,
+    retry_at,
+    take_over,
+    update_claimed,
+)
 from store.models import DigestRun, DigestSubscription
 from store.types import utcnow
-
-# A claim whose holder has been silent (no heartbeat) this long is taken to have died and is
-# taken over. Several beats fit in it (the holder beats every third of it), and no single Slack
-# call outlasts it unnoticed: the beat runs beside the call. CLAIM_TAKEOVER_SECONDS overrides it.
-STALE_CLAIM_AFTER = timedelta(minutes=1)
 
 
 class RunStatus(StrEnum):
@@ -41,16 +45,6 @@ class RunStatus(StrEnum):
 
 
 DONE = frozenset({RunStatus.POSTED, RunStatus.EMPTY})
-
-
-def last_seen(run: DigestRun) -> datetime:
-    """The claim holder's last sign of life: its heartbeat, else when it claimed."""
-    return run.heartbeat_at or run.claimed_at
-
-
-def is_stale(run: DigestRun, now: datetime, stale_after: timedelta = STALE_CLAIM_AFTER) -> bool:
-    """A claimed run whose holder has been silent for `stale_after`: taken to have died."""
-    return RunStatus(run.status) is RunStatus.CLAIMED and last_seen(run) <= now - stale_after
 
 
 def get_run(workspace_id: int, channel_id: str, day: date, *, session: Session) -> DigestRun | None:
@@ -83,15 +77,6 @@ def latest_run(subscription: DigestSubscription, *, session: Session) -> DigestR
         .limit(1)
     )
     return session.exec(query).first()
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """How long a failed digest waits before the ticker tries again: 1, 2, 4 … up to 30 minutes.
-
-    A channel whose Slack calls keep failing is not hammered every minute, yet a digest
-    still gets many tries within its day.
-    """
-    return timedelta(minutes=min(2 ** max(0, attempts - 1), 30))
 
 
 @dataclass(frozen=True)
@@ -147,32 +132,10 @@ def _insert_claim(
         "subscription_id": subscription.id,
         "channel_id": subscription.channel_id,
         "local_date": day,
-        "status": RunStatus.CLAIMED.value,
-        "claim_token": token,
-        "attempts": 1,
         "parts_posted": 0,
-        "claimed_at": now,
-        "started_at": now,
-        "heartbeat_at": now,
-        "claimed_by": holder,
+        **new_claim(token, now, holder),
     }
     return insert_if_absent(table, values, constraint="uq_digest_run_day", session=session)
-
-
-def insert_if_absent(table: Any, values: dict[str, Any], *, constraint: str, session: Session) -> bool:
-    """INSERT a claim row unless its unique `constraint` already holds one; True when inserted.
-
-    The unique key decides between racers: exactly one INSERT wins, the others do nothing.
-    """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).values(values).on_conflict_do_nothing(constraint=constraint)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
-    else:  # pragma: no cover - the app supports SQLite and PostgreSQL
-        raise NotImplementedError(f"claims need SQLite or PostgreSQL, not {dialect}")
-    # RETURNING, not rowcount: psycopg reports -1 rows for INSERT ... ON CONFLICT.
-    return session.execute(statement.returning(table.c.id)).scalar_one_or_none() is not None
 
 
 def _claim(
@@ -237,35 +200,22 @@ def claim_run(
             holder=run.claimed_by,
         )
     if status is RunStatus.FAILED and not retry_failed_now:
-        retry_at = (run.finished_at or run.claimed_at) + retry_delay(run.attempts)
-        if now < retry_at:
-            return Refusal("retry_later", status, run.finished_at, run.message_ts, retry_at)
+        waiting_until = retry_at(run)
+        if now < waiting_until:
+            return Refusal("retry_later", status, run.finished_at, run.message_ts, waiting_until)
 
-    conditions = [
-        col(DigestRun.id) == run.id,
-        col(DigestRun.status) == run.status,
-        col(DigestRun.claim_token) == run.claim_token,
-    ]
-    if status is RunStatus.CLAIMED:  # still silent: a heartbeat since our read keeps it its holder's
-        seen = func.coalesce(DigestRun.heartbeat_at, DigestRun.claimed_at)
-        conditions.append(seen <= now - stale_after)
-    taken = session.execute(
-        update(DigestRun)
-        .where(*conditions)
-        .values(
-            status=RunStatus.CLAIMED.value,
-            claim_token=token,
-            attempts=DigestRun.attempts + 1,
-            claimed_at=now,
-            heartbeat_at=now,
-            claimed_by=holder,
-            started_at=func.coalesce(DigestRun.started_at, DigestRun.claimed_at),
-            # The subscription may have been re-made since the run was first claimed.
-            subscription_id=subscription.id,
-        )
-        .execution_options(synchronize_session=False)
+    # The subscription may have been re-made since the run was first claimed.
+    taken = take_over(
+        DigestRun,
+        run,
+        token,
+        now=now,
+        stale_after=stale_after,
+        holder=holder,
+        session=session,
+        subscription_id=subscription.id,
     )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if not taken:
         # Someone else took it over (or its holder spoke up) between our read and our update.
         return Refusal("in_progress", RunStatus.CLAIMED, None, run.message_ts, last_seen=now, holder=None)
     return _claim(subscription, day, token, session=session, taken_over=status is RunStatus.CLAIMED)
@@ -273,17 +223,7 @@ def claim_run(
 
 def _update_claimed(claim: Claim, *, session: Session, **values: Any) -> bool:
     """Change the claimed run, only while we still hold it. False when we lost it."""
-    result = session.execute(
-        update(DigestRun)
-        .where(
-            col(DigestRun.id) == claim.run_id,
-            col(DigestRun.claim_token) == claim.token,
-            col(DigestRun.status) == RunStatus.CLAIMED.value,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return update_claimed(DigestRun, claim.run_id, claim.token, session=session, **values)
 
 
 def record_progress(

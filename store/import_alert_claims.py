@@ -2,7 +2,8 @@
 
 The digest's rule (store/digest_claims.py): an `ImportAlert` row, unique on (import, channel),
 is inserted and committed before anything is posted; whoever inserts it posts. A failed post, or
-a claim whose poster died, is taken over by a conditional UPDATE that exactly one taker wins.
+a claim whose poster fell silent (no heartbeat for the takeover interval), is taken over by a
+conditional UPDATE that exactly one taker wins (the shared rules: store/claims.py).
 Functions take `*, session` and never commit.
 """
 
@@ -13,15 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from store.digest_claims import RunStatus, insert_if_absent, retry_delay
+from store.claims import (
+    STALE_CLAIM_AFTER,
+    insert_if_absent,
+    is_stale,
+    new_claim,
+    retry_at,
+    take_over,
+    update_claimed,
+)
+from store.digest_claims import RunStatus
 from store.models import ImportAlert
 from store.types import utcnow
-
-# A claim whose poster stayed silent this long is taken over (no heartbeat here yet).
-STALE_CLAIM_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,13 @@ class AlertClaim:
     token: str
     channel_id: str
     attempts: int
+    started_at: datetime  # first claimed: a message an earlier try posted is in Slack after it
+    taken_over: bool = False  # taken from a holder whose heartbeat stopped
+
+    @property
+    def resumed(self) -> bool:
+        """An earlier try may have posted it without living (or hearing back) to record it."""
+        return self.attempts > 1
 
 
 def get_alert(import_id: int, channel_id: str, *, session: Session) -> ImportAlert | None:
@@ -48,53 +61,48 @@ def alert_done(alert: ImportAlert | None) -> bool:
 
 
 def claim_alert(
-    import_id: int, workspace_id: int, channel_id: str, *, session: Session, now: datetime | None = None
+    import_id: int,
+    workspace_id: int,
+    channel_id: str,
+    *,
+    session: Session,
+    now: datetime | None = None,
+    stale_after: timedelta = STALE_CLAIM_AFTER,
+    holder: str | None = None,
 ) -> AlertClaim | None:
     """Take the right to post, or None: done, being posted, or failed and waiting to be retried."""
     now = now or utcnow()
     token = secrets.token_hex(16)
-    values = {
-        "workspace_id": workspace_id,
-        "import_run_id": import_id,
-        "channel_id": channel_id,
-        "status": RunStatus.CLAIMED.value,
-        "claim_token": token,
-        "attempts": 1,
-        "claimed_at": now,
-    }
+    values = {"workspace_id": workspace_id, "import_run_id": import_id, "channel_id": channel_id}
     table = ImportAlert.__table__  # type: ignore[attr-defined]
-    if insert_if_absent(table, values, constraint="uq_import_alert_channel", session=session):
-        return AlertClaim(_alert_id(import_id, channel_id, session=session), token, channel_id, 1)
+    taken_over = False
+    if not insert_if_absent(
+        table, values | new_claim(token, now, holder), constraint="uq_import_alert_channel", session=session
+    ):
+        alert = get_alert(import_id, channel_id, session=session)
+        assert alert is not None
+        if alert.status == RunStatus.POSTED.value:
+            return None
+        if alert.status == RunStatus.CLAIMED.value and not is_stale(alert, now, stale_after):
+            return None
+        if alert.status == RunStatus.FAILED.value and now < retry_at(alert):
+            return None
+        if not take_over(
+            ImportAlert, alert, token, now=now, stale_after=stale_after, holder=holder, session=session
+        ):
+            return None  # someone else took it over (or its holder spoke up) meanwhile
+        taken_over = alert.status == RunStatus.CLAIMED.value
     alert = get_alert(import_id, channel_id, session=session)
     assert alert is not None and alert.id is not None
-    if alert.status == RunStatus.POSTED.value:
-        return None
-    if alert.status == RunStatus.CLAIMED.value and alert.claimed_at > now - STALE_CLAIM_AFTER:
-        return None
-    waiting = now < (alert.finished_at or alert.claimed_at) + retry_delay(alert.attempts)
-    if alert.status == RunStatus.FAILED.value and waiting:
-        return None
-    taken = session.execute(
-        update(ImportAlert)
-        .where(
-            col(ImportAlert.id) == alert.id,
-            col(ImportAlert.status) == alert.status,
-            col(ImportAlert.claim_token) == alert.claim_token,
-        )
-        .values(
-            status=RunStatus.CLAIMED.value, claim_token=token, attempts=alert.attempts + 1, claimed_at=now
-        )
-        .execution_options(synchronize_session=False)
+    started = alert.started_at or alert.claimed_at
+    return AlertClaim(alert.id, token, channel_id, alert.attempts, started, taken_over)
+
+
+def heartbeat(claim: AlertClaim, *, session: Session, now: datetime | None = None) -> bool:
+    """The poster is alive: renew the claim. False when it was lost (taken over or finished)."""
+    return update_claimed(
+        ImportAlert, claim.alert_id, claim.token, session=session, heartbeat_at=now or utcnow()
     )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
-        return None  # someone else took it over between our read and our update
-    return AlertClaim(alert.id, token, channel_id, alert.attempts + 1)
-
-
-def _alert_id(import_id: int, channel_id: str, *, session: Session) -> int:
-    alert = get_alert(import_id, channel_id, session=session)
-    assert alert is not None and alert.id is not None
-    return alert.id
 
 
 def finish_alert(
@@ -112,14 +120,4 @@ def finish_alert(
         values["message_ts"] = message_ts
     if error is not None:
         values["error"] = error[:500]
-    result = session.execute(
-        update(ImportAlert)
-        .where(
-            col(ImportAlert.id) == claim.alert_id,
-            col(ImportAlert.claim_token) == claim.token,
-            col(ImportAlert.status) == RunStatus.CLAIMED.value,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return update_claimed(ImportAlert, claim.alert_id, claim.token, session=session, **values)

@@ -364,6 +364,11 @@ class ReminderRun(SQLModel, table=True):
     claim_token: str | None = Field(default=None, max_length=64)
     attempts: int = 1
     claimed_at: datetime = _utc_field()
+    # The holder's sign of life and who it is, as `DigestRun` (store.claims); `started_at`:
+    # first claimed, kept across takeovers (what it posted is in Slack after it).
+    started_at: datetime | None = _utc_field(nullable=True)
+    heartbeat_at: datetime | None = _utc_field(nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
     finished_at: datetime | None = _utc_field(nullable=True)
     channel_id: str | None = Field(default=None, max_length=32)  # the direct message
     message_ts: str | None = Field(default=None, max_length=32)
@@ -424,8 +429,8 @@ class ImportRun(SQLModel, table=True):
 class ImportAlert(SQLModel, table=True):
     """The claim that makes an import's "What changed" go out once per channel.
 
-    As `DigestRun`: the unique row is inserted before posting; a failed or stale one is taken
-    over by a conditional update.
+    As `DigestRun`: the unique row is inserted before posting; a failed one, or one whose holder
+    fell silent, is taken over by a conditional update.
     """
 
     __tablename__ = "import_alert"
@@ -439,6 +444,11 @@ class ImportAlert(SQLModel, table=True):
     claim_token: str | None = Field(default=None, max_length=64)
     attempts: int = 1
     claimed_at: datetime = _utc_field()
+    # The holder's sign of life and who it is, as `DigestRun` (store.claims); `started_at`:
+    # first claimed, kept across takeovers (what it posted is in Slack after it).
+    started_at: datetime | None = _utc_field(nullable=True)
+    heartbeat_at: datetime | None = _utc_field(nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
     finished_at: datetime | None = _utc_field(nullable=True)
     message_ts: str | None = Field(default=None, max_length=32)
     error: str | None = Field(default=None, max_length=500)

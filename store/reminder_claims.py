@@ -2,8 +2,8 @@
 
 A `ReminderRun` row, unique on (workspace, user, local date), is inserted and committed before
 anything is sent: whoever inserts it sends, everyone else stops. A run that failed (after its
-retry delay) or whose sender died (claimed long ago, never finished) is taken over by a
-conditional UPDATE on its (status, claim token): exactly one taker sees rowcount 1.
+retry delay) or whose sender fell silent (no heartbeat for the takeover interval) is taken over
+by a conditional UPDATE that exactly one taker wins (the shared rules: store/claims.py).
 
 Functions take `*, session` and never commit (bot/jobs/reminders.py commits each step).
 """
@@ -16,21 +16,23 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from store.digest_claims import retry_delay
+from store.claims import (
+    STALE_CLAIM_AFTER,
+    insert_if_absent,
+    is_stale,
+    new_claim,
+    retry_at,
+    take_over,
+    update_claimed,
+)
 from store.models import ReminderRun
 from store.types import utcnow
 
-# A claim whose sender stayed silent this long is taken over (no heartbeat here yet: long enough
-# for a DM held up by Slack's 429 waits).
-STALE_CLAIM_AFTER = timedelta(minutes=10)
-
 
 class ReminderStatus(StrEnum):
-    CLAIMED = "claimed"  # someone is sending (or died sending: see STALE_CLAIM_AFTER)
+    CLAIMED = "claimed"  # someone is sending (or died sending: its heartbeat stopped)
     SENT = "sent"  # done: the direct message went out
     EMPTY = "empty"  # done: by the time it was claimed, nothing was due
     UNREACHABLE = "unreachable"  # done: Slack said the person cannot be messaged
@@ -50,6 +52,13 @@ class ReminderClaim:
     user_id: str
     local_date: date
     attempts: int
+    started_at: datetime  # first claimed: a DM an earlier try sent is in Slack after it
+    taken_over: bool = False  # taken from a holder whose heartbeat stopped
+
+    @property
+    def resumed(self) -> bool:
+        """An earlier try may have sent the DM without living (or hearing back) to record it."""
+        return self.attempts > 1
 
 
 def get_reminder_run(workspace_id: int, user_id: str, day: date, *, session: Session) -> ReminderRun | None:
@@ -75,82 +84,64 @@ def latest_reminder_run(workspace_id: int, user_id: str, *, session: Session) ->
     return session.exec(query).first()
 
 
-def waiting_reason(run: ReminderRun | None, now: datetime) -> str | None:
+def waiting_reason(
+    run: ReminderRun | None, now: datetime, stale_after: timedelta = STALE_CLAIM_AFTER
+) -> str | None:
     """Why the day's reminder is not to be claimed at `now` ("done", "in_progress", "retry_later"),
-    or None when it may be: no run yet, a failed one whose delay has passed, a stale claim."""
+    or None when it may be: no run yet, a failed one whose delay has passed, a silent claim."""
     if run is None:
         return None
     status = ReminderStatus(run.status)
     if status in DONE:
         return "done"
     if status is ReminderStatus.CLAIMED:
-        return "in_progress" if run.claimed_at > now - STALE_CLAIM_AFTER else None
-    retry_at = (run.finished_at or run.claimed_at) + retry_delay(run.attempts)
-    return "retry_later" if now < retry_at else None
-
-
-def insert_unless_taken(table: Any, values: dict[str, Any], constraint: str, *, session: Session) -> bool:
-    """INSERT a row unless one with the same `constraint` key exists; True when this call inserted it."""
-    if session.get_bind().dialect.name == "postgresql":
-        statement = postgresql.insert(table).values(values).on_conflict_do_nothing(constraint=constraint)
-    else:
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
-    # RETURNING, not rowcount: psycopg reports -1 rows for INSERT ... ON CONFLICT.
-    return session.execute(statement.returning(table.c.id)).scalar_one_or_none() is not None
-
-
-def _insert_claim(
-    workspace_id: int, user_id: str, day: date, token: str, now: datetime, *, session: Session
-) -> bool:
-    """INSERT the day's run unless one exists; True when this call inserted it."""
-    values = {
-        "workspace_id": workspace_id,
-        "user_id": user_id,
-        "local_date": day,
-        "status": ReminderStatus.CLAIMED.value,
-        "claim_token": token,
-        "attempts": 1,
-        "items": 0,
-        "claimed_at": now,
-    }
-    return insert_unless_taken(ReminderRun.__table__, values, "uq_reminder_run_day", session=session)  # type: ignore[attr-defined]
+        return None if is_stale(run, now, stale_after) else "in_progress"
+    return "retry_later" if now < retry_at(run) else None
 
 
 def claim_reminder(
-    workspace_id: int, user_id: str, day: date, *, session: Session, now: datetime | None = None
+    workspace_id: int,
+    user_id: str,
+    day: date,
+    *,
+    session: Session,
+    now: datetime | None = None,
+    stale_after: timedelta = STALE_CLAIM_AFTER,
+    holder: str | None = None,
 ) -> ReminderClaim | str:
     """Take the right to send `user_id`'s reminder for local date `day`, or say why not
     (`waiting_reason`). Insert first (the unique key decides between racers), else take over a
-    failed or stale run by a conditional UPDATE only one racer can win. Commit right away."""
+    failed run or a silent claim by a conditional UPDATE only one racer can win. Commit right away."""
     now = now or utcnow()
     token = secrets.token_hex(16)
+    values = {"workspace_id": workspace_id, "user_id": user_id, "local_date": day, "items": 0}
+    table = ReminderRun.__table__  # type: ignore[attr-defined]
     # The INSERT comes first so that on SQLite it takes the write lock before anything is read.
-    if not _insert_claim(workspace_id, user_id, day, token, now, session=session):
+    taken_over = False
+    if not insert_if_absent(
+        table, values | new_claim(token, now, holder), constraint="uq_reminder_run_day", session=session
+    ):
         run = get_reminder_run(workspace_id, user_id, day, session=session)
         assert run is not None
-        reason = waiting_reason(run, now)
+        reason = waiting_reason(run, now, stale_after)
         if reason is not None:
             return reason
-        taken = session.execute(
-            update(ReminderRun)
-            .where(
-                col(ReminderRun.id) == run.id,
-                col(ReminderRun.status) == run.status,
-                col(ReminderRun.claim_token) == run.claim_token,
-            )
-            .values(
-                status=ReminderStatus.CLAIMED.value,
-                claim_token=token,
-                attempts=ReminderRun.attempts + 1,
-                claimed_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
-            return "in_progress"  # someone else took it over between our read and our update
+        if not take_over(
+            ReminderRun, run, token, now=now, stale_after=stale_after, holder=holder, session=session
+        ):
+            return "in_progress"  # someone else took it over (or its holder spoke up) meanwhile
+        taken_over = run.status == ReminderStatus.CLAIMED.value
     run = get_reminder_run(workspace_id, user_id, day, session=session)
     assert run is not None and run.id is not None
-    return ReminderClaim(run.id, token, workspace_id, user_id, day, run.attempts)
+    started = run.started_at or run.claimed_at
+    return ReminderClaim(run.id, token, workspace_id, user_id, day, run.attempts, started, taken_over)
+
+
+def heartbeat(claim: ReminderClaim, *, session: Session, now: datetime | None = None) -> bool:
+    """The sender is alive: renew the claim. False when it was lost (taken over or finished)."""
+    return update_claimed(
+        ReminderRun, claim.run_id, claim.token, session=session, heartbeat_at=now or utcnow()
+    )
 
 
 def finish_reminder(
@@ -167,14 +158,4 @@ def finish_reminder(
     values |= {"status": status.value, "finished_at": now or utcnow()}
     if error is not None:  # a later success keeps the last error, as history
         values["error"] = error[:500]
-    result = session.execute(
-        update(ReminderRun)
-        .where(
-            col(ReminderRun.id) == claim.run_id,
-            col(ReminderRun.claim_token) == claim.token,
-            col(ReminderRun.status) == ReminderStatus.CLAIMED.value,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return update_claimed(ReminderRun, claim.run_id, claim.token, session=session, **values)

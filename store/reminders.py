@@ -21,10 +21,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from store.audit import record_change
+from store.claims import insert_if_absent
 from store.follow_up import active_follow_up_condition
 from store.listed import still_listed
 from store.models import Client, ContractChange, PartnerMember, ReminderRecipient, ReminderSent, Workspace
-from store.reminder_claims import insert_unless_taken
 from store.reminder_schedule import DAYS_BEFORE, reached_until
 from store.rules import NEEDS_ACTION, OwnerKind, days_until
 from store.types import utcnow
@@ -175,7 +175,7 @@ def record_sent(
                 "user_id": due.user_id,
                 "sent_at": now or utcnow(),
             }
-            insert_unless_taken(table, values, "uq_reminder_sent", session=session)
+            insert_if_absent(table, values, constraint="uq_reminder_sent", session=session)
 
 
 def reminder_candidates(now: datetime, *, session: Session) -> list[Candidate]:
@@ -244,7 +244,7 @@ def _recipient(workspace_id: int, user_id: str, *, session: Session) -> Reminder
         return found
     values = {"workspace_id": workspace_id, "user_id": user_id, "enabled": True, "updated_at": utcnow()}
     table = ReminderRecipient.__table__  # type: ignore[attr-defined]
-    insert_unless_taken(table, values, "uq_reminder_recipient_user", session=session)
+    insert_if_absent(table, values, constraint="uq_reminder_recipient_user", session=session)
     made = get_recipient(workspace_id, user_id, session=session)
     assert made is not None
     return made

@@ -23,8 +23,9 @@ from sqlmodel import Session
 
 from bot.jobs.digest_runner import Result, run_due, run_subscription
 from bot.services import Services, build_services
+from store.claims import STALE_CLAIM_AFTER
 from store.db import make_engine, session_scope
-from store.digest_claims import STALE_CLAIM_AFTER, RunStatus
+from store.digest_claims import RunStatus
 from store.digest_subscriptions import get_subscription, unsubscribe
 from store.models import DigestRun, DigestSubscription
 from tests.digest_support import (

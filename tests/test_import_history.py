@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -19,8 +20,12 @@ from blocks.values import ImportChangesRef, encode
 from bot.cli.main import main
 from bot.import_run import preview_import, write_import
 from bot.jobs.import_alerts import run_pending
+from bot.jobs.posting import ALERT_EVENT, PartKey
 from bot.jobs.scheduler import tick
+from bot.metrics import REGISTRY
+from store.claims import STALE_CLAIM_AFTER
 from store.csv_format import parse_bytes
+from store.db import session_scope
 from store.digest_content import build_digest
 from store.import_runs import ImportVia
 from store.models import ContractChange, ImportAlert, ImportRun
@@ -309,7 +314,7 @@ def test_a_channel_whose_post_failed_is_told_on_a_later_tick(
     add_subscription(engine, channel=CHANNELS[0])
     run_import(folder, SECOND, "export2.csv")
     services = services_for(fake_slack, engine, database_url)
-    fake_slack.fail("chat.postMessage", error="fatal_error")
+    fake_slack.fail("chat.postMessage", error="not_in_channel")  # refused: it did not go out
     run_pending(services)
     fake_slack.clear()
 
@@ -320,6 +325,79 @@ def test_a_channel_whose_post_failed_is_told_on_a_later_tick(
         run_pending(services)
 
     assert [c.params["channel"] for c in alerts(fake_slack)] == [CHANNELS[0]]
+
+
+def _alert_rows(engine: Engine) -> list[ImportAlert]:
+    with Session(engine) as session:
+        return list(session.exec(select(ImportAlert)))
+
+
+@pytest.mark.parametrize("close", [False, True], ids=["500", "closed connection"])
+def test_an_alert_whose_answer_was_lost_is_adopted_not_posted_twice(
+    folder: Path, fake_slack: FakeSlack, engine: Engine, database_url: str, close: bool
+) -> None:
+    run_import(folder, FIRST)
+    add_subscription(engine, channel=CHANNELS[0])
+    run_import(folder, SECOND, "export2.csv")
+    services = services_for(fake_slack, engine, database_url)
+    fake_slack.fail_after_posting(close=close)
+
+    [outcome] = run_pending(services)
+
+    assert outcome.posted
+    assert len(alerts(fake_slack)) == 1
+    [held] = fake_slack.held_in(CHANNELS[0])
+    [looked] = fake_slack.calls_to("conversations.history")
+    assert looked.params["channel"] == CHANNELS[0]
+    [alert] = _alert_rows(engine)
+    assert (alert.status, alert.attempts, alert.message_ts) == ("posted", 1, held.ts)
+    assert held.metadata == PartKey(ALERT_EVENT, alert.id or 0).metadata()
+
+
+def _takeovers() -> float:
+    return REGISTRY.get_sample_value("renewals_claims_taken_over_total", {"job": "alert"}) or 0.0
+
+
+def test_a_claim_whose_poster_fell_silent_after_slack_took_it_is_taken_over_and_the_message_adopted(
+    folder: Path, fake_slack: FakeSlack, engine: Engine, database_url: str
+) -> None:
+    run_import(folder, FIRST)
+    add_subscription(engine, channel=CHANNELS[0])
+    run_import(folder, SECOND, "export2.csv")
+    with session_scope(engine) as session:
+        latest = session.exec(select(ImportRun).order_by(col(ImportRun.id).desc())).first()
+        assert latest is not None and latest.id is not None
+        alert = ImportAlert(
+            workspace_id=latest.workspace_id,
+            import_run_id=latest.id,
+            channel_id=CHANNELS[0],
+            status="claimed",
+            claim_token="dead",
+            claimed_at=NOON,
+            started_at=NOON,
+            heartbeat_at=NOON,
+            claimed_by="old-host:4242",
+        )
+        session.add(alert)
+        session.flush()
+        alert_id = alert.id or 0
+    dead = WebClient(token="xoxb-test", base_url=fake_slack.api_url)  # Slack took it; then it died
+    metadata = PartKey(ALERT_EVENT, alert_id).metadata()
+    sent = dead.chat_postMessage(channel=CHANNELS[0], text="What changed", metadata=metadata)
+    services = services_for(fake_slack, engine, database_url)
+    before = _takeovers()
+
+    with time_machine.travel(NOON + STALE_CLAIM_AFTER - timedelta(seconds=1), tick=False):
+        assert run_pending(services) == []  # its holder may still be posting
+    with time_machine.travel(NOON + STALE_CLAIM_AFTER + timedelta(seconds=1), tick=False):
+        [outcome] = run_pending(services)
+
+    assert outcome.posted
+    assert len(alerts(fake_slack)) == 1  # the silent poster's only
+    [alert] = _alert_rows(engine)
+    assert (alert.status, alert.attempts, alert.message_ts) == ("posted", 2, sent["ts"])
+    assert alert.claimed_by != "old-host:4242"
+    assert _takeovers() == before + 1
 
 
 def _many_due_soon(folder: Path, count: int) -> None:

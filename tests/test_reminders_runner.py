@@ -16,15 +16,19 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+import time_machine
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from bot.jobs.posting import REMINDER_EVENT, PartKey
 from bot.jobs.reminders import Result, run_due
+from bot.metrics import REGISTRY
 from bot.services import Services
+from store.claims import STALE_CLAIM_AFTER
 from store.db import make_engine, session_scope
 from store.follow_up import snooze
 from store.models import ContractChange, ReminderRun
-from store.reminder_claims import STALE_CLAIM_AFTER
 from store.rules import Status
 from store.workspaces import is_paused
 from tests.digest_support import services_for, slow_posts, utc
@@ -422,8 +426,9 @@ def test_a_sender_that_died_holding_the_claim_is_taken_over_once_stale(
             )
         )
 
-    assert [o.result for o in tick(services, MONDAY_NINE + timedelta(minutes=2))] == [Result.IN_PROGRESS]
-    [outcome] = tick(services, MONDAY_NINE + STALE_CLAIM_AFTER + timedelta(minutes=1))
+    silent = MONDAY_NINE + STALE_CLAIM_AFTER  # from its claim: it never beat
+    assert [o.result for o in tick(services, silent - timedelta(seconds=1))] == [Result.IN_PROGRESS]
+    [outcome] = tick(services, silent + timedelta(seconds=1))
 
     assert outcome.result is Result.SENT
     assert len(dms(fake_slack)) == 1
@@ -431,7 +436,70 @@ def test_a_sender_that_died_holding_the_claim_is_taken_over_once_stale(
     assert (run.status, run.attempts) == ("sent", 2)
 
 
+def _takeovers() -> float:
+    return REGISTRY.get_sample_value("renewals_claims_taken_over_total", {"job": "reminder"}) or 0.0
+
+
+def test_a_claim_whose_sender_fell_silent_after_slack_took_the_dm_is_taken_over_and_the_dm_adopted(
+    services: Services, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    add_owned_changes(engine, [date(2025, 3, 17)])
+    last_beat = MONDAY_NINE + timedelta(seconds=30)  # alive, sending, until then
+    with session_scope(engine) as session:
+        run = ReminderRun(
+            workspace_id=workspace_row(session).id or 0,
+            user_id=OWNER,
+            local_date=MONDAY,
+            status="claimed",
+            claim_token="dead",
+            claimed_at=MONDAY_NINE,
+            started_at=MONDAY_NINE,
+            heartbeat_at=last_beat,
+            claimed_by="old-host:4242",
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id or 0
+    with time_machine.travel(last_beat, tick=False):  # Slack took its DM; then it died unrecorded
+        dead = WebClient(token="xoxb-test", base_url=fake_slack.api_url)
+        sent = dead.chat_postMessage(
+            channel="D0OWNER", text="Reminder", metadata=PartKey(REMINDER_EVENT, run_id).metadata()
+        )
+    before = _takeovers()
+
+    assert [o.result for o in tick(services, last_beat + STALE_CLAIM_AFTER - timedelta(seconds=1))] == [
+        Result.IN_PROGRESS
+    ]
+    [outcome] = tick(services, last_beat + STALE_CLAIM_AFTER + timedelta(seconds=1))
+
+    assert outcome.result is Result.SENT
+    assert len(dms(fake_slack)) == 1  # the dead sender's only
+    [run] = reminder_runs(engine)
+    assert (run.status, run.attempts, run.message_ts, run.started_at) == ("sent", 2, sent["ts"], MONDAY_NINE)
+    assert run.claimed_by != "old-host:4242"
+    assert _takeovers() == before + 1
+
+
 # --- Slack faults ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("close", [False, True], ids=["500", "closed connection"])
+def test_a_dm_whose_answer_was_lost_is_adopted_not_sent_twice(
+    lite: Services, fake_slack: FakeSlack, close: bool
+) -> None:
+    add_owned_changes(lite.engine, [date(2025, 3, 17)])
+    fake_slack.fail_after_posting(close=close)
+
+    [outcome] = tick(lite, MONDAY_NINE)
+
+    assert outcome.result is Result.SENT
+    assert len(dms(fake_slack)) == 1
+    [held] = fake_slack.held_in("D0OWNER")
+    [looked] = fake_slack.calls_to("conversations.history")
+    assert looked.params["channel"] == "D0OWNER"
+    [run] = reminder_runs(lite.engine)
+    assert (run.status, run.attempts, run.message_ts) == ("sent", 1, held.ts)
+    assert held.metadata == PartKey(REMINDER_EVENT, run.id or 0).metadata()
 
 
 def test_a_429_is_waited_out_for_its_retry_after_then_sent_once(

@@ -5,7 +5,8 @@ one PostgreSQL database and the fake Slack. Requests go to both alternately: a m
 is submitted on the other, and paging moves between them (every piece of a conversation is in the
 request, its buttons and modals, or the database: nothing lives in one process's memory but the
 users.info cache). Every digest due is posted once; a copy killed with SIGKILL while posting is
-taken over by the other, which finishes the digest without posting any part twice.
+taken over by the other, which finishes the digest without posting any part twice. An owner's
+reminder DM and an import's "What changed" due while both copies tick also go out once each.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -27,16 +29,18 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.jobs.posting import ALERT_EVENT, REMINDER_EVENT
 from store.db import make_engine, session_scope
-from store.models import DigestRun
+from store.models import DigestRun, ImportAlert, ReminderRun
 from store.rules import OwnerKind
 from tests.app_client import BOT_TOKEN, SIGNING_SECRET, SlackAppClient
-from tests.cli_support import CLI, cli_env
+from tests.cli_support import CLI, cli_env, run_piped
 from tests.client_support import CHANGE_OWNER, click, detail, events, opened_view, reload, seed
 from tests.conftest import _empty_tables
 from tests.digest_support import add_subscription, parts_held
-from tests.factories import add_change_due, workspace_row
+from tests.factories import TEAM, add_change_due, workspace_row
 from tests.fake_slack import FakeSlack
+from tests.reminder_support import OWNER, add_owned_changes
 from tests.renewals_data import client_names
 from tests.slack_requests import USER_ID, block_actions_payload, button_value, view_submission_payload
 
@@ -81,9 +85,23 @@ def _healthy(port: int) -> bool:
         return False
 
 
+def _shifted_cli(seconds: float) -> list[str]:
+    """`renewals-bot` whose clock runs `seconds` off this one's (time-machine, ticking on)."""
+    travel = (
+        "import datetime, time_machine; time_machine.travel(datetime.datetime.now(datetime.UTC)"
+        f" + datetime.timedelta(seconds={seconds!r}), tick=True).start()"
+    )
+    return [sys.executable, "-c", f"{travel}; from bot.cli.main import main; main()"]
+
+
 @contextmanager
-def _copies(count: int, fake: FakeSlack, url: str, engine: Engine, folder: Path) -> Iterator[list[Copy]]:
-    """`count` copies of `renewals-bot serve` (scheduler on), started together, once all are healthy."""
+def _copies(
+    count: int, fake: FakeSlack, url: str, engine: Engine, folder: Path, *, shift: float = 0.0
+) -> Iterator[list[Copy]]:
+    """`count` copies of `renewals-bot serve` (scheduler on), started together, once all are healthy.
+    With `shift`, their clocks run that many seconds off (no Slack request can reach them then:
+    its signature's time would be off)."""
+    cli = _shifted_cli(shift) if shift else CLI
     env = cli_env(
         folder,
         DATABASE_URL=url,
@@ -100,7 +118,7 @@ def _copies(count: int, fake: FakeSlack, url: str, engine: Engine, folder: Path)
             log = folder / f"serve-{n}.log"
             handle = stack.enter_context(log.open("wb"))
             process = subprocess.Popen(
-                [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [*cli, "serve", "--host", "127.0.0.1", "--port", str(port)],
                 cwd=folder,
                 env=env,
                 stdout=handle,
@@ -238,3 +256,57 @@ def test_a_copy_killed_while_posting_a_digest_is_taken_over_and_the_digest_finis
     assert run.attempts == 2 and run.claimed_by == holder.rsplit(":", 1)[0] + f":{survivor.process.pid}"
     assert run.parts_posted >= 1
     _each_part_once(fake_slack, channel, run)
+
+
+def _last_wednesday_noon() -> datetime:
+    """The latest Wednesday 12:00 UTC before now: a working day and hour for an owner in UTC."""
+    now = datetime.now(UTC)
+    noon = (now - timedelta(days=(now.weekday() - 2) % 7)).replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon if noon < now else noon - timedelta(days=7)
+
+
+def _held(fake: FakeSlack, channel: str, event_type: str) -> list[Any]:
+    return [m for m in fake.held_in(channel) if m.metadata and m.metadata.get("event_type") == event_type]
+
+
+def test_two_copies_send_each_due_reminder_and_what_changed_once(
+    fake_slack: FakeSlack, engine: Engine, postgres_url: str, tmp_path: Path
+) -> None:
+    # The copies' clock reads a Wednesday noon (reminders go out on working days, in working hours).
+    wednesday = _last_wednesday_noon()
+    add_owned_changes(engine, [wednesday.date() + timedelta(days=1)])  # reminded the day before
+    fake_slack.add_user(OWNER, tz="UTC")
+    channel = CHANNELS[0]
+    add_subscription(engine, channel=channel, at="23:59", tz="UTC")  # told what changed; no digest yet
+    start = (datetime.now(UTC) + timedelta(days=50)).date()  # new, and due within 14 days
+    (tmp_path / "export.csv").write_text(
+        "Client name,Hub ID,Contract type,Status,Renewal start date,Current MRR\n"
+        f"Gamma,1003,Renewal,Pending,{start.isoformat()},$300\n",
+        encoding="utf-8",
+    )
+    imported = run_piped(tmp_path, ["import", "export.csv", "--team", TEAM], DATABASE_URL=postgres_url)
+    assert imported.returncode == 0, imported.stdout + imported.stderr  # no token: left to the app
+    fake_slack.delay_answer("chat.postMessage", 0.3)  # the first post slow: both copies tick meanwhile
+
+    shift = (wednesday - datetime.now(UTC)).total_seconds()
+    with _copies(2, fake_slack, postgres_url, engine, tmp_path, shift=shift) as copies:
+
+        def done() -> bool:
+            with Session(engine) as session:
+                reminders = [r.status for r in session.exec(select(ReminderRun))]
+                alerts = [a.status for a in session.exec(select(ImportAlert))]
+            return reminders == ["sent"] and alerts == ["posted"]
+
+        _wait(done, "the reminder and the alert")
+        time.sleep(3 * TICK_SECONDS)  # a few more ticks of both: nothing more goes out
+        for copy in copies:
+            assert copy.process.poll() is None, copy.tail()
+
+    [dm] = _held(fake_slack, "D" + OWNER[1:], REMINDER_EVENT)
+    [alert] = _held(fake_slack, channel, ALERT_EVENT)
+    with Session(engine) as session:
+        [reminder_run] = session.exec(select(ReminderRun)).all()
+        [alert_row] = session.exec(select(ImportAlert)).all()
+    assert (reminder_run.attempts, reminder_run.message_ts) == (1, dm.ts)
+    assert (alert_row.attempts, alert_row.message_ts) == (1, alert.ts)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2  # one DM, one alert: nothing else

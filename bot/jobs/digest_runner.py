@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import http.client
 import logging
-import os
-import socket
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -40,15 +38,14 @@ from sqlalchemy import Engine
 from blocks.digest import digest_messages, paused_notice
 from blocks.format import plural
 from bot import metrics
-from bot.jobs.heartbeat import Heartbeat
+from bot.jobs.heartbeat import Heartbeat, claim_taken_over, holder_name, takeover_after
 from bot.jobs.posting import DIGEST_EVENT, PartKey, post_once
 from bot.services import Services
-from bot.settings import Settings
 from bot.slack.installations import TOKEN_REFUSED_ERRORS, token_refused, web_client_for
+from store.claims import is_stale, retry_delay
 from store.db import session_scope
 from store.digest_claims import (
     DONE,
-    STALE_CLAIM_AFTER,
     Claim,
     Refusal,
     RunStatus,
@@ -56,9 +53,7 @@ from store.digest_claims import (
     finish_run,
     get_run,
     heartbeat,
-    is_stale,
     record_progress,
-    retry_delay,
 )
 from store.digest_content import DigestContent, DigestView, channel_view, digest_content
 from store.digest_subscriptions import pause_subscription, subscription_due_day, subscriptions
@@ -72,28 +67,6 @@ logger = logging.getLogger(__name__)
 PAUSE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 # What a Slack call may raise once the client's own retries are spent.
 SLACK_FAILURES = (SlackApiError, SlackClientError, OSError, http.client.HTTPException)
-
-
-def takeover_after(settings: Settings) -> timedelta:
-    """How long a claim's holder may be silent before another copy takes it over."""
-    if settings.claim_takeover_seconds is None:
-        return STALE_CLAIM_AFTER
-    return timedelta(seconds=settings.claim_takeover_seconds)
-
-
-def holder_name() -> str:
-    """Who holds a claim: this host and process (shown to whoever finds the claim taken)."""
-    return f"{socket.gethostname()}:{os.getpid()}"[:64]
-
-
-def claim_taken_over(claim: Claim) -> None:
-    """A claim whose holder had fallen silent was taken over (counted by the metrics)."""
-    logger.warning(
-        "digest %s %s: took over the claim of a silent run (attempt %d)",
-        claim.channel_id,
-        claim.local_date,
-        claim.attempts,
-    )
 
 
 def _utc_time(moment: datetime) -> str:
@@ -322,7 +295,7 @@ def run_subscription(
     if isinstance(claim, Refusal):
         return _refused(subscription, team_id, day, claim)
     if claim.taken_over:
-        claim_taken_over(claim)
+        claim_taken_over(metrics.Job.DIGEST, f"{channel} {day}", claim.attempts)
 
     def fail(error: str, result: Result = Result.FAILED, *, rows: int = 0) -> Outcome:
         with session_scope(engine) as session:

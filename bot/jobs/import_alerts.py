@@ -3,27 +3,36 @@
 Two callers, one code path: the import itself right after it commits (bot/import_run.py, when a
 bot token is at hand), and the scheduler's tick (bot/jobs/scheduler.py) for imports whose
 channels have not all been told yet (the command line had no token, or a post failed). Every
-post goes through the once-per-(import, channel) claim (store/import_alert_claims.py), so
-two runners, restarts or several copies of the app never post one twice.
+post goes through the once-per-(import, channel) claim (store/import_alert_claims.py, with the
+digest's heartbeat and takeover of a silent holder) and bot.jobs.posting.post_once (message
+metadata; after a lost answer, or when the claim was resumed or taken over, a message already in
+the channel is adopted), so two runners, restarts, crashes or several copies of the app never
+post one twice.
 """
 
 from __future__ import annotations
 
+import http.client
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 
 from blocks.what_changed import what_changed_message
+from bot import metrics
+from bot.jobs.heartbeat import Heartbeat, claim_taken_over, holder_name, takeover_after
+from bot.jobs.posting import ALERT_EVENT, PartKey, post_once
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.installations import TOKEN_REFUSED_ERRORS, token_refused, web_client_for
 from store.db import session_scope
 from store.digest_claims import RunStatus
 from store.digest_subscriptions import subscriptions
-from store.import_alert_claims import alert_done, claim_alert, finish_alert, get_alert
+from store.import_alert_claims import AlertClaim, alert_done, claim_alert, finish_alert, get_alert, heartbeat
 from store.import_runs import announcement, get_import, imports_to_announce, mark_announced
 from store.types import utcnow
 from store.workspaces import is_paused
@@ -46,6 +55,28 @@ def _error(exc: Exception) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
     return f"{type(exc).__name__}: {exc}"
+
+
+def _post(client: WebClient, engine: Engine, claim: AlertClaim, every: float, message: dict[str, Any]) -> str:
+    """Post the claimed alert once (a heartbeat renewing the claim meanwhile): its ts. A resumed or
+    taken-over claim looks in the channel first: the try before may have posted it and died."""
+
+    def beat() -> bool:
+        with session_scope(engine) as session:
+            return heartbeat(claim, session=session)
+
+    with Heartbeat(beat, every=every, name=claim.channel_id):
+        posted = post_once(
+            client,
+            claim.channel_id,
+            PartKey(ALERT_EVENT, claim.alert_id),
+            since=claim.started_at,
+            look_first=claim.resumed,
+            **message,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+    return posted.ts
 
 
 def announce_import(
@@ -84,16 +115,26 @@ def announce_import(
         return []
     outcomes = []
     assert workspace.id is not None
+    stale_after = takeover_after(settings)
+    payload = message.as_kwargs()
     for channel in channels:
         with session_scope(engine) as session:
-            claim = claim_alert(import_id, workspace.id, channel, session=session, now=now)
+            claim = claim_alert(
+                import_id,
+                workspace.id,
+                channel,
+                session=session,
+                now=now,
+                stale_after=stale_after,
+                holder=holder_name(),
+            )
         if claim is None:
             continue
+        if claim.taken_over:
+            claim_taken_over(metrics.Job.ALERT, f"what changed {import_id} {channel}", claim.attempts)
         try:
-            response = client.chat_postMessage(
-                channel=channel, **message.as_kwargs(), unfurl_links=False, unfurl_media=False
-            )
-        except (SlackApiError, SlackClientError, OSError) as exc:
+            ts = _post(client, engine, claim, stale_after.total_seconds() / 3, payload)
+        except (SlackApiError, SlackClientError, OSError, http.client.HTTPException) as exc:
             error = _error(exc)
             if error in TOKEN_REFUSED_ERRORS:  # the workspace pauses; its claims wait for it
                 with session_scope(engine) as session:
@@ -109,7 +150,7 @@ def announce_import(
             outcomes.append(AlertOutcome(import_id, channel, False, error))
             continue
         with session_scope(engine) as session:
-            finish_alert(claim, RunStatus.POSTED, session=session, message_ts=str(response.get("ts")))
+            finish_alert(claim, RunStatus.POSTED, session=session, message_ts=ts)
         outcomes.append(AlertOutcome(import_id, channel, True))
     with session_scope(engine) as session:
         if all(alert_done(get_alert(import_id, channel, session=session)) for channel in channels):

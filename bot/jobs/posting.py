@@ -9,7 +9,8 @@ before posting again, `post_once` looks in the channel's history since the run b
 A run that takes over from a crashed one, or resumes a failed one, looks first
 (`look_first`): the earlier try may have posted a part it never lived to record.
 
-Digests use it (bot/jobs/digest_runner.py); reminders and alerts (DMs, channels) use the same.
+Digests (bot/jobs/digest_runner.py), owners' reminder DMs (bot/jobs/reminders.py) and "What
+changed" alerts (bot/jobs/import_alerts.py) all post through it.
 Needs the channels:history, groups:history and im:history scopes (manifest.yml).
 """
 
@@ -32,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 # The app's message metadata event types, one per kind of job message.
 DIGEST_EVENT = "renewals_digest"
+REMINDER_EVENT = "renewals_reminder"  # an owner's reminder DM; run: its reminder_run id
+ALERT_EVENT = "renewals_what_changed"  # an import's "What changed"; run: its import_alert id
 
 # Slack's clock and ours may disagree a little: look back this much further than the run began.
 CLOCK_SKEW = timedelta(minutes=5)

@@ -8,19 +8,24 @@ The scheduler's ticker (`run_due`, each minute) and `renewals-bot reminders` (`r
    `ReminderRecipient` row for TIMEZONE_FRESH_FOR), and whether it is a working day and hour
    there (store.reminder_schedule.reminder_day);
 2. `remind`, per person: a read-only look (done today? anything due?), then the day's claim,
-   committed before Slack is called (store.reminder_claims: the digest's rules);
-3. conversations.open and chat.postMessage: one direct message with every due contract change;
+   committed before Slack is called (store.reminder_claims: the digest's rules, store.claims);
+   a claim whose holder's heartbeat has been silent for CLAIM_TAKEOVER_SECONDS is taken over;
+3. conversations.open and, through bot.jobs.posting.post_once, one direct message with every due
+   contract change, tagged with message metadata, with a heartbeat renewing the claim meanwhile;
+   after a lost answer, or when the claim was resumed or taken over, a DM already there is
+   adopted, not sent again;
 4. mark the run sent and each reminder as gone out, in one transaction; or failed (tried again
    after its retry delay, the same local day); or, when Slack says the person cannot be
    messaged, unreachable: recorded, shown to admins, and not tried again until they turn
    reminders on.
 
-Slack faults: the WebClient (bot.slack.web_client) waits out 429s and retries 5xx and lost
-connections; what still fails lands in step 4.
+Slack faults: the WebClient (bot.slack.web_client) waits out 429s; a 5xx or a lost connection
+is retried by post_once after looking in the DM; what still fails lands in step 4.
 """
 
 from __future__ import annotations
 
+import http.client
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -32,6 +37,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from blocks.format import plural
 from blocks.reminders import ITEMS_PER_MESSAGE, reminder_message
 from bot import metrics
+from bot.jobs.heartbeat import Heartbeat, claim_taken_over, holder_name, takeover_after
+from bot.jobs.posting import REMINDER_EVENT, PartKey, post_once
 from bot.services import Services
 from bot.slack.installations import TOKEN_REFUSED_ERRORS, token_refused, web_client_for
 from store.db import session_scope
@@ -42,6 +49,7 @@ from store.reminder_claims import (
     claim_reminder,
     finish_reminder,
     get_reminder_run,
+    heartbeat,
     waiting_reason,
 )
 from store.reminder_schedule import reminder_day
@@ -228,15 +236,28 @@ def _waiting(planned: Planned, reason: str, status: str | None) -> Outcome:
     return Outcome(workspace.team_id, user_id, day, Result.IN_PROGRESS)
 
 
-def _send(client: WebClient, due: DueReminders, timezone: str) -> tuple[str, str]:
-    """Open the direct message and post the reminder: (channel, ts)."""
+def _send(client: WebClient, due: DueReminders, timezone: str, claim: ReminderClaim) -> tuple[str, str]:
+    """Open the direct message and post the reminder once: (channel, ts). A resumed or taken-over
+    claim looks in the DM first: the try before may have sent it and died before recording it."""
     opened = client.conversations_open(users=due.user_id)
     channel = str(opened["channel"]["id"])
     message = reminder_message(due, zone(timezone))
-    posted = client.chat_postMessage(
-        channel=channel, **message.as_kwargs(), unfurl_links=False, unfurl_media=False
+    posted = post_once(
+        client,
+        channel,
+        PartKey(REMINDER_EVENT, claim.run_id),
+        since=claim.started_at,
+        look_first=claim.resumed,
+        **message.as_kwargs(),
+        unfurl_links=False,
+        unfurl_media=False,
     )
-    return channel, str(posted["ts"])
+    return channel, posted.ts
+
+
+def _beat(services: Services, claim: ReminderClaim) -> bool:
+    with session_scope(services.engine) as session:
+        return heartbeat(claim, session=session)
 
 
 @metrics.counted(metrics.Job.REMINDER)
@@ -248,18 +269,29 @@ def remind(
     workspace, user_id, day = planned.workspace, planned.user_id, planned.day
     assert workspace.id is not None
     team_id = workspace.team_id
+    stale_after = takeover_after(services.settings)
     # A read-only look first, so a tick writes nothing for people who are done or have nothing due.
     with session_scope(engine) as session:
         run = get_reminder_run(workspace.id, user_id, day, session=session)
-        reason = waiting_reason(run, now)
+        reason = waiting_reason(run, now, stale_after)
     if reason is not None:
         return _waiting(planned, reason, run.status if run else None)
     if due_for(services, planned).total == 0:
         return Outcome(team_id, user_id, day, Result.NOTHING_DUE)
     with session_scope(engine) as session:
-        claim = claim_reminder(workspace.id, user_id, day, session=session, now=now)
+        claim = claim_reminder(
+            workspace.id,
+            user_id,
+            day,
+            session=session,
+            now=now,
+            stale_after=stale_after,
+            holder=holder_name(),
+        )
     if isinstance(claim, str):
         return _waiting(planned, claim, None)
+    if claim.taken_over:
+        claim_taken_over(metrics.Job.REMINDER, f"{user_id} {day}", claim.attempts)
     return _deliver(services, planned, claim, now=now, clients=clients or _Clients(services))
 
 
@@ -286,9 +318,11 @@ def _deliver(
         if client is None:
             logger.error("reminder %s %s: no bot token for team %s", user_id, day, team_id)
             return finish(ReminderStatus.FAILED, Result.FAILED, f"no bot token for team {team_id}")
+        every = takeover_after(services.settings).total_seconds() / 3
         try:
-            channel, ts = _send(client, due, planned.timezone)
-        except (SlackApiError, SlackClientError, OSError) as exc:
+            with Heartbeat(lambda: _beat(services, claim), every=every, name=user_id):
+                channel, ts = _send(client, due, planned.timezone, claim)
+        except (SlackApiError, SlackClientError, OSError, http.client.HTTPException) as exc:
             error = _slack_error(exc)
             if error in TOKEN_REFUSED_ERRORS:  # the workspace pauses (logged once), nobody is retried
                 token_refused(engine, workspace, error)
