@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from store.audit import record_change
+from store.claims import insert_if_absent
 from store.listed import still_listed
 from store.models import Client, ContractChange, FollowUp, Workspace
 from store.rules import OwnerKind
@@ -192,11 +193,20 @@ def change_label(change: ContractChange) -> str:
 
 
 def _follow_up(change: ContractChange, *, session: Session) -> FollowUp:
+    """The change's row, made first when missing: by an INSERT that yields to another person's click
+    on the same change at the same moment (the unique key decides), then read."""
     assert change.id is not None
-    found = session.scalars(
-        select(FollowUp).where(FollowUp.workspace_id == change.workspace_id, FollowUp.change_id == change.id)
-    ).first()
-    return found or FollowUp(workspace_id=change.workspace_id, change_id=change.id)
+    query = select(FollowUp).where(
+        FollowUp.workspace_id == change.workspace_id, FollowUp.change_id == change.id
+    )
+    found = session.scalars(query).first()
+    if found is not None:
+        return found
+    values = {"workspace_id": change.workspace_id, "change_id": change.id, "updated_at": utcnow()}
+    insert_if_absent(FollowUp.__table__, values, constraint="uq_follow_up_change", session=session)  # type: ignore[attr-defined]
+    made = session.scalars(query).first()
+    assert made is not None
+    return made
 
 
 def _record(

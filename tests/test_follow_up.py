@@ -3,20 +3,23 @@ clicks sent as signed requests, time frozen; imports through the importer itself
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 import time_machine
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.jobs.digest_runner import run_due
 from bot.services import build_services
 from store.csv_format import parse_csv
 from store.db import session_scope
+from store.follow_up import snooze
 from store.importer import import_parsed
-from store.models import AuditEvent, Client
+from store.models import AuditEvent, Client, ContractChange, FollowUp
 from tests.app_client import SlackAppClient
 from tests.client_support import blocks_text, detail
 from tests.digest_support import add_subscription, posts, utc
@@ -253,3 +256,32 @@ def test_a_button_from_another_workspace_changes_nothing(seeded: SlackAppClient)
 
     assert "another Slack workspace" in reply.params["text"]
     assert history(seeded, "snooze") == []
+
+
+def test_two_people_snoozing_one_change_at_the_same_moment_both_succeed(engine: Engine) -> None:
+    """Each click makes the change's row if missing; the unique key decides, nobody gets an error."""
+    with session_scope(engine) as session:
+        workspace = workspace_row(session)
+        change_id = add_change_due(session, workspace, "Acme Corp", deadline=MONDAY + timedelta(days=5)).id
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def click(user: str) -> None:
+        try:
+            start.wait()
+            with session_scope(engine) as session:
+                change = session.get(ContractChange, change_id)
+                assert change is not None
+                snooze(change, session=session, actor=user, today=MONDAY)
+        except BaseException as exc:
+            errors.append(exc)
+
+    clickers = [threading.Thread(target=click, args=(user,)) for user in ("U0ALICE", "U0BOB")]
+    for clicker in clickers:
+        clicker.start()
+    for clicker in clickers:
+        clicker.join(timeout=30)
+
+    assert errors == []
+    with Session(engine) as session:
+        assert len(session.exec(select(FollowUp)).all()) == 1
