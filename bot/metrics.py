@@ -71,7 +71,10 @@ DIGESTS = Counter(
     registry=REGISTRY,
 )
 REMINDERS = Counter(
-    "renewals_reminders", "Reminders by result (posted, failed)", ["result"], registry=REGISTRY
+    "renewals_reminders",
+    "Reminder runs by result (posted, failed, nothing_due, unreachable, ...)",
+    ["result"],
+    registry=REGISTRY,
 )
 ALERTS = Counter("renewals_alerts", "Import alerts by result (posted, failed)", ["result"], registry=REGISTRY)
 CLAIMS_TAKEN_OVER = Counter(
@@ -84,9 +87,14 @@ CLAIMS_TAKEN_OVER = Counter(
 _BY_JOB = {Job.DIGEST: DIGESTS, Job.REMINDER: REMINDERS, Job.ALERT: ALERTS}
 
 
+# A reminder's "sent" is what the other jobs call "posted": one label for a message that went out.
+_SAME_AS = {"sent": Delivery.POSTED.value}
+
+
 def record_delivery(job: Job, result: Delivery | str) -> None:
-    """Count one digest, reminder or alert by its result (a `Delivery`, or a digest `Result`)."""
-    _BY_JOB[job].labels(result=_label(str(result))).inc()
+    """Count one digest, reminder or alert by its result (a `Delivery`, or a job's own `Result`)."""
+    label = _label(str(result))
+    _BY_JOB[job].labels(result=_SAME_AS.get(label, label)).inc()
 
 
 class _HasResult(Protocol):

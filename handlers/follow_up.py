@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from blocks import commands
 from blocks.client import STALE_TEXT
 from blocks.follow_up import follow_up_reply
 from blocks.ids import ActionId
@@ -34,7 +35,10 @@ from store.follow_up import (
     unsnooze,
 )
 
-CHANGE_GONE = "That contract change is no longer in this workspace. Run `/renewal` again."
+CHANGE_GONE = (
+    "That contract change is not in the upcoming renewals any more (a newer import removed it, or "
+    f"moved its start date). {commands.RENEWAL} shows the client's contract changes as they are now."
+)
 
 _ACTIONS = {
     ActionId.SNOOZE.value: SNOOZE,

@@ -179,10 +179,12 @@ def follow_up_states(
 
 
 def get_change(change_id: int, *, session: Session, workspace: Workspace) -> ContractChange | None:
-    """The contract change with this ID *in this workspace* (another workspace's ID finds nothing)."""
+    """The contract change with this ID *in this workspace* (another workspace's ID finds nothing),
+    still in the export: one an import removed (a moved start date, say) is not snoozed or handled
+    from an old message, where nobody could see or undo it."""
     return session.scalars(
         select(ContractChange).where(
-            ContractChange.id == change_id, ContractChange.workspace_id == workspace.id
+            ContractChange.id == change_id, ContractChange.workspace_id == workspace.id, still_listed()
         )
     ).first()
 

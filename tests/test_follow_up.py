@@ -161,6 +161,22 @@ def test_a_handled_item_stays_out_until_an_import_changes_its_status(seeded: Sla
     assert "Acme Corp" in thursday and "Not listed" not in thursday
 
 
+def test_snooze_on_a_change_an_import_has_since_removed_changes_nothing_and_says_why(
+    seeded: SlackAppClient,
+) -> None:
+    monday = digest_on(seeded, MONDAY)
+    hub_id = acme_hub_id(seeded)
+    moved = (MONDAY + timedelta(days=20 + 45)).isoformat()  # the start date moved: the old one is gone
+    header = "Client name,Hub ID,Contract type,Status,Renewal start date\n"
+    import_rows(seeded, f"{header}Acme Corp,{hub_id},Renewal,Pending,{moved}\n")
+
+    reply = click_in_digest(seeded, monday, SNOOZE, "Acme Corp", user="U0ALICE", when=at(MONDAY, 10))
+
+    assert "not in the upcoming renewals any more" in reply.params["text"]
+    with Session(seeded.engine) as session:
+        assert session.exec(select(FollowUp)).all() == []
+
+
 def test_the_digest_header_counts_the_snoozed_and_the_handled(seeded: SlackAppClient) -> None:
     monday = digest_on(seeded, MONDAY)
     click_in_digest(seeded, monday, SNOOZE, "Acme Corp", user="U0ALICE", when=at(MONDAY, 10))

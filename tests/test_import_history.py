@@ -327,6 +327,31 @@ def test_a_channel_whose_post_failed_is_told_on_a_later_tick(
     assert [c.params["channel"] for c in alerts(fake_slack)] == [CHANNELS[0]]
 
 
+def _sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_what_changed_posts_failures_and_their_slack_errors_are_counted_in_metrics(
+    folder: Path, fake_slack: FakeSlack, engine: Engine, database_url: str
+) -> None:
+    run_import(folder, FIRST)
+    subscribe_channels(engine)
+    run_import(folder, SECOND, "export2.csv")  # no token: the running app tells the channels
+    fake_slack.fail("chat.postMessage", error="not_in_channel")  # the first channel's post is refused
+    posted, failed = (
+        _sample("renewals_alerts_total", result="posted"),
+        _sample("renewals_alerts_total", result="failed"),
+    )
+    error = {"method": "chat.postMessage", "error": "not_in_channel"}
+    errors = _sample("renewals_slack_api_errors_total", **error)
+
+    run_pending(services_for(fake_slack, engine, database_url))
+
+    assert _sample("renewals_alerts_total", result="posted") == posted + len(CHANNELS) - 1
+    assert _sample("renewals_alerts_total", result="failed") == failed + 1
+    assert _sample("renewals_slack_api_errors_total", **error) == errors + 1
+
+
 def _alert_rows(engine: Engine) -> list[ImportAlert]:
     with Session(engine) as session:
         return list(session.exec(select(ImportAlert)))

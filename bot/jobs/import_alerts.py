@@ -51,6 +51,14 @@ class AlertOutcome:
     detail: str = ""
 
 
+def _counted(outcome: AlertOutcome) -> AlertOutcome:
+    """The outcome, counted in /metrics (renewals_alerts_total) as posted or failed."""
+    metrics.record_delivery(
+        metrics.Job.ALERT, metrics.Delivery.POSTED if outcome.posted else metrics.Delivery.FAILED
+    )
+    return outcome
+
+
 def _error(exc: Exception) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
@@ -140,18 +148,18 @@ def announce_import(
                 with session_scope(engine) as session:
                     finish_alert(claim, RunStatus.FAILED, session=session, error=error)
                 token_refused(engine, workspace, error)
-                outcomes.append(AlertOutcome(import_id, channel, False, error))
+                outcomes.append(_counted(AlertOutcome(import_id, channel, False, error)))
                 break
             logger.error(
                 "what changed %s in %s failed (attempt %d): %s", import_id, channel, claim.attempts, error
             )
             with session_scope(engine) as session:
                 finish_alert(claim, RunStatus.FAILED, session=session, error=error)
-            outcomes.append(AlertOutcome(import_id, channel, False, error))
+            outcomes.append(_counted(AlertOutcome(import_id, channel, False, error)))
             continue
         with session_scope(engine) as session:
             finish_alert(claim, RunStatus.POSTED, session=session, message_ts=ts)
-        outcomes.append(AlertOutcome(import_id, channel, True))
+        outcomes.append(_counted(AlertOutcome(import_id, channel, True)))
     with session_scope(engine) as session:
         if all(alert_done(get_alert(import_id, channel, session=session)) for channel in channels):
             mark_announced(import_id, session=session, now=now)

@@ -93,5 +93,6 @@ def without_blind_retries(client: WebClient) -> WebClient:
         timeout=client.timeout,
         headers=client.headers,
         logger=client._logger,  # slack_sdk keeps the logger it was given here
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+        # Still counted (SlackErrorCounter first): these are the posts an operator most watches.
+        retry_handlers=[SlackErrorCounter(), RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
     )
