@@ -10,7 +10,18 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -19,8 +30,24 @@ from store.types import BytewiseText, ExactDecimal, UTCDateTime, utcnow
 
 # `Index(..., info=POSTGRESQL_ONLY)`: an index only PostgreSQL has (the migration makes it there only).
 POSTGRESQL_ONLY = {"only_on": "postgresql"}
-# A table only SQLite has (its migration makes it there only): PostgreSQL searches with pg_trgm.
-SQLITE_ONLY = {"only_on": "sqlite"}
+
+# Tables only SQLite has (their migrations make them there only), kept out of SQLModel.metadata
+# so that nothing walking the models' tables meets them on PostgreSQL.
+SQLITE_ONLY = MetaData()
+
+# SQLite's index of the words of client names, for typo search and "did you mean"
+# (store/search.py; PostgreSQL has pg_trgm): a row per word of a client's folded name, and one
+# for the whole name without its spaces. Only triggers write it (migration 0014), on every
+# insert, rename and removal of a client, so no writer has to remember it.
+client_name_word = Table(
+    "client_name_word",
+    SQLITE_ONLY,
+    Column("workspace_id", Integer, primary_key=True),
+    Column("word", String, primary_key=True),
+    Column("client_id", Integer, primary_key=True),
+    Index("ix_client_name_word_client", "client_id"),
+    sqlite_with_rowid=False,
+)
 
 
 def _utc_field(*, nullable: bool = False, index: bool = False) -> Any:
@@ -144,25 +171,6 @@ class Client(SQLModel, table=True):
     @property
     def association_active(self) -> bool:
         return self.association_ended_at is None
-
-
-class ClientNameWord(SQLModel, table=True):
-    """SQLite's index of the words of client names, for typo search (store/search.py).
-
-    One row per word of a client's folded name, and one for the whole name without its spaces
-    when it has several words. Only SQLite triggers write it (migration 0014), on every insert,
-    rename and removal of a client, so no writer has to remember it.
-    """
-
-    __tablename__ = "client_name_word"
-    __table_args__ = (
-        Index("ix_client_name_word_client", "client_id"),
-        {"info": SQLITE_ONLY, "sqlite_with_rowid": False},
-    )
-
-    workspace_id: int = Field(primary_key=True)
-    word: str = Field(primary_key=True, sa_type=BytewiseText())
-    client_id: int = Field(primary_key=True)
 
 
 class Contact(SQLModel, table=True):

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from store.models import Client, ClientNameWord
+from store.models import Client, client_name_word
 from store.rules import ClientMatcher, closest_names
 
 # How many names similar to the query are weighed for "did you mean" on PostgreSQL, and how
@@ -35,7 +35,9 @@ SUGGESTION_SIMILARITY = 0.3
 
 _NAME = col(Client.name_folded)
 _DOMAIN = col(Client.domain)
-_WORD = col(ClientNameWord.word)
+_WORD = client_name_word.c.word
+_WORD_CLIENT = client_name_word.c.client_id
+_WORD_WORKSPACE = client_name_word.c.workspace_id
 
 # "Did you mean" on SQLite: a name word may be this much longer than a query word, or half as
 # long, to be weighed (a longer one is most likely a whole name without its spaces).
@@ -188,7 +190,7 @@ def _may_be_near_word(m: ClientMatcher, index: int, name_word: Any) -> ColumnEle
 
 
 def _words_of(workspace_id: int) -> Select[Any]:
-    return select(_WORD).where(ClientNameWord.workspace_id == workspace_id)
+    return select(_WORD).where(workspace_id == _WORD_WORKSPACE)
 
 
 def _near_words(m: ClientMatcher, workspace_id: int, *, session: Session) -> list[ColumnElement[bool]] | None:
@@ -243,7 +245,7 @@ def _typos(m: ClientMatcher, scope: Select[Any], workspace_id: int, *, session: 
         near_words = _near_words(m, workspace_id, session=session)
         if near_words is None:
             return []
-        words = select(col(ClientNameWord.client_id)).where(ClientNameWord.workspace_id == workspace_id)
+        words = select(_WORD_CLIENT).where(workspace_id == _WORD_WORKSPACE)
         may_be_near = [col(Client.id).in_(words.where(near)) for near in near_words]
     else:
         may_be_near = [_may_be_near(word, budget, dialect=dialect) for word, budget in m.words]
@@ -303,10 +305,10 @@ def _names_to_weigh(
             return {}
         each = func.json_each(json.dumps(scores)).table_valued("key", "value")
         alike = (
-            select(col(ClientNameWord.client_id), func.sum(each.c.value).label("score"))
+            select(_WORD_CLIENT, func.sum(each.c.value).label("score"))
             .join(each, each.c.key == _WORD)
-            .where(ClientNameWord.workspace_id == workspace_id)
-            .group_by(col(ClientNameWord.client_id))
+            .where(workspace_id == _WORD_WORKSPACE)
+            .group_by(_WORD_CLIENT)
             .subquery()
         )
         # The names whose words are most alike in all first, then in ID order.
