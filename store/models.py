@@ -36,18 +36,30 @@ POSTGRESQL_ONLY = {"only_on": "postgresql"}
 SQLITE_ONLY = MetaData()
 
 # SQLite's index of the words of client names, for typo search and "did you mean"
-# (store/search.py; PostgreSQL has pg_trgm): a row per word of a client's folded name, and one
-# for the whole name without its spaces. Only triggers write it (migration 0014), on every
-# insert, rename and removal of a client, so no writer has to remember it.
+# (store/search.py; PostgreSQL has pg_trgm). Only triggers write them (migration 0014), on every
+# insert, rename, move and removal of a client, so no writer has to remember them.
+# Per client, each word of its folded name and the whole name without its spaces:
 client_name_word = Table(
     "client_name_word",
     SQLITE_ONLY,
     Column("workspace_id", Integer, primary_key=True),
     Column("word", String, primary_key=True),
     Column("client_id", Integer, primary_key=True),
-    Index("ix_client_name_word_client", "client_id"),
     sqlite_with_rowid=False,
 )
+# Each of those once per workspace: what it is (NAME_WORD bits) and its second and third
+# letters ('' when it has none), each indexed (search.py's _starting_near).
+name_word = Table(
+    "name_word",
+    SQLITE_ONLY,
+    Column("workspace_id", Integer, primary_key=True),
+    Column("word", String, primary_key=True),
+    Column("kinds", Integer, nullable=False),
+    Column("second", String, nullable=False),
+    Column("third", String, nullable=False),
+    sqlite_with_rowid=False,
+)
+NAME_WORD, WHOLE_NAME = 1, 2  # name_word.kinds: a word of a name, a whole name without spaces
 
 
 def _utc_field(*, nullable: bool = False, index: bool = False) -> Any:

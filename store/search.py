@@ -20,12 +20,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, Result, Select, and_, any_, bindparam, case, func, literal, or_, select, union
+from sqlalchemy import (
+    Integer,
+    Result,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from store.models import Client, client_name_word
+from store.models import NAME_WORD, WHOLE_NAME, Client, client_name_word, name_word
 from store.rules import ClientMatcher, closest_names
 
 # How many names similar to the query are weighed for "did you mean" on PostgreSQL, and how
@@ -35,9 +48,9 @@ SUGGESTION_SIMILARITY = 0.3
 
 _NAME = col(Client.name_folded)
 _DOMAIN = col(Client.domain)
-_WORD = client_name_word.c.word
+_WORD = name_word.c.word
+_HELD_WORD = client_name_word.c.word
 _WORD_CLIENT = client_name_word.c.client_id
-_WORD_WORKSPACE = client_name_word.c.workspace_id
 
 # "Did you mean" on SQLite: a name word may be this much longer than a query word, or half as
 # long, to be weighed (a longer one is most likely a whole name without its spaces).
@@ -163,54 +176,70 @@ def _may_be_near(word: str, budget: int, *, dialect: str) -> ColumnElement[bool]
     return _letters_in(_NAME, sorted(letters), dialect=dialect) >= len(letters) - budget
 
 
-def _may_be_near_word(m: ClientMatcher, index: int, name_word: Any) -> ColumnElement[bool]:
+def _starting_near(word: Any, first: Iterable[str], within: int) -> list[ColumnElement[bool]]:
+    """Conditions, each through an index of name_word, one of which a name word whose
+    start is within `within` typos of a query word starting with `first` meets: one of its
+    first `within` + 1 letters is one of the query word's (a brute-force check over random
+    typos finds no exception; an insertion at the start moves the word's first letter on)."""
+    letters = sorted(set(first))
+    at = [name_word.c.second, name_word.c.third][:within]
+    return [starts_with(word, letter) for letter in letters] + [letter.in_(letters) for letter in at]
+
+
+def _may_be_near_word(m: ClientMatcher, index: int) -> ColumnElement[bool]:
     """What a name word (or a whole name without spaces) near query word `index` must be like,
     as `_may_be_near` for a name: of length at least the word's less its budget, and holding all
     but the budget's worth of its letters in as many letters as the word and its budget (more
-    is only ever the rest of a longer word, which `near` cuts off); for a query of several
-    words, or as long as the query without spaces give or take the budget and holding all but
-    the budget's worth of its letters."""
+    is only ever the rest of a longer word, which `near` cuts off); a whole name without spaces
+    as long as the query without spaces give or take the budget, holding all but the budget's
+    worth of its letters."""
     word, budget = m.words[index]
     letters = set(word)
-    start = func.substr(name_word, 1, len(word) + budget)
+    start = func.substr(_WORD, 1, len(word) + budget)
     near = and_(
-        func.length(name_word) >= len(word) - budget,
+        name_word.c.kinds.op("&")(NAME_WORD) != 0,
+        func.length(_WORD) >= len(word) - budget,
         _letters_in(start, sorted(letters), dialect="sqlite") >= len(letters) - budget,
     )
-    if len(m.words) == 1:  # the query without spaces is the word
-        return near
     compact = set(m.compact)
     return or_(
         near,
         and_(
-            func.length(name_word).between(len(m.compact) - budget, len(m.compact) + budget),
-            _letters_in(name_word, sorted(compact), dialect="sqlite") >= len(compact) - budget,
+            name_word.c.kinds.op("&")(WHOLE_NAME) != 0,
+            func.length(_WORD).between(len(m.compact) - budget, len(m.compact) + budget),
+            _letters_in(_WORD, sorted(compact), dialect="sqlite") >= len(compact) - budget,
         ),
     )
 
 
 def _words_of(workspace_id: int) -> Select[Any]:
-    return select(_WORD).where(workspace_id == _WORD_WORKSPACE)
+    return select(_WORD).where(name_word.c.workspace_id == workspace_id)
 
 
 def _near_words(m: ClientMatcher, workspace_id: int, *, session: Session) -> list[ColumnElement[bool]] | None:
     """Per query word, a condition on client_name_word.word that the words of every name near
     the query meet (SQLite): a short word's own start (an index range), or else the workspace's
-    distinct words that `near` finds near it among those `_may_be_near_word` lets through.
-    None when a query word is near no word at all."""
+    words that `near` finds near it among those starting near it (`_starting_near`, through
+    the indexes) that `_may_be_near_word` lets through. None when a query word is near no word."""
     conditions = []
     for index, (word, budget) in enumerate(m.words):
         if budget == 0:
-            conditions.append(starts_with(_WORD, word))
+            conditions.append(starts_with(_HELD_WORD, word))
             continue
-        # DISTINCT in a subquery: the letters are checked once per word, not once per client.
-        distinct = _words_of(workspace_id).distinct().subquery()
-        vocabulary = select(distinct.c.word).where(_may_be_near_word(m, index, distinct.c.word))
+        first = word[: budget + 1] + m.compact[: budget + 1]
+        may_be_near = _may_be_near_word(m, index)
+        # One SELECT per index, their UNION the distinct words.
+        vocabulary = union(
+            *(
+                _words_of(workspace_id).where(start, may_be_near)
+                for start in _starting_near(_WORD, first, budget)
+            )
+        )
         words = read(session, vocabulary).scalars().all()
         near = [w for w in words if m.word_near(index, w) or m.compact_near(w, budget)]
         if not near:
             return None
-        conditions.append(in_json(_WORD, near))
+        conditions.append(in_json(_HELD_WORD, near))
     return conditions
 
 
@@ -245,7 +274,7 @@ def _typos(m: ClientMatcher, scope: Select[Any], workspace_id: int, *, session: 
         near_words = _near_words(m, workspace_id, session=session)
         if near_words is None:
             return []
-        words = select(_WORD_CLIENT).where(workspace_id == _WORD_WORKSPACE)
+        words = select(_WORD_CLIENT).where(client_name_word.c.workspace_id == workspace_id)
         may_be_near = [col(Client.id).in_(words.where(near)) for near in near_words]
     else:
         may_be_near = [_may_be_near(word, budget, dialect=dialect) for word, budget in m.words]
@@ -306,8 +335,8 @@ def _names_to_weigh(
         each = func.json_each(json.dumps(scores)).table_valued("key", "value")
         alike = (
             select(_WORD_CLIENT, func.sum(each.c.value).label("score"))
-            .join(each, each.c.key == _WORD)
-            .where(workspace_id == _WORD_WORKSPACE)
+            .join(each, each.c.key == _HELD_WORD)
+            .where(client_name_word.c.workspace_id == workspace_id)
             .group_by(_WORD_CLIENT)
             .subquery()
         )
@@ -330,24 +359,23 @@ def _names_to_weigh(
 
 def _similar_words(m: ClientMatcher, workspace_id: int, *, session: Session) -> dict[str, float]:
     """The workspace's name words most like the query's (SQLite), each with how alike: of those
-    from half as long as a query word to SUGGESTION_EXTRA_LETTERS longer, holding at least half
-    its letters, the SUGGESTION_CANDIDATES rapidfuzz finds most alike."""
+    sharing a letter among their first two with a query word's first two (through the indexes),
+    from half as long as it to SUGGESTION_EXTRA_LETTERS longer and holding at least half its
+    letters, the SUGGESTION_CANDIDATES rapidfuzz finds most alike."""
     from rapidfuzz import fuzz, process
 
-    distinct = _words_of(workspace_id).distinct().subquery()
-    word = distinct.c.word
-    alike = []
+    selects = []
     for query_word, _budget in m.words:
         letters = set(query_word)
-        alike.append(
-            and_(
-                func.length(word).between(
-                    (len(query_word) + 1) // 2, len(query_word) + SUGGESTION_EXTRA_LETTERS
-                ),
-                _letters_in(word, sorted(letters), dialect="sqlite") >= (len(letters) + 1) // 2,
-            )
+        alike = and_(
+            func.length(_WORD).between(
+                (len(query_word) + 1) // 2, len(query_word) + SUGGESTION_EXTRA_LETTERS
+            ),
+            _letters_in(_WORD, sorted(letters), dialect="sqlite") >= (len(letters) + 1) // 2,
         )
-    words = read(session, select(word).where(or_(*alike))).scalars().all()
+        starting = _starting_near(_WORD, query_word[:2], 1)
+        selects += [_words_of(workspace_id).where(start, alike) for start in starting]
+    words = read(session, union(*selects)).scalars().all()
     scores: dict[str, float] = {}
     for query_word, _budget in m.words:
         for choice, score, _index in process.extract(query_word, words, scorer=fuzz.ratio, limit=None):

@@ -117,3 +117,6 @@ def test_name_words_stay_in_step_with_inserts_renames_moves_and_removals(session
     assert kept.id is not None
     assert (ws.id, "cafenunez1", kept.id) in _stored_words(session)
     assert _stored_words(session) == _expected_words(session)
+    # Each word once per workspace, gone when no client holds it any more ("harbor", "quote").
+    distinct = session.connection().execute(text("SELECT workspace_id, word FROM name_word"))
+    assert {tuple(r) for r in distinct} == {(w, word) for w, word, _client in _expected_words(session)}
