@@ -179,8 +179,8 @@ def _may_be_near(word: str, budget: int, *, dialect: str) -> ColumnElement[bool]
 def _starting_near(word: Any, first: Iterable[str], within: int) -> list[ColumnElement[bool]]:
     """Conditions, each through an index of name_word, one of which a name word whose
     start is within `within` typos of a query word starting with `first` meets: one of its
-    first `within` + 1 letters is one of the query word's (a brute-force check over random
-    typos finds no exception; an insertion at the start moves the word's first letter on)."""
+    first `within` + 1 letters is one of the query word's (tests/test_typo_search.py checks it
+    over random typos; an insertion at the start moves the word's first letter on)."""
     letters = sorted(set(first))
     at = [name_word.c.second, name_word.c.third][:within]
     return [starts_with(word, letter) for letter in letters] + [letter.in_(letters) for letter in at]

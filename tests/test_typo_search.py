@@ -4,6 +4,9 @@ still suggests the closest names."""
 
 from __future__ import annotations
 
+import random
+import string
+
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
@@ -12,7 +15,7 @@ from store.clients import find_clients
 from store.csv_format import parse_csv
 from store.importer import import_parsed
 from store.models import Client, Workspace
-from store.rules import fold
+from store.rules import ClientMatcher, fold
 from store.search import SUGGESTION_CANDIDATES
 from tests.factories import add_client, workspace_row
 from tests.test_import import csv_text, row
@@ -120,3 +123,35 @@ def test_name_words_stay_in_step_with_inserts_renames_moves_and_removals(session
     # Each word once per workspace, gone when no client holds it any more ("harbor", "quote").
     distinct = session.connection().execute(text("SELECT workspace_id, word FROM name_word"))
     assert {tuple(r) for r in distinct} == {(w, word) for w, word, _client in _expected_words(session)}
+
+
+def _with_typos(word: str, typos: int, rng: random.Random) -> str:
+    letters = list(word)
+    for _ in range(typos):
+        kind, at = rng.choice("sidt"), rng.randrange(len(letters) + 1)
+        if kind == "s" and at < len(letters):
+            letters[at] = rng.choice(string.ascii_lowercase)
+        elif kind == "i":
+            letters.insert(at, rng.choice(string.ascii_lowercase))
+        elif kind == "d" and at < len(letters) and len(letters) > 1:
+            del letters[at]
+        elif kind == "t" and at + 1 < len(letters):
+            letters[at], letters[at + 1] = letters[at + 1], letters[at]
+    return "".join(letters)
+
+
+def test_every_name_word_near_a_query_word_shares_a_letter_with_its_start() -> None:
+    """What SQLite's index lookup relies on (store.search._starting_near): a name word within b
+    typos of a query word, whole or cut to its length, has one of its first b + 1 letters among
+    the query word's first b + 1."""
+    rng = random.Random(9)
+    near = 0
+    for _ in range(20_000):
+        query = "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(4, 10)))
+        matcher = ClientMatcher(query)
+        ((_word, budget),) = matcher.words
+        name_word = _with_typos(query, rng.randint(0, 3), rng) + "xyz"[: rng.randint(0, 3)]
+        if matcher.word_near(0, name_word):
+            near += 1
+            assert set(name_word[: budget + 1]) & set(query[: budget + 1]), (query, name_word)
+    assert near > 10_000  # most of the words made are near: the check is not empty
