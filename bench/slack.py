@@ -18,6 +18,9 @@ from tests.fake_slack import FakeSlack, payload_problems
 from tests.slack_requests import block_actions_payload, find_element
 
 SEARCH_WORD = "Harbor"  # one of bench.export.WORDS: in about one client name in ten
+# Typo searches: a word of bench.export.WORDS with a letter missing, one no name is near (so
+# "did you mean"), and two words each with a typo (filtering the view, as `/renewals` does).
+TYPO_SEARCHES = (("/renewal", "harbr"), ("/renewal", "zzqqxx"), ("/renewals", "Harbour Reality"))
 NEXT_ACTION = "renewals_next"  # the table's Next button (blocks.ids.ActionId.NEXT_PAGE)
 # The app's answer when a listener failed (bot/app.py); any reply saying so counts as an error.
 FAILURE_WORDS = "went wrong"
@@ -209,6 +212,7 @@ def measure_requests(
         next_kind(workspace, next_page_value(first_table, workspace)),
         command_kind("`/renewal-owner`", "/renewal-owner", "", workspace),
         command_kind("`/renewal <client>`", "/renewal", workspace.summary.first_client, workspace),
+        *(command_kind(f"`{command} {text}`", command, text, workspace) for command, text in TYPO_SEARCHES),
     ]
     for kind in kinds:
         if kind is not kinds[1]:

@@ -51,7 +51,7 @@ def find_clients(
     """
     assert workspace.id is not None
     scope = client_scope(workspace.id, include_ended=include_ended)
-    found, suggestions = rank_clients(text, scope, session=session, limit=limit)
+    found, suggestions = rank_clients(text, scope, workspace_id=workspace.id, session=session, limit=limit)
     ids = [f.client_id for f in found]
     loaded = {c.id: c for c in session.exec(select(Client).where(col(Client.id).in_(ids)))} if ids else {}
     return ClientSearch(matches=[loaded[i] for i in ids], suggestions=suggestions)

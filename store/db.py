@@ -20,6 +20,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session
 
+from store.models import SQLITE_ONLY
+
 # Any constant works: it only has to be the same in every copy of the app.
 _MIGRATION_LOCK_KEY = 7_404_551_230
 
@@ -82,7 +84,11 @@ def schema_filter(dialect_name: str) -> Callable[..., bool]:
     """Alembic's `include_object` for comparing the models with a database of this kind:
     an index the models mark `only_on` another database (models.POSTGRESQL_ONLY) is not expected."""
 
-    def include(obj: Any, _name: str | None, _type: str, reflected: bool, _compare_to: Any) -> bool:
+    def include(obj: Any, _name: str | None, type_: str, reflected: bool, _compare_to: Any) -> bool:
+        # A table the models keep in SQLITE_ONLY (and its indexes) is the migrations' alone.
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        if table is not None and table.name in SQLITE_ONLY.tables:
+            return False
         return reflected or obj.info.get("only_on", dialect_name) == dialect_name
 
     return include

@@ -10,7 +10,18 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -19,6 +30,36 @@ from store.types import BytewiseText, ExactDecimal, UTCDateTime, utcnow
 
 # `Index(..., info=POSTGRESQL_ONLY)`: an index only PostgreSQL has (the migration makes it there only).
 POSTGRESQL_ONLY = {"only_on": "postgresql"}
+
+# Tables only SQLite has (their migrations make them there only), kept out of SQLModel.metadata
+# so that nothing walking the models' tables meets them on PostgreSQL.
+SQLITE_ONLY = MetaData()
+
+# SQLite's index of the words of client names, for typo search and "did you mean"
+# (store/search.py; PostgreSQL has pg_trgm). Only triggers write them (migration 0014), on every
+# insert, rename, move and removal of a client, so no writer has to remember them.
+# Per client, each word of its folded name and the whole name without its spaces:
+client_name_word = Table(
+    "client_name_word",
+    SQLITE_ONLY,
+    Column("workspace_id", Integer, primary_key=True),
+    Column("word", String, primary_key=True),
+    Column("client_id", Integer, primary_key=True),
+    sqlite_with_rowid=False,
+)
+# Each of those once per workspace: what it is (NAME_WORD bits) and its second and third
+# letters ('' when it has none), each indexed (search.py's _starting_near).
+name_word = Table(
+    "name_word",
+    SQLITE_ONLY,
+    Column("workspace_id", Integer, primary_key=True),
+    Column("word", String, primary_key=True),
+    Column("kinds", Integer, nullable=False),
+    Column("second", String, nullable=False),
+    Column("third", String, nullable=False),
+    sqlite_with_rowid=False,
+)
+NAME_WORD, WHOLE_NAME = 1, 2  # name_word.kinds: a word of a name, a whole name without spaces
 
 
 def _utc_field(*, nullable: bool = False, index: bool = False) -> Any:

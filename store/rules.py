@@ -257,14 +257,28 @@ class ClientMatcher:
                 continue
             if budget == 0:  # a short word must start a name word exactly
                 return False
-            # Also try the whole name without spaces ("acmecorp" for "Acme Corp"); lengths further
-            # apart than the budget are further apart than that (checked first: it is cheap).
-            compact = name_folded.replace(" ", "")
-            if abs(len(compact) - len(self.compact)) > budget or not _edit_distance_at_most(
-                self.compact, compact, budget
-            ):
+            # Also try the whole name without spaces ("acmecorp" for "Acme Corp").
+            if not self.compact_near(name_folded.replace(" ", ""), budget):
                 return False
         return True
+
+    def compact_near(self, compact: str, budget: int) -> bool:
+        """The query without spaces is within `budget` typos of `compact` (a name without spaces);
+        lengths further apart than the budget are further apart than that (checked first: cheap)."""
+        return abs(len(compact) - len(self.compact)) <= budget and _edit_distance_at_most(
+            self.compact, compact, budget
+        )
+
+    def word_near(self, index: int, name_word: str) -> bool:
+        """Query word number `index` is near `name_word` (the whole word or its start), as `near`
+        asks it, and remembered."""
+        near, far = self._seen[index]
+        if name_word in near or name_word in far:
+            return name_word in near
+        word, budget = self.words[index]
+        hit = self._word_near(word, budget, name_word)
+        (near if hit else far).add(name_word)
+        return hit
 
     def learn(self, names_folded: Iterable[str]) -> None:
         """Sort every word of these names into near and far for each query word, in one pass of

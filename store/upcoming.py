@@ -494,7 +494,7 @@ def _matching(
         so_far = _Conditions(conditions, clients).unjoined(workspace.id)
         changes = _changes(select(ContractChange.client_id), workspace.id).where(*so_far)
         scope = client_scope(workspace.id, include_ended=False).where(col(Client.id).in_(changes))
-        found = matching_client_ids(query.words, scope, session=session)
+        found = matching_client_ids(query.words, scope, workspace_id=workspace.id, session=session)
         conditions.append(id_in(col(ContractChange.client_id), found, dialect=dialect_of(session)))
     return _Conditions(conditions, clients)
 

@@ -22,6 +22,9 @@ REQUEST_KINDS = (
     "Next (page 2 of `/renewals`)",
     "`/renewal-owner`",
     "`/renewal <client>`",
+    "`/renewal harbr`",
+    "`/renewal zzqqxx`",
+    "`/renewals Harbour Reality`",
 )
 NUMBER = r"[\d,.]+"
 TINY = ("--changes", "200", "--requests", "3", "--channels", "3")

@@ -309,3 +309,19 @@ def test_an_import_recorded_before_the_whole_list_keeps_the_changes_its_message_
         (first, "due_soon", None),
         (second, "moved", "2026-12-01"),
     ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_existing_clients_get_their_name_words_in_the_upgrade(database_url: str) -> None:
+    engine = make_engine(database_url)
+    _at_revision(engine, "0013")  # before client_name_word
+    try:
+        with engine.begin() as connection:
+            _add_changes(connection, [{"current_mrr": "10", "current_mrr_currency": "USD"}])
+            connection.execute(text("UPDATE client SET name = 'Acme Corp', name_folded = 'acme corp'"))
+    finally:
+        migrate(engine)
+    with engine.connect() as connection:
+        words = connection.execute(text("SELECT word FROM client_name_word ORDER BY word")).scalars().all()
+    engine.dispose()
+    assert words == ["acme", "acmecorp", "corp"]
