@@ -45,7 +45,7 @@ from blocks.values import (
 )
 from blocks.what_changed import stale_changes_message
 from bot.errors import UserError
-from bot.slack.context import person_of, services_of, workspace_of
+from bot.slack.context import person_of, services_of, team_of, workspace_in, workspace_of
 from bot.slack.directory import Person
 from bot.slack.replies import from_home
 from handlers.command_text import plain_words
@@ -69,11 +69,9 @@ TeamValue = TypeVar("TeamValue", PageRef, DigestListRef, ImportChangesRef)
 
 
 def current_workspace(context: BoltContext, *, session: Session) -> Workspace:
-    """The request's workspace, attached to `session` (fresh, so a new default owner shows)."""
-    workspace = session.get(Workspace, workspace_of(context).id)
-    if workspace is None:  # deleted between the middleware and here: nothing to serve
-        raise UserError("This workspace has no data yet.")
-    return workspace
+    """The request's workspace, read in `session` (fresh, so a new default owner shows): the
+    listener's one transaction, not a session of its own."""
+    return workspace_in(context, session=session)
 
 
 def check_team(ref: ClientRef | ClientModalRef, workspace: Workspace) -> None:
@@ -139,13 +137,13 @@ def _own_team_value(
     except StaleValueError:
         respond(response_type="ephemeral", replace_original=False, **stale.as_kwargs())
         return None
-    workspace = workspace_of(context)
-    if ref.team_id != workspace.team_id:
+    team_id = team_of(context)  # the request's own team: no need to read its row for this
+    if ref.team_id != team_id:
         logger.warning(
             "refused %s: value names team %s, request comes from %s",
             action.get("action_id"),
             ref.team_id,
-            workspace.team_id,
+            team_id,
         )
         respond(response_type="ephemeral", replace_original=False, **notice(OTHER_WORKSPACE_PAGE).as_kwargs())
         return None

@@ -21,10 +21,9 @@ from blocks.renewals import (
     empty_message,
     renewals_message,
 )
-from bot.slack.context import services_of, workspace_of
-from handlers.common import decode_ref, detail_for, page_ref, view_request
+from bot.slack.context import services_of
+from handlers.common import current_workspace, decode_ref, detail_for, page_ref, view_request
 from store.db import session_scope
-from store.models import Workspace
 from store.preferences import columns_for
 from store.upcoming import RenewalQuery, upcoming_view
 
@@ -45,9 +44,9 @@ def table_reply(
     if isinstance(request, Message):
         return request
     filters, today = request.filters, request.today
-    workspace: Workspace = workspace_of(context)
-    assert workspace.id is not None
     with session_scope(services_of(context).engine) as session:
+        workspace = current_workspace(context, session=session)
+        assert workspace.id is not None
         columns = columns_for(workspace.id, user_id, session=session)
         view = upcoming_view(
             workspace,
