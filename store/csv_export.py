@@ -34,7 +34,7 @@ from sqlmodel import Session, col
 from store.csv_format import EXPORTED_VIEW, Col, Person
 from store.models import Client, Contact, ContractChange, PartnerMember, Workspace
 from store.rules import DEFAULT_CURRENCY, BillingFrequency, OwnerKind
-from store.upcoming import VIEW_ORDER, RenewalQuery, Viewer, view_conditions
+from store.upcoming import CHANGE_FIELDS, VIEW_ORDER, RenewalQuery, Viewer, view_conditions
 
 CHUNK = 500  # rows read from the database at a time
 HEADERS = [*(column.value for column in Col), EXPORTED_VIEW]
@@ -61,19 +61,7 @@ _COLUMNS = (
     col(Client.products),
     col(Client.contacts_used),
     col(Client.emails_sent),
-    col(ContractChange.contract_type),
-    col(ContractChange.status),
-    col(ContractChange.renewal_start_date),
-    col(ContractChange.renewal_deadline),
-    col(ContractChange.max_contacts),
-    col(ContractChange.email_limit),
-    col(ContractChange.billing_frequency),
-    col(ContractChange.billing_months),
-    col(ContractChange.subscription_term_months),
-    col(ContractChange.current_mrr),
-    col(ContractChange.current_mrr_currency),
-    col(ContractChange.estimated_new_mrr),
-    col(ContractChange.estimated_new_mrr_currency),
+    *CHANGE_FIELDS,
 )
 
 

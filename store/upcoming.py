@@ -282,10 +282,8 @@ def _joined(query: Any, workspace_id: int) -> Any:
     )
 
 
-# What a row shows, read as plain columns (no ORM objects: a page is built per request).
-_ROW_COLUMNS = (
-    col(ContractChange.id),
-    col(ContractChange.client_id),
+# A contract change's own fields, in this order: the view's rows and the CSV export read them.
+CHANGE_FIELDS = (
     col(ContractChange.contract_type),
     col(ContractChange.status),
     col(ContractChange.renewal_start_date),
@@ -299,6 +297,12 @@ _ROW_COLUMNS = (
     col(ContractChange.current_mrr_currency),
     col(ContractChange.estimated_new_mrr),
     col(ContractChange.estimated_new_mrr_currency),
+)
+# What a row shows, read as plain columns (no ORM objects: a page is built per request).
+_ROW_COLUMNS = (
+    col(ContractChange.id),
+    col(ContractChange.client_id),
+    *CHANGE_FIELDS,
     col(Client.name),
     col(Client.hub_id),
     col(Client.domain),
